@@ -1,0 +1,65 @@
+/**
+ * The part cache:purge and cache:clear share: confirm, show progress,
+ * stop cleanly on Ctrl-C, and report what was (or would be) deleted.
+ */
+import type { BulkOptions, CacheStore, DeleteResult } from '../src/core/contract.js';
+import { InterruptedError } from '../src/core/errors.js';
+import type { Output } from '../src/output/output.js';
+import { startProgress } from '../src/output/progress.js';
+import { confirm } from '../src/output/prompt.js';
+import type { CommandContext } from './context.js';
+
+/** What purge and clear return. */
+export interface BulkResult extends DeleteResult {
+  dryRun: boolean;
+  durationMs: number;
+  store: string;
+}
+
+/** Flags shared by the destructive commands. */
+export interface BulkFlags {
+  dryRun?: boolean;
+  force?: boolean;
+  sample?: number;
+}
+
+/** Runs `work` with confirmation, progress and interruption handling. */
+export async function runBulkDelete(
+  ctx: CommandContext,
+  flags: BulkFlags,
+  question: (store: CacheStore) => string,
+  work: (store: CacheStore, options: BulkOptions) => Promise<DeleteResult>,
+): Promise<BulkResult> {
+  const store = await ctx.store();
+  const dryRun = flags.dryRun ?? false;
+  if (!dryRun) await confirm(ctx.out, question(store), flags.force ?? false);
+  const progress = await startProgress(ctx.out, dryRun ? 'counting' : 'deleting');
+  const started = performance.now();
+  let result: DeleteResult;
+  try {
+    result = await work(store, {
+      dryRun,
+      sampleSize: flags.sample ?? 10,
+      signal: ctx.signal,
+      onProgress: (p) => progress.update(p),
+    });
+  } finally {
+    progress.stop();
+  }
+  if (ctx.signal.aborted) {
+    throw new InterruptedError(`interrupted: ${result.deleted} keys deleted before stopping; run again to finish`);
+  }
+  return { ...result, dryRun, durationMs: Math.round(performance.now() - started), store: store.name };
+}
+
+/** The human summary of a bulk delete. */
+export function printBulk(out: Output, result: BulkResult, what: string): void {
+  const seconds = (result.durationMs / 1000).toFixed(2);
+  if (result.dryRun) {
+    out.line(`${result.matched} keys ${what} would be deleted (dry run, nothing changed)`);
+    for (const key of result.sample) out.line(`  ${key}`);
+    if (result.matched > result.sample.length) out.line(`  … and ${result.matched - result.sample.length} more`);
+    return;
+  }
+  out.info(`deleted ${result.deleted} keys ${what} in ${seconds}s`);
+}

@@ -1,0 +1,76 @@
+/**
+ * What every command handler receives: the output, the global flags, an
+ * abort signal for Ctrl-C, and the configuration and store, resolved on
+ * first use (a command that needs no store never loads a driver).
+ */
+import { loadConfig } from '../src/config/load.js';
+import type { ResolvedConfig } from '../src/config/schema.js';
+import type { CacheStore } from '../src/core/contract.js';
+import { createStore } from '../src/core/store-factory.js';
+import type { Output } from '../src/output/output.js';
+
+/** The flags every command accepts. */
+export interface GlobalOptions {
+  config?: string;
+  store?: string;
+  prefix?: string;
+  json?: boolean;
+  quiet?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+}
+
+/** Handed to every command's run(). */
+export interface CommandContext {
+  readonly out: Output;
+  readonly globals: GlobalOptions;
+  readonly signal: AbortSignal;
+  config(): Promise<ResolvedConfig>;
+  store(): Promise<CacheStore>;
+  /** True once store() had to fall back to the file store. */
+  readonly fellBack: boolean;
+  dispose(): Promise<void>;
+}
+
+/** A command module: run() returns data, print() renders it for people. */
+export interface CommandModule<Result = unknown> {
+  run(ctx: CommandContext, args: string[], options: Record<string, unknown>): Promise<Result>;
+  print(out: Output, result: Result): Promise<void> | void;
+  /** A non-zero exit code for a result that is not a plain success. */
+  exitCode?(result: Result, options: Record<string, unknown>): number;
+  /** The --json document, when it is not the result itself. */
+  toJson?(result: Result): unknown;
+}
+
+/** Builds the context for one invocation. */
+export function createContext(out: Output, globals: GlobalOptions, signal: AbortSignal): CommandContext {
+  let config: Promise<ResolvedConfig> | undefined;
+  let store: Promise<CacheStore> | undefined;
+  let fellBack = false;
+  const ctx: CommandContext = {
+    out,
+    globals,
+    signal,
+    get fellBack() {
+      return fellBack;
+    },
+    config() {
+      config ??= loadConfig({ configPath: globals.config }).then((c) =>
+        globals.prefix === undefined ? c : { ...c, prefix: globals.prefix },
+      );
+      return config;
+    },
+    store() {
+      store ??= ctx.config().then(async (c) => {
+        const created = await createStore(c, globals.store ?? c.default, { onWarning: (m) => out.warn(m) });
+        fellBack = created.fellBack;
+        return created.store;
+      });
+      return store;
+    },
+    async dispose() {
+      if (store) await (await store.catch(() => null))?.dispose();
+    },
+  };
+  return ctx;
+}

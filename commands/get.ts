@@ -1,0 +1,45 @@
+/** cache:get <key> — prints a value, decoded from Glueful's format or raw. */
+import type { ValueFormat } from '../src/core/codec.js';
+import { KeyNotFoundError } from '../src/core/errors.js';
+import { formatValue } from '../src/output/format.js';
+import type { Output } from '../src/output/output.js';
+import type { CommandContext } from './context.js';
+
+/** What cache:get returns (and prints with --json). */
+export interface GetResult {
+  key: string;
+  value: unknown;
+  /** Remaining seconds, -1 for none, null when the store cannot tell. */
+  ttl: number | null;
+  format: ValueFormat;
+  /** With --raw: the stored bytes. */
+  raw?: Buffer;
+}
+
+export async function run(ctx: CommandContext, [key]: string[], options: { raw?: boolean }): Promise<GetResult> {
+  const store = await ctx.store();
+  const entry = await store.getEntry(key!);
+  if (!entry) throw new KeyNotFoundError(key!);
+  const ttl = store.capabilities.ttlRead ? await store.ttl(key!) : null;
+  return {
+    key: key!,
+    value: entry.decoded.value,
+    ttl: ttl ?? null,
+    format: entry.decoded.format,
+    ...(options.raw ? { raw: entry.raw } : {}),
+  };
+}
+
+export function print(out: Output, result: GetResult): void {
+  if (result.raw) return out.write(result.raw);
+  out.line(formatValue(result.value));
+}
+
+/** --json shape: raw bytes travel as UTF-8 text, or base64 when they are not text. */
+export function toJson(result: GetResult): unknown {
+  const { raw, ...rest } = result;
+  if (!raw) return rest;
+  const text = raw.toString('utf8');
+  const isText = Buffer.from(text, 'utf8').equals(raw);
+  return { ...rest, raw: isText ? text : raw.toString('base64'), rawEncoding: isText ? 'utf8' : 'base64' };
+}

@@ -1,0 +1,78 @@
+/** cache:set <key> <value> — writes a value in Glueful's format. */
+import { encodeValue } from '../src/core/codec.js';
+import { parseDuration } from '../src/core/duration.js';
+import { UsageError } from '../src/core/errors.js';
+import { phpCompatibilityWarning } from '../src/core/keys.js';
+import { formatTtl } from '../src/output/format.js';
+import type { Output } from '../src/output/output.js';
+import type { CommandContext } from './context.js';
+import { parseList } from './arguments.js';
+
+/** Flags of cache:set. */
+export interface SetOptions {
+  ttl?: string;
+  tags?: string;
+  nx?: boolean;
+  jsonValue?: boolean;
+  raw?: boolean;
+}
+
+/** What cache:set returns. */
+export interface SetResult {
+  key: string;
+  written: boolean;
+  ttl: number;
+  tags: string[];
+  bytes: number;
+  encoding: 'json' | 'raw';
+  warnings: string[];
+}
+
+async function readStdin(stdin: NodeJS.ReadableStream): Promise<Buffer> {
+  if ((stdin as NodeJS.ReadStream).isTTY) throw new UsageError("value '-' reads stdin, but stdin is a terminal");
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(Buffer.from(chunk as Buffer));
+  return Buffer.concat(chunks);
+}
+
+function isUtf8(bytes: Buffer): boolean {
+  return Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes);
+}
+
+/** Turns the argument (or stdin) into the bytes to store. */
+function toBytes(bytes: Buffer, options: SetOptions): { stored: Buffer; encoding: 'json' | 'raw' } {
+  if (options.raw) return { stored: bytes, encoding: 'raw' };
+  if (options.jsonValue) {
+    try {
+      return { stored: encodeValue(JSON.parse(bytes.toString('utf8'))), encoding: 'json' };
+    } catch (error) {
+      throw new UsageError(`--json-value: the value is not valid JSON (${(error as Error).message})`);
+    }
+  }
+  // Binary input that is not text is kept byte for byte.
+  return isUtf8(bytes) ? { stored: encodeValue(bytes.toString('utf8')), encoding: 'json' } : { stored: bytes, encoding: 'raw' };
+}
+
+export async function run(
+  ctx: CommandContext,
+  [key, input]: string[],
+  options: SetOptions,
+  stdin: NodeJS.ReadableStream = process.stdin,
+): Promise<SetResult> {
+  if (options.raw && options.jsonValue) throw new UsageError('--raw and --json-value cannot be used together');
+  const ttl = options.ttl === undefined ? 0 : parseDuration(options.ttl);
+  const tags = parseList(options.tags);
+  const { stored, encoding } = toBytes(input === '-' ? await readStdin(stdin) : Buffer.from(input!, 'utf8'), options);
+  const store = await ctx.store();
+  const warnings = [phpCompatibilityWarning(store.prefix + key!)].filter((w): w is string => w !== null);
+  const written = await store.setRaw(key!, stored, { ttl, tags, nx: options.nx });
+  return { key: key!, written, ttl, tags, bytes: stored.length, encoding, warnings };
+}
+
+export function print(out: Output, result: SetResult): void {
+  for (const w of result.warnings) out.warn(w);
+  if (!result.written) return out.info(`not written: '${result.key}' already exists (--nx)`);
+  const ttl = result.ttl ? `expires in ${formatTtl(result.ttl)}` : 'no expiry';
+  const tags = result.tags.length ? `, tags ${result.tags.join(', ')}` : '';
+  out.info(`stored '${result.key}' (${result.bytes} bytes, ${ttl}${tags})`);
+}

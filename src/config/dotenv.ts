@@ -1,0 +1,45 @@
+/**
+ * Reads a `.env` file the way Glueful apps keep their settings: KEY=value
+ * lines, optional `export `, quotes, `#` comments. Variables already in the
+ * real environment win; process.env is never modified.
+ */
+import { readFileSync } from 'node:fs';
+
+const LINE = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*(.*?)\s*$/;
+
+function unquote(raw: string): string {
+  const quote = raw[0];
+  if ((quote === '"' || quote === "'") && raw.length >= 2) {
+    const end = raw.indexOf(quote, 1);
+    if (end > 0) {
+      const inner = raw.slice(1, end);
+      return quote === '"' ? inner.replace(/\\n/g, '\n').replace(/\\(["\\])/g, '$1') : inner;
+    }
+  }
+  const hash = raw.search(/\s#/);
+  return (hash >= 0 ? raw.slice(0, hash) : raw).trim();
+}
+
+/** Parses .env text into a map. */
+export function parseDotenv(text: string): Map<string, string> {
+  const vars = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    if (/^\s*(#|$)/.test(line)) continue;
+    const match = LINE.exec(line);
+    if (match) vars.set(match[1]!, unquote(match[2]!));
+  }
+  return vars;
+}
+
+/** A lookup over the real environment first, then the `.env` file at `path` if it exists. */
+export function environment(path: string | null, env: NodeJS.ProcessEnv = process.env): (name: string) => string | undefined {
+  let file = new Map<string, string>();
+  if (path) {
+    try {
+      file = parseDotenv(readFileSync(path, 'utf8'));
+    } catch {
+      // no .env: the real environment alone
+    }
+  }
+  return (name) => env[name] ?? file.get(name);
+}

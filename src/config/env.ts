@@ -1,0 +1,54 @@
+/**
+ * Environment variables override the file, with the names Glueful's PHP
+ * config reads. A bad value is a ConfigError naming the variable.
+ */
+import { optionalBool, optionalInt, optionalNumber } from './validate.js';
+
+type Lookup = (name: string) => string | undefined;
+type Raw = Record<string, unknown>;
+
+function store(config: Raw, name: string): Raw {
+  const stores = { ...((config.stores as Raw | undefined) ?? {}) };
+  const current = { ...((stores[name] as Raw | undefined) ?? {}) };
+  stores[name] = current;
+  config.stores = stores;
+  return current;
+}
+
+function setIf(target: Raw, key: string, value: unknown): void {
+  if (value !== undefined) target[key] = value;
+}
+
+/** Returns a copy of the raw config with the environment's overrides applied. */
+export function applyEnvironment(raw: Raw, env: Lookup): Raw {
+  const config: Raw = { ...raw };
+  setIf(config, 'default', env('CACHE_DRIVER') || undefined);
+  setIf(config, 'prefix', env('CACHE_PREFIX'));
+  setIf(config, 'fallback_to_file', optionalBool('CACHE_FALLBACK_FILE', env('CACHE_FALLBACK_FILE')));
+
+  if (env('CACHE_FILE_PATH')) store(config, 'file').path = env('CACHE_FILE_PATH');
+
+  const redisVars = ['REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_DB', 'REDIS_TIMEOUT'];
+  if (redisVars.some((v) => env(v) !== undefined) || config.default === 'redis') {
+    const redis = store(config, 'redis');
+    setIf(redis, 'host', env('REDIS_HOST') || undefined);
+    setIf(redis, 'port', optionalInt('REDIS_PORT', env('REDIS_PORT') || undefined, 1, 65535));
+    setIf(redis, 'password', env('REDIS_PASSWORD') || undefined);
+    setIf(redis, 'database', optionalInt('REDIS_DB', env('REDIS_DB') || undefined, 0, 1_000_000));
+    setIf(redis, 'timeout', optionalNumber('REDIS_TIMEOUT', env('REDIS_TIMEOUT') || undefined, 0.001, 3600));
+  }
+  if (env('MEMCACHED_HOST') !== undefined || env('MEMCACHED_PORT') !== undefined || config.default === 'memcached') {
+    const memcached = store(config, 'memcached');
+    setIf(memcached, 'host', env('MEMCACHED_HOST') || undefined);
+    setIf(memcached, 'port', optionalInt('MEMCACHED_PORT', env('MEMCACHED_PORT') || undefined, 1, 65535));
+  }
+
+  const flag = (section: string, variable: string): void => {
+    const value = optionalBool(variable, env(variable));
+    if (value !== undefined) config[section] = { ...((config[section] as Raw | undefined) ?? {}), enabled: value };
+  };
+  flag('stampede_protection', 'CACHE_STAMPEDE_PROTECTION');
+  flag('tagging', 'CACHE_TAGGING_ENABLED');
+  flag('distributed', 'DISTRIBUTED_CACHE_ENABLED');
+  return config;
+}

@@ -1,0 +1,112 @@
+/**
+ * Finds and loads the configuration: `--config <path>`, or the first of the
+ * search places from the working directory up to the project root. The
+ * search itself is a few stat calls; cosmiconfig (and, for TypeScript, the
+ * compiler) is loaded only when there is a file to read.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { ConfigError } from '../core/errors.js';
+import { environment } from './dotenv.js';
+import { applyEnvironment } from './env.js';
+import { resolveConfig, type ResolvedConfig } from './schema.js';
+import { loadTypeScriptConfig } from './ts-loader.js';
+
+/** cosmiconfig module name: files are `cache.config.*` and `.cacherc*`. */
+const MODULE = 'cache';
+/** The key read from package.json. */
+export const PACKAGE_PROP = 'glueful-cache';
+
+/** Where a config file is looked for in each directory, in order. */
+export const SEARCH_PLACES = [
+  `${MODULE}.config.ts`,
+  `${MODULE}.config.mts`,
+  `${MODULE}.config.js`,
+  `${MODULE}.config.mjs`,
+  `${MODULE}.config.cjs`,
+  `${MODULE}.config.json`,
+  `${MODULE}.config.yaml`,
+  `${MODULE}.config.yml`,
+  `.${MODULE}rc`,
+  `.${MODULE}rc.json`,
+  `.${MODULE}rc.yaml`,
+  `.${MODULE}rc.yml`,
+  `.${MODULE}rc.js`,
+  `.${MODULE}rc.mjs`,
+  `.${MODULE}rc.cjs`,
+  `.${MODULE}rc.ts`,
+  `.config/${MODULE}rc`,
+  `.config/${MODULE}rc.json`,
+  `.config/${MODULE}rc.yaml`,
+  `.config/${MODULE}rc.ts`,
+  'package.json',
+];
+
+const ROOT_MARKERS = ['package.json', 'composer.json', '.git'];
+
+/** The nearest directory at or above `cwd` holding package.json, composer.json or .git; else cwd. */
+export function findProjectRoot(cwd: string): string {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (ROOT_MARKERS.some((m) => existsSync(join(dir, m)))) return dir;
+    if (dirname(dir) === dir) return resolve(cwd);
+  }
+}
+
+function hasPackageProp(path: string): boolean {
+  try {
+    return PACKAGE_PROP in (JSON.parse(readFileSync(path, 'utf8')) as object);
+  } catch {
+    return false;
+  }
+}
+
+/** The first config file from `cwd` up to `root`, or null. */
+export function discoverConfig(cwd: string, root: string): string | null {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    for (const place of SEARCH_PLACES) {
+      const path = join(dir, place);
+      if (existsSync(path) && (place !== 'package.json' || hasPackageProp(path))) return path;
+    }
+    if (dir === root || dirname(dir) === dir) return null;
+  }
+}
+
+async function readConfigFile(path: string): Promise<unknown> {
+  if (!existsSync(path)) throw new ConfigError(`config file not found: ${path}`);
+  const { cosmiconfig, defaultLoaders } = await import('cosmiconfig');
+  const explorer = cosmiconfig(MODULE, {
+    packageProp: PACKAGE_PROP,
+    cache: false,
+    loaders: { ...defaultLoaders, '.ts': loadTypeScriptConfig, '.mts': loadTypeScriptConfig },
+  });
+  try {
+    const result = await explorer.load(path);
+    return result?.config ?? {};
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ConfigError(`cannot load ${path}: ${reason}`, { cause: error });
+  }
+}
+
+/** Where to look and what to override. */
+export interface LoadOptions {
+  cwd?: string;
+  /** Explicit config file (`--config`). */
+  configPath?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Loads, merges the environment (and `.env`) into, and validates the configuration. */
+export async function loadConfig(options: LoadOptions = {}): Promise<ResolvedConfig> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const projectRoot = findProjectRoot(cwd);
+  const source = options.configPath ? resolve(cwd, options.configPath) : discoverConfig(cwd, projectRoot);
+  const raw = source ? await readConfigFile(source) : {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError(`invalid configuration in ${source}: expected an object (export default { ... })`);
+  }
+  const env = environment(join(projectRoot, '.env'), options.env);
+  const merged = applyEnvironment(raw as Record<string, unknown>, env);
+  return resolveConfig(merged, { source, baseDir: source ? dirname(source) : projectRoot, projectRoot });
+}

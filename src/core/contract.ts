@@ -1,0 +1,170 @@
+/**
+ * The two contracts of the driver core.
+ *
+ * - `CacheDriver` is what a backend implements: full keys (prefix already
+ *   applied), raw bytes, no codec. Small on purpose: one file per driver.
+ * - `CacheStore` is what commands and services use: keys inside the
+ *   configured prefix, values through Glueful's codec, capability checks.
+ *   `createStore()` builds one over a driver.
+ */
+import type { Capabilities } from './capabilities.js';
+import type { Decoded } from './codec.js';
+
+/** Progress of a long-running key walk, reported as it goes. */
+export interface Progress {
+  scanned: number;
+  matched: number;
+  deleted: number;
+}
+
+/** Options for walking keys. */
+export interface ScanOptions {
+  /** Keys per batch the driver yields (a hint). */
+  batchSize?: number;
+  /** Stops the walk early. */
+  signal?: AbortSignal;
+}
+
+/** One entry of a sorted set. */
+export interface ZMember {
+  member: string;
+  score: number;
+}
+
+/** Store figures for `cache:status`; drivers fill what they know. */
+export interface DriverStats {
+  /** Entries in the whole backend (not only the prefix), when cheap to know. */
+  totalKeys?: number;
+  /** Bytes used by the backend (files on disk, server memory). */
+  bytes?: number;
+  /** Human-facing facts: location, version, memory policy... */
+  info: Record<string, string | number | boolean | null>;
+  /** Hits and misses since the server started, for the hit ratio. */
+  hits?: number;
+  misses?: number;
+  /** Memory used / limit, for the memory alert. */
+  memoryUsed?: number;
+  memoryLimit?: number;
+}
+
+/** What a backend driver implements. All keys here are full keys. */
+export interface CacheDriver {
+  /** Driver name constant: `file`, `redis`, `memcached`. */
+  readonly driver: string;
+  readonly capabilities: Capabilities;
+  /** Where the data lives, safe to print (no credentials). */
+  readonly location: string;
+
+  get(key: string): Promise<Buffer | null>;
+  getMany(keys: string[]): Promise<Array<Buffer | null>>;
+  /** ttl in seconds; 0 means no expiry. tags are stored with the entry when the driver keeps them. */
+  set(key: string, value: Buffer, ttl: number, tags?: readonly string[]): Promise<void>;
+  /** Writes only if absent; true when written. */
+  setNx(key: string, value: Buffer, ttl: number): Promise<boolean>;
+  /** Returns how many of the keys existed. */
+  delete(keys: readonly string[]): Promise<number>;
+  has(key: string): Promise<boolean>;
+  /** Atomic add (negative to decrement); a missing key starts at 0. */
+  increment(key: string, by: number): Promise<number>;
+  /** Remaining seconds, -1 for no expiry, null when the key is missing. */
+  ttl(key: string): Promise<number | null>;
+  /** New TTL in seconds, or -1 to remove the expiry. false when the key is missing. */
+  expire(key: string, ttl: number): Promise<boolean>;
+  /** Full keys matching a glob over full keys, in batches, streaming. */
+  scan(glob: string, options?: ScanOptions): AsyncIterable<string[]>;
+
+  /** Adds tags to an existing entry. */
+  addTags(key: string, tags: readonly string[]): Promise<void>;
+  /** Keys carrying a tag, streaming. */
+  tagMembers(tag: string, options?: ScanOptions): AsyncIterable<string[]>;
+  /** Forgets tags themselves (after their members were deleted). */
+  dropTags(tags: readonly string[]): Promise<void>;
+
+  zadd(key: string, members: readonly ZMember[]): Promise<number>;
+  zrange(key: string, start: number, stop: number): Promise<ZMember[]>;
+  zremrangebyscore(key: string, min: number, max: number): Promise<number>;
+
+  /** Round-trip time of a trivial request, in milliseconds. Throws when unreachable. */
+  ping(): Promise<number>;
+  stats(): Promise<DriverStats>;
+  /** Removes expired and orphaned data where the backend does not do it itself. */
+  prune?(): Promise<number>;
+  /** Closes connections and file handles. */
+  dispose(): Promise<void>;
+}
+
+/** A value read through the codec, with its TTL. */
+export interface Entry {
+  key: string;
+  raw: Buffer;
+  decoded: Decoded;
+}
+
+/** Options for writing a value. */
+export interface SetOptions {
+  /** Seconds; omitted or 0 means no expiry. */
+  ttl?: number;
+  tags?: readonly string[];
+}
+
+/** The outcome of a bulk delete by pattern or prefix. */
+export interface DeleteResult {
+  scanned: number;
+  matched: number;
+  deleted: number;
+  /** A few of the matched keys (without the prefix), for dry runs and logs. */
+  sample: string[];
+}
+
+/** The store commands work with: keys live inside `prefix`. */
+export interface CacheStore {
+  readonly name: string;
+  readonly driver: string;
+  readonly prefix: string;
+  readonly capabilities: Capabilities;
+  readonly location: string;
+
+  get(key: string): Promise<unknown>;
+  getEntry(key: string): Promise<Entry | null>;
+  getMultiple(keys: readonly string[]): Promise<Map<string, unknown>>;
+  set(key: string, value: unknown, options?: SetOptions): Promise<void>;
+  /** Stores bytes exactly as given (no codec); with `nx`, only when absent. True when written. */
+  setRaw(key: string, bytes: Buffer, options?: SetOptions & { nx?: boolean }): Promise<boolean>;
+  setMultiple(entries: Iterable<[string, unknown]>, options?: SetOptions): Promise<void>;
+  setNx(key: string, value: unknown, options?: SetOptions): Promise<boolean>;
+  delete(key: string): Promise<boolean>;
+  deleteMultiple(keys: readonly string[]): Promise<number>;
+  has(key: string): Promise<boolean>;
+  increment(key: string, by?: number): Promise<number>;
+  decrement(key: string, by?: number): Promise<number>;
+  ttl(key: string): Promise<number | null>;
+  expire(key: string, ttl: number): Promise<boolean>;
+  remember<T>(key: string, loader: () => Promise<T> | T, options?: SetOptions): Promise<T>;
+
+  /** Keys (without the prefix) matching a glob, streaming in batches. */
+  getKeys(glob?: string, options?: ScanOptions): AsyncIterable<string[]>;
+  getKeyCount(glob?: string, options?: ScanOptions): Promise<number>;
+  deletePattern(glob: string, options?: BulkOptions): Promise<DeleteResult>;
+  /** Deletes every key under the prefix, and nothing else. */
+  clear(options?: BulkOptions): Promise<DeleteResult>;
+
+  addTags(key: string, tags: readonly string[]): Promise<void>;
+  invalidateTags(tags: readonly string[], options?: BulkOptions): Promise<DeleteResult>;
+
+  zadd(key: string, members: readonly ZMember[]): Promise<number>;
+  zrange(key: string, start: number, stop: number): Promise<ZMember[]>;
+  zremrangebyscore(key: string, min: number, max: number): Promise<number>;
+
+  ping(): Promise<number>;
+  getStats(): Promise<DriverStats>;
+  getCapabilities(): Capabilities;
+  dispose(): Promise<void>;
+}
+
+/** Options shared by the bulk deletes. */
+export interface BulkOptions extends ScanOptions {
+  dryRun?: boolean;
+  /** How many matched keys to keep as a sample. */
+  sampleSize?: number;
+  onProgress?: (progress: Progress) => void;
+}

@@ -1,0 +1,82 @@
+/**
+ * Every error the tool reports, and the exit code each maps to.
+ * Commands and services throw these; only the entry point turns them into
+ * a message on stderr and a process exit code.
+ */
+
+/** The documented exit codes (README: "Exit codes"). */
+export const ExitCode = {
+  OK: 0,
+  UNEXPECTED: 1,
+  USAGE: 2,
+  CONFIG: 3,
+  NOT_FOUND: 4,
+  UNREACHABLE: 5,
+  UNSUPPORTED: 6,
+  PARTIAL: 7,
+  INTERRUPTED: 130,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Base class: a one-line message an operator can act on, plus an exit code. */
+export class CacheError extends Error {
+  readonly exitCode: ExitCodeValue = ExitCode.UNEXPECTED;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A bad argument, key, TTL or option (exit 2). */
+export class UsageError extends CacheError {
+  override readonly exitCode = ExitCode.USAGE;
+}
+
+/** Invalid or unreadable configuration (exit 3). */
+export class ConfigError extends CacheError {
+  override readonly exitCode = ExitCode.CONFIG;
+}
+
+/** The key does not exist (or has expired) (exit 4). */
+export class KeyNotFoundError extends CacheError {
+  override readonly exitCode = ExitCode.NOT_FOUND;
+  constructor(readonly key: string) {
+    super(`key not found: ${key}`);
+  }
+}
+
+/** The store could not be reached, refused us, or timed out (exit 5). */
+export class StoreUnavailableError extends CacheError {
+  override readonly exitCode = ExitCode.UNREACHABLE;
+}
+
+/** The operation needs a capability the configured store lacks (exit 6). */
+export class NotSupportedError extends CacheError {
+  override readonly exitCode = ExitCode.UNSUPPORTED;
+  constructor(driver: string, what: string, hint?: string) {
+    super(`${what} is not supported by the ${driver} store${hint ? ` (${hint})` : ''}`);
+  }
+}
+
+/** Some of the work was done and some failed; `done` says how much (exit 7). */
+export class PartialFailureError extends CacheError {
+  override readonly exitCode = ExitCode.PARTIAL;
+  constructor(
+    message: string,
+    readonly done: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The operator interrupted the command (Ctrl-C) or declined a prompt (exit 130). */
+export class InterruptedError extends CacheError {
+  override readonly exitCode = ExitCode.INTERRUPTED;
+}
+
+/** The exit code for anything thrown: ours carry one, the rest are unexpected. */
+export function exitCodeOf(error: unknown): ExitCodeValue {
+  return error instanceof CacheError ? error.exitCode : ExitCode.UNEXPECTED;
+}

@@ -1,0 +1,307 @@
+/**
+ * The CacheStore commands use: a driver seen through the configured prefix
+ * and Glueful's codec. Everything that is the same for every backend lives
+ * here once: key checks, value size limit, bulk deletes that stream.
+ */
+import type { Capabilities } from './capabilities.js';
+import { decodeCounter, decodeValue, encodeValue, GLUEFUL_MAX_VALUE_BYTES } from './codec.js';
+import type {
+  BulkOptions,
+  CacheDriver,
+  CacheStore,
+  DeleteResult,
+  DriverStats,
+  Entry,
+  Progress,
+  ScanOptions,
+  SetOptions,
+  ZMember,
+} from './contract.js';
+import { NotSupportedError, PartialFailureError, UsageError } from './errors.js';
+import { prefixedGlob } from './glob.js';
+import { assertValidKey } from './keys.js';
+
+/** How many keys one delete request carries. */
+const DELETE_BATCH = 1000;
+
+/** Options of a namespaced store. */
+export interface NamespacedStoreOptions {
+  /** Store name from the configuration (`file`, `redis`, `sessions`...). */
+  name: string;
+  prefix: string;
+  /** Largest encoded value accepted for writing; default 1 MiB (Glueful's read limit). */
+  maxValueBytes?: number;
+}
+
+/** A CacheStore over a CacheDriver. */
+export class NamespacedStore implements CacheStore {
+  readonly name: string;
+  readonly prefix: string;
+  private readonly maxValueBytes: number;
+
+  constructor(
+    private readonly backend: CacheDriver,
+    options: NamespacedStoreOptions,
+  ) {
+    this.name = options.name;
+    this.prefix = options.prefix;
+    this.maxValueBytes = options.maxValueBytes ?? GLUEFUL_MAX_VALUE_BYTES;
+  }
+
+  get driver(): string {
+    return this.backend.driver;
+  }
+  get capabilities(): Capabilities {
+    return this.backend.capabilities;
+  }
+  get location(): string {
+    return this.backend.location;
+  }
+  getCapabilities(): Capabilities {
+    return this.backend.capabilities;
+  }
+
+  /** The full backend key for a key inside the prefix. */
+  fullKey(key: string): string {
+    const full = this.prefix + key;
+    assertValidKey(key, full, this.driver, this.capabilities.maxKeyBytes);
+    return full;
+  }
+
+  private checkSize(bytes: Buffer): void {
+    if (bytes.length > this.maxValueBytes) {
+      throw new UsageError(
+        `value is ${bytes.length} bytes encoded, over the ${this.maxValueBytes}-byte limit` +
+          ' (Glueful refuses to read larger values; raise stores.<name>.max_value_bytes to allow it)',
+      );
+    }
+  }
+
+  private require(flag: keyof Capabilities, what: string): void {
+    if (!this.capabilities[flag]) throw new NotSupportedError(this.driver, what);
+  }
+
+  async getEntry(key: string): Promise<Entry | null> {
+    const raw = await this.backend.get(this.fullKey(key));
+    return raw === null ? null : { key, raw, decoded: decodeValue(raw) };
+  }
+
+  async get(key: string): Promise<unknown> {
+    return (await this.getEntry(key))?.decoded.value;
+  }
+
+  async getMultiple(keys: readonly string[]): Promise<Map<string, unknown>> {
+    const raws = await this.backend.getMany(keys.map((k) => this.fullKey(k)));
+    const out = new Map<string, unknown>();
+    keys.forEach((k, i) => {
+      const raw = raws[i];
+      if (raw) out.set(k, decodeValue(raw).value);
+    });
+    return out;
+  }
+
+  async set(key: string, value: unknown, options: SetOptions = {}): Promise<void> {
+    await this.setRaw(key, encodeValue(value), options);
+  }
+
+  async setRaw(key: string, bytes: Buffer, options: SetOptions & { nx?: boolean } = {}): Promise<boolean> {
+    const full = this.fullKey(key);
+    const tags = options.tags ?? [];
+    if (tags.length) {
+      this.requireTags();
+      this.checkTags(tags);
+    }
+    this.checkSize(bytes);
+    if (!options.nx) {
+      await this.backend.set(full, bytes, options.ttl ?? 0, tags);
+      return true;
+    }
+    const written = await this.backend.setNx(full, bytes, options.ttl ?? 0);
+    if (written && tags.length) await this.backend.addTags(full, tags);
+    return written;
+  }
+
+  async setMultiple(entries: Iterable<[string, unknown]>, options: SetOptions = {}): Promise<void> {
+    const writes: Array<Promise<void>> = [];
+    for (const [key, value] of entries) writes.push(this.set(key, value, options));
+    await Promise.all(writes);
+  }
+
+  async setNx(key: string, value: unknown, options: SetOptions = {}): Promise<boolean> {
+    return this.setRaw(key, encodeValue(value), { ...options, nx: true });
+  }
+
+  async delete(key: string): Promise<boolean> {
+    return (await this.backend.delete([this.fullKey(key)])) > 0;
+  }
+
+  async deleteMultiple(keys: readonly string[]): Promise<number> {
+    return this.backend.delete(keys.map((k) => this.fullKey(k)));
+  }
+
+  async has(key: string): Promise<boolean> {
+    return this.backend.has(this.fullKey(key));
+  }
+
+  async increment(key: string, by = 1): Promise<number> {
+    if (!Number.isSafeInteger(by)) throw new UsageError(`invalid increment '${by}': must be an integer`);
+    return this.backend.increment(this.fullKey(key), by);
+  }
+
+  async decrement(key: string, by = 1): Promise<number> {
+    return this.increment(key, -by);
+  }
+
+  async ttl(key: string): Promise<number | null> {
+    this.require('ttlRead', 'reading a TTL');
+    return this.backend.ttl(this.fullKey(key));
+  }
+
+  async expire(key: string, ttl: number): Promise<boolean> {
+    return this.backend.expire(this.fullKey(key), ttl);
+  }
+
+  async remember<T>(key: string, loader: () => Promise<T> | T, options: SetOptions = {}): Promise<T> {
+    const entry = await this.getEntry(key);
+    if (entry) return entry.decoded.value as T;
+    const value = await loader();
+    await this.set(key, value, options);
+    return value;
+  }
+
+  async *getKeys(glob = '*', options: ScanOptions = {}): AsyncIterable<string[]> {
+    this.require('listKeys', 'listing keys');
+    const cut = this.prefix.length;
+    for await (const batch of this.backend.scan(prefixedGlob(this.prefix, glob), options)) {
+      yield batch.map((k) => k.slice(cut));
+    }
+  }
+
+  async getKeyCount(glob = '*', options: ScanOptions = {}): Promise<number> {
+    let count = 0;
+    for await (const batch of this.getKeys(glob, options)) count += batch.length;
+    return count;
+  }
+
+  async deletePattern(glob: string, options: BulkOptions = {}): Promise<DeleteResult> {
+    this.require('listKeys', 'deleting by pattern');
+    return this.deleteStreamReporting(this.backend.scan(prefixedGlob(this.prefix, glob), options), options);
+  }
+
+  async clear(options: BulkOptions = {}): Promise<DeleteResult> {
+    return this.deletePattern('*', options);
+  }
+
+  async addTags(key: string, tags: readonly string[]): Promise<void> {
+    this.requireTags();
+    this.checkTags(tags);
+    const full = this.fullKey(key);
+    if (!(await this.backend.has(full))) throw new UsageError(`cannot tag '${key}': the key does not exist`);
+    await this.backend.addTags(full, tags);
+  }
+
+  async invalidateTags(tags: readonly string[], options: BulkOptions = {}): Promise<DeleteResult> {
+    this.requireTags();
+    this.checkTags(tags);
+    const total: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
+    let outside = 0;
+    for (const tag of tags) {
+      const inPrefix = this.onlyInPrefix(this.backend.tagMembers(tag, options), () => outside++);
+      const result = await this.deleteStreamReporting(inPrefix, options);
+      total.scanned += result.scanned;
+      total.matched += result.matched;
+      total.deleted += result.deleted;
+      total.sample.push(...result.sample.slice(0, (options.sampleSize ?? 10) - total.sample.length));
+    }
+    // A tag that still names keys outside our prefix belongs partly to someone else: keep it.
+    if (!options.dryRun && outside === 0) await this.backend.dropTags(tags);
+    return total;
+  }
+
+  async zadd(key: string, members: readonly ZMember[]): Promise<number> {
+    this.require('sortedSets', 'sorted sets');
+    return this.backend.zadd(this.fullKey(key), members);
+  }
+
+  async zrange(key: string, start: number, stop: number): Promise<ZMember[]> {
+    this.require('sortedSets', 'sorted sets');
+    return this.backend.zrange(this.fullKey(key), start, stop);
+  }
+
+  async zremrangebyscore(key: string, min: number, max: number): Promise<number> {
+    this.require('sortedSets', 'sorted sets');
+    return this.backend.zremrangebyscore(this.fullKey(key), min, max);
+  }
+
+  ping(): Promise<number> {
+    return this.backend.ping();
+  }
+
+  getStats(): Promise<DriverStats> {
+    return this.backend.stats();
+  }
+
+  dispose(): Promise<void> {
+    return this.backend.dispose();
+  }
+
+  private requireTags(): void {
+    if (this.capabilities.tags === false) throw new NotSupportedError(this.driver, 'tagging');
+  }
+
+  private checkTags(tags: readonly string[] | undefined): void {
+    for (const tag of tags ?? []) {
+      if (tag.length === 0 || /[\s,]/.test(tag)) {
+        throw new UsageError(`invalid tag '${tag}': tags are non-empty and contain no spaces or commas`);
+      }
+    }
+  }
+
+  private async *onlyInPrefix(source: AsyncIterable<string[]>, onOutside: () => void): AsyncIterable<string[]> {
+    for await (const batch of source) {
+      yield batch.filter((k) => (k.startsWith(this.prefix) ? true : (onOutside(), false)));
+    }
+  }
+
+  /** Deletes (or, dry, counts) the full keys a stream yields, in batches. */
+  private async deleteStream(source: AsyncIterable<string[]>, options: BulkOptions): Promise<DeleteResult> {
+    const sampleSize = options.sampleSize ?? 10;
+    const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
+    let pending: string[] = [];
+    const flush = async (): Promise<void> => {
+      if (pending.length === 0) return;
+      const batch = pending;
+      pending = [];
+      result.deleted += await this.backend.delete(batch);
+    };
+    for await (const batch of source) {
+      result.scanned += batch.length;
+      result.matched += batch.length;
+      for (const k of batch) {
+        if (result.sample.length < sampleSize) result.sample.push(k.slice(this.prefix.length));
+        if (!options.dryRun) pending.push(k);
+      }
+      if (pending.length >= DELETE_BATCH) await flush();
+      options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
+    }
+    await flush();
+    options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
+    return result;
+  }
+
+  /** deleteStream, but a failure part-way says how much was already deleted. */
+  private async deleteStreamReporting(source: AsyncIterable<string[]>, options: BulkOptions): Promise<DeleteResult> {
+    const seen: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
+    const onProgress = (p: Progress): void => {
+      Object.assign(seen, p);
+      options.onProgress?.(p);
+    };
+    try {
+      return await this.deleteStream(source, { ...options, onProgress });
+    } catch (error) {
+      if (seen.deleted === 0) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new PartialFailureError(`stopped after deleting ${seen.deleted} keys: ${reason}`, { ...seen }, { cause: error });
+    }
+  }
+}

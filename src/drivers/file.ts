@@ -1,0 +1,460 @@
+/**
+ * The File store: Glueful's on-disk cache format, so a directory the PHP app
+ * writes is one this tool reads, purges and clears, and the reverse.
+ *
+ * Layout: `{md5(key)}.cache` holds the encoded value, `{md5(key)}.meta`
+ * holds `json:{"key","created","expires","ttl"}` (unix seconds, expires 0 =
+ * never). `hash_levels` N puts each entry under N directories of two hex
+ * characters (0 = Glueful's flat default, 1 = its shard layout). Tags live
+ * in the meta document as an extra `tags` field the PHP driver ignores.
+ * Names are hashes, so no key can escape the directory.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { access, mkdir, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Capabilities } from '../core/capabilities.js';
+import { decodeCounter, encodeCounter } from '../core/codec.js';
+import type { CacheDriver, DriverStats, ScanOptions, ZMember } from '../core/contract.js';
+import { StoreUnavailableError, UsageError } from '../core/errors.js';
+import { globToRegExp } from '../core/glob.js';
+import { phpSerializeScoreMap, phpUnserialize } from '../core/php-serialize.js';
+import { withFileLock } from './file-lock.js';
+
+/** Driver name constant. */
+export const DRIVER_NAME = 'file';
+
+/** Options of the File store. */
+export interface FileDriverOptions {
+  /** Cache directory; created (0700) on first write. */
+  path: string;
+  /** Directory levels of two hex characters each: 0 flat (Glueful default), 1 shard, 2 (default)... */
+  hashLevels?: number;
+  /** Seconds between automatic prune passes triggered by writes; 0 turns them off. Default 3600. */
+  cleanupFrequency?: number;
+  /** How long a write waits for an entry's lock, ms. Default 5000. */
+  lockTimeoutMs?: number;
+}
+
+/** The `.meta` document, as Glueful writes it plus our optional fields. */
+interface Meta {
+  key?: string;
+  created: number;
+  expires: number;
+  ttl: number;
+  tags?: string[];
+}
+
+const CAPABILITIES: Capabilities = {
+  listKeys: true,
+  ttlRead: true,
+  tags: 'emulated',
+  sortedSets: true,
+  atomicCounters: true,
+  persistent: true,
+  shared: false,
+  maxKeyBytes: Infinity,
+};
+
+const now = (): number => Math.floor(Date.now() / 1000);
+const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'ENOENT';
+const PRUNE_STAMP = '.glueful-prune';
+const READ_CONCURRENCY = 64;
+
+function parseMeta(text: string): Meta | null {
+  try {
+    const meta = JSON.parse(text.startsWith('json:') ? text.slice(5) : text) as Meta;
+    return typeof meta === 'object' && meta !== null && typeof meta.expires === 'number' ? meta : null;
+  } catch {
+    return null;
+  }
+}
+
+const isExpired = (meta: Meta, at = now()): boolean => meta.expires > 0 && meta.expires <= at;
+
+/** The Glueful-format file store. */
+export class FileDriver implements CacheDriver {
+  readonly driver = DRIVER_NAME;
+  readonly capabilities = CAPABILITIES;
+  readonly location: string;
+  private readonly levels: number;
+  private readonly lockTimeoutMs: number;
+  private readonly cleanupFrequency: number;
+  private pruneChecked = false;
+
+  constructor(options: FileDriverOptions) {
+    this.location = options.path;
+    this.levels = options.hashLevels ?? 2;
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 5000;
+    this.cleanupFrequency = options.cleanupFrequency ?? 3600;
+  }
+
+  /** The path of an entry without extension. */
+  private base(key: string): string {
+    const hash = createHash('md5').update(key, 'utf8').digest('hex');
+    const parts: string[] = [];
+    for (let i = 0; i < this.levels; i++) parts.push(hash.slice(i * 2, i * 2 + 2));
+    parts.push(hash.slice(this.levels * 2));
+    return join(this.location, ...parts);
+  }
+
+  private async readMeta(base: string, key: string): Promise<Meta | null> {
+    try {
+      const meta = parseMeta(await readFile(`${base}.meta`, 'utf8'));
+      // A meta for another key would be an md5 collision: treat as missing.
+      return meta && (meta.key === undefined || meta.key === key) && !isExpired(meta) ? meta : null;
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw this.ioError(error);
+    }
+  }
+
+  private ioError(error: unknown): Error {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOSPC' || code === 'ENOTDIR') {
+      return new StoreUnavailableError(`cannot use the cache directory ${this.location}: ${code}`, { cause: error });
+    }
+    return error as Error;
+  }
+
+  /** Writes a file by temp + rename, so readers see the old or the new content, never half. */
+  private async writeAtomic(path: string, data: Buffer | string): Promise<void> {
+    const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      const handle = await open(tmp, 'w', 0o600);
+      try {
+        await handle.writeFile(data);
+      } finally {
+        await handle.close();
+      }
+      await rename(tmp, path);
+    } catch (error) {
+      await unlink(tmp).catch(() => undefined);
+      throw this.ioError(error);
+    }
+  }
+
+  private async locked<T>(base: string, work: () => Promise<T>): Promise<T> {
+    try {
+      await mkdir(dirname(base), { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw this.ioError(error);
+    }
+    return withFileLock(`${base}.glock`, { timeoutMs: this.lockTimeoutMs, staleMs: 10_000 }, work);
+  }
+
+  private async writeEntry(base: string, key: string, value: Buffer, ttl: number, tags?: string[]): Promise<void> {
+    const created = now();
+    const meta: Meta = { key, created, expires: ttl > 0 ? created + ttl : 0, ttl };
+    if (tags?.length) meta.tags = tags;
+    await this.writeAtomic(`${base}.cache`, value);
+    await this.writeAtomic(`${base}.meta`, 'json:' + JSON.stringify(meta));
+    await this.maybePrune();
+  }
+
+  async get(key: string): Promise<Buffer | null> {
+    const base = this.base(key);
+    if (!(await this.readMeta(base, key))) return null;
+    try {
+      return await readFile(`${base}.cache`);
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw this.ioError(error);
+    }
+  }
+
+  getMany(keys: string[]): Promise<Array<Buffer | null>> {
+    return Promise.all(keys.map((k) => this.get(k)));
+  }
+
+  async set(key: string, value: Buffer, ttl: number, tags?: readonly string[]): Promise<void> {
+    const base = this.base(key);
+    await this.locked(base, async () => {
+      // Tags stay with the key until invalidated, as Redis tag sets do.
+      const old = await this.readMeta(base, key);
+      const merged = [...new Set([...(old?.tags ?? []), ...(tags ?? [])])];
+      await this.writeEntry(base, key, value, ttl, merged);
+    });
+  }
+
+  async setNx(key: string, value: Buffer, ttl: number): Promise<boolean> {
+    const base = this.base(key);
+    return this.locked(base, async () => {
+      if (await this.exists(base, key)) return false;
+      await this.writeEntry(base, key, value, ttl);
+      return true;
+    });
+  }
+
+  private async exists(base: string, key: string): Promise<boolean> {
+    if (!(await this.readMeta(base, key))) return false;
+    return access(`${base}.cache`).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async delete(keys: readonly string[]): Promise<number> {
+    const results = await Promise.all(keys.map((k) => this.deleteOne(this.base(k))));
+    return results.filter(Boolean).length;
+  }
+
+  private async deleteOne(base: string): Promise<boolean> {
+    const removed = await Promise.all(
+      ['.cache', '.meta', '.zset'].map((ext) =>
+        unlink(base + ext).then(
+          () => true,
+          (error) => {
+            if (isMissing(error)) return false;
+            throw this.ioError(error);
+          },
+        ),
+      ),
+    );
+    return removed.some(Boolean);
+  }
+
+  has(key: string): Promise<boolean> {
+    return this.exists(this.base(key), key);
+  }
+
+  async increment(key: string, by: number): Promise<number> {
+    const base = this.base(key);
+    return this.locked(base, async () => {
+      const meta = await this.readMeta(base, key);
+      const current = meta ? decodeCounter(await readFile(`${base}.cache`).catch(() => null)) : 0;
+      if (current === null) throw new UsageError(`cannot increment '${key}': the value is not an integer`);
+      const next = current + by;
+      // Keep the key's remaining lifetime, as INCRBY does.
+      const ttl = meta && meta.expires > 0 ? Math.max(1, meta.expires - now()) : 0;
+      await this.writeEntry(base, key, encodeCounter(next), ttl, meta?.tags);
+      return next;
+    });
+  }
+
+  async ttl(key: string): Promise<number | null> {
+    const base = this.base(key);
+    const meta = await this.readMeta(base, key);
+    if (!meta || !(await this.exists(base, key))) return null;
+    return meta.expires === 0 ? -1 : Math.max(0, meta.expires - now());
+  }
+
+  async expire(key: string, ttl: number): Promise<boolean> {
+    const base = this.base(key);
+    return this.locked(base, async () => {
+      const meta = await this.readMeta(base, key);
+      if (!meta || !(await this.exists(base, key))) return false;
+      const at = now();
+      const next: Meta = { ...meta, key, expires: ttl > 0 ? at + ttl : 0, ttl: ttl > 0 ? ttl : 0 };
+      await this.writeAtomic(`${base}.meta`, 'json:' + JSON.stringify(next));
+      return true;
+    });
+  }
+
+  /** Every `.meta` file below the directory, streaming. */
+  private async *metaFiles(dir = this.location, depth = 0): AsyncIterable<string> {
+    let handle;
+    try {
+      handle = await opendir(dir);
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw this.ioError(error);
+    }
+    for await (const dirent of handle) {
+      const path = join(dir, dirent.name);
+      if (dirent.isDirectory() && depth < this.levels && /^[0-9a-f]{2}$/.test(dirent.name)) {
+        yield* this.metaFiles(path, depth + 1);
+      } else if (dirent.isFile() && dirent.name.endsWith('.meta')) {
+        yield path;
+      }
+    }
+  }
+
+  /** Live entries (key + meta), read in parallel, in batches. */
+  private async *entries(options: ScanOptions = {}): AsyncIterable<Array<{ key: string; meta: Meta }>> {
+    let paths: string[] = [];
+    const read = async (batch: string[]): Promise<Array<{ key: string; meta: Meta }>> => {
+      const metas = await Promise.all(batch.map((p) => readFile(p, 'utf8').then(parseMeta, () => null)));
+      const at = now();
+      const out: Array<{ key: string; meta: Meta }> = [];
+      metas.forEach((meta) => {
+        if (meta && typeof meta.key === 'string' && !isExpired(meta, at)) out.push({ key: meta.key, meta });
+      });
+      return out;
+    };
+    for await (const path of this.metaFiles()) {
+      if (options.signal?.aborted) return;
+      paths.push(path);
+      if (paths.length >= READ_CONCURRENCY) {
+        yield await read(paths);
+        paths = [];
+      }
+    }
+    if (paths.length) yield await read(paths);
+  }
+
+  async *scan(glob: string, options: ScanOptions = {}): AsyncIterable<string[]> {
+    const matcher = globToRegExp(glob);
+    for await (const batch of this.entries(options)) {
+      const keys = batch.filter((e) => matcher.test(e.key)).map((e) => e.key);
+      if (keys.length) yield keys;
+    }
+  }
+
+  async addTags(key: string, tags: readonly string[]): Promise<void> {
+    const base = this.base(key);
+    await this.locked(base, async () => {
+      const meta = await this.readMeta(base, key);
+      if (!meta) return;
+      const next: Meta = { ...meta, tags: [...new Set([...(meta.tags ?? []), ...tags])] };
+      await this.writeAtomic(`${base}.meta`, 'json:' + JSON.stringify(next));
+    });
+  }
+
+  async *tagMembers(tag: string, options: ScanOptions = {}): AsyncIterable<string[]> {
+    for await (const batch of this.entries(options)) {
+      const keys = batch.filter((e) => e.meta.tags?.includes(tag)).map((e) => e.key);
+      if (keys.length) yield keys;
+    }
+  }
+
+  async dropTags(): Promise<void> {
+    // Tags live inside the entries' meta documents: nothing left to drop.
+  }
+
+  private async readScores(base: string): Promise<Map<string, number>> {
+    try {
+      const parsed = phpUnserialize(await readFile(`${base}.zset`));
+      const map = new Map<string, number>();
+      const entries = Array.isArray(parsed) ? parsed.map((v, i) => [String(i), v] as const) : Object.entries(parsed ?? {});
+      for (const [member, score] of entries) if (typeof score === 'number') map.set(member, score);
+      return map;
+    } catch (error) {
+      if (isMissing(error)) return new Map();
+      throw this.ioError(error);
+    }
+  }
+
+  private async writeScores(base: string, key: string, scores: Map<string, number>): Promise<void> {
+    await this.writeAtomic(`${base}.zset`, phpSerializeScoreMap(scores));
+    const meta: Meta = { key, created: now(), expires: 0, ttl: 0 };
+    await this.writeAtomic(`${base}.meta`, 'json:' + JSON.stringify(meta));
+  }
+
+  async zadd(key: string, members: readonly ZMember[]): Promise<number> {
+    const base = this.base(key);
+    return this.locked(base, async () => {
+      const scores = await this.readScores(base);
+      let added = 0;
+      for (const { member, score } of members) {
+        if (!scores.has(member)) added++;
+        scores.set(member, score);
+      }
+      await this.writeScores(base, key, scores);
+      return added;
+    });
+  }
+
+  async zrange(key: string, start: number, stop: number): Promise<ZMember[]> {
+    const sorted = [...(await this.readScores(this.base(key)))]
+      .map(([member, score]) => ({ member, score }))
+      .sort((a, b) => a.score - b.score || (a.member < b.member ? -1 : a.member > b.member ? 1 : 0));
+    const from = start < 0 ? Math.max(0, sorted.length + start) : start;
+    const to = stop < 0 ? sorted.length + stop : Math.min(stop, sorted.length - 1);
+    return from > to ? [] : sorted.slice(from, to + 1);
+  }
+
+  async zremrangebyscore(key: string, min: number, max: number): Promise<number> {
+    const base = this.base(key);
+    return this.locked(base, async () => {
+      const scores = await this.readScores(base);
+      let removed = 0;
+      for (const [member, score] of scores) {
+        if (score >= min && score <= max) {
+          scores.delete(member);
+          removed++;
+        }
+      }
+      if (removed) await this.writeScores(base, key, scores);
+      return removed;
+    });
+  }
+
+  async ping(): Promise<number> {
+    const started = performance.now();
+    // The directory may not exist yet; the nearest existing ancestor must be writable.
+    let dir = this.location;
+    for (;;) {
+      try {
+        await access(dir, constants.W_OK | constants.X_OK);
+        break;
+      } catch (error) {
+        const parent = dirname(dir);
+        if (!isMissing(error) || parent === dir) throw this.ioError(error);
+        dir = parent;
+      }
+    }
+    return performance.now() - started;
+  }
+
+  async stats(): Promise<DriverStats> {
+    let entries = 0;
+    let expired = 0;
+    let bytes = 0;
+    const at = now();
+    for await (const path of this.metaFiles()) {
+      const meta = await readFile(path, 'utf8').then(parseMeta, () => null);
+      const cache = await stat(path.replace(/\.meta$/, '.cache')).catch(() => null);
+      if (!meta || !cache) continue;
+      if (isExpired(meta, at)) expired++;
+      else entries++;
+      bytes += cache.size;
+    }
+    return {
+      totalKeys: entries,
+      bytes,
+      info: { hashLevels: this.levels, expiredEntries: expired },
+    };
+  }
+
+  /** Removes expired entries (the PHP driver only drops them when read). */
+  async prune(): Promise<number> {
+    let removed = 0;
+    const at = now();
+    for await (const path of this.metaFiles()) {
+      const base = path.slice(0, -'.meta'.length);
+      const meta = await readFile(path, 'utf8').then(parseMeta, () => null);
+      if (!meta || !isExpired(meta, at) || typeof meta.key !== 'string') continue;
+      const key = meta.key;
+      // Re-check under the lock: a writer may have just refreshed the entry.
+      const gone = await this.locked(base, async () =>
+        (await this.readMeta(base, key)) ? false : this.deleteOne(base),
+      ).catch(() => false);
+      if (gone) removed++;
+    }
+    return removed;
+  }
+
+  /** Runs prune() when `cleanupFrequency` seconds passed since the last one. */
+  private async maybePrune(): Promise<void> {
+    if (this.pruneChecked || this.cleanupFrequency <= 0) return;
+    this.pruneChecked = true;
+    const stamp = join(this.location, PRUNE_STAMP);
+    const last = await stat(stamp).then((s) => s.mtimeMs, () => null);
+    if (last !== null && Date.now() - last < this.cleanupFrequency * 1000) return;
+    await this.writeAtomic(stamp, '').catch(() => undefined);
+    if (last === null) return; // first write in a new directory: nothing to prune yet
+    await this.prune();
+  }
+
+  async dispose(): Promise<void> {
+    // No handles are kept open between calls.
+  }
+}
+
+/** Creates the File store driver. */
+export function createDriver(options: FileDriverOptions): CacheDriver {
+  if (!options.path) throw new UsageError('the file store needs a path');
+  return new FileDriver(options);
+}

@@ -1,0 +1,9 @@
+/**
+ * The library surface for config files and scripts:
+ * `import { defineConfig } from 'glueful-cache'`.
+ */
+export { defineConfig } from './config/schema.js';
+export type { CacheConfig, FileStoreConfig, MemcachedStoreConfig, RedisStoreConfig, StoreConfig } from './config/schema.js';
+export type { CacheStore, CacheDriver, SetOptions } from './core/contract.js';
+export { createStore } from './core/store-factory.js';
+export { loadConfig } from './config/load.js';

@@ -1,0 +1,34 @@
+/** Small formatters shared by the print functions. */
+
+/** 1536 -> "1.5 KiB". */
+export function formatBytes(bytes: number | undefined): string {
+  if (bytes === undefined) return '-';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** 3725 -> "1h2m5s"; -1 -> "no expiry". */
+export function formatTtl(seconds: number): string {
+  if (seconds < 0) return 'no expiry';
+  const parts: string[] = [];
+  let rest = seconds;
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['m', 60]] as const) {
+    if (rest >= size) {
+      parts.push(`${Math.floor(rest / size)}${unit}`);
+      rest %= size;
+    }
+  }
+  if (rest > 0 || parts.length === 0) parts.push(`${rest}s`);
+  return parts.join('');
+}
+
+/** A decoded value for a person: strings as they are, everything else as JSON. */
+export function formatValue(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
+}

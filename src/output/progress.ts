@@ -1,0 +1,35 @@
+/**
+ * Progress for long key walks: an ora spinner on a terminal, nothing
+ * otherwise (pipes, CI, --json, --quiet).
+ */
+import type { Progress } from '../core/contract.js';
+import type { Output } from './output.js';
+
+/** A progress reporter; `update` is cheap to call often. */
+export interface ProgressReporter {
+  update(progress: Progress): void;
+  stop(): void;
+}
+
+const SILENT: ProgressReporter = { update() {}, stop() {} };
+
+/** Starts a spinner labelled `label` when the output is animated. */
+export async function startProgress(out: Output, label: string): Promise<ProgressReporter> {
+  if (!out.animated) return SILENT;
+  const { default: ora } = await import('ora');
+  const spinner = ora({ text: label, stream: out.stderr as NodeJS.WriteStream }).start();
+  const started = Date.now();
+  let last = 0;
+  return {
+    update(p) {
+      const at = Date.now();
+      if (at - last < 100) return;
+      last = at;
+      const rate = Math.round(p.scanned / Math.max(0.001, (at - started) / 1000));
+      spinner.text = `${label}: ${p.scanned} scanned, ${p.matched} matched, ${p.deleted} deleted (${rate} keys/s)`;
+    },
+    stop() {
+      spinner.stop();
+    },
+  };
+}

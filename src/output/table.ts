@@ -1,0 +1,20 @@
+/** Tables for human output, through cli-table3 (loaded on first use). */
+import type { Output } from './output.js';
+
+/** Renders rows under a header as a table on stdout. */
+export async function printTable(out: Output, head: string[], rows: Array<Array<string | number>>): Promise<void> {
+  const { default: Table } = await import('cli-table3');
+  const style = await out.colors();
+  const table = new Table({ head: head.map((h) => style.bold(h)), style: { head: [], border: [] } });
+  table.push(...rows.map((r) => r.map(String)));
+  out.line(table.toString());
+}
+
+/** Renders key/value pairs as a two-column table. */
+export async function printPairs(out: Output, pairs: Array<[string, unknown]>): Promise<void> {
+  const { default: Table } = await import('cli-table3');
+  const style = await out.colors();
+  const table = new Table({ style: { head: [], border: [] } });
+  for (const [k, v] of pairs) table.push({ [style.bold(k)]: v === undefined || v === null ? '-' : String(v) });
+  out.line(table.toString());
+}
