@@ -11,18 +11,20 @@ import { createContext, type CommandModule, type GlobalOptions } from './context
 declare const __VERSION__: string;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 
-type Loader = () => Promise<CommandModule<never>>;
+// Each module types its own result and flags; the entry only passes them through.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loader = () => Promise<CommandModule<any>>;
 
 /** Command modules, imported on demand. */
 const COMMANDS: Record<string, Loader> = {
-  get: () => import('./get.js') as Promise<CommandModule<never>>,
-  set: () => import('./set.js') as Promise<CommandModule<never>>,
-  delete: () => import('./delete.js') as Promise<CommandModule<never>>,
-  ttl: () => import('./ttl.js') as Promise<CommandModule<never>>,
-  expire: () => import('./expire.js') as Promise<CommandModule<never>>,
-  purge: () => import('./purge.js') as Promise<CommandModule<never>>,
-  clear: () => import('./clear.js') as Promise<CommandModule<never>>,
-  status: () => import('./status.js') as Promise<CommandModule<never>>,
+  get: () => import('./get.js'),
+  set: () => import('./set.js'),
+  delete: () => import('./delete.js'),
+  ttl: () => import('./ttl.js'),
+  expire: () => import('./expire.js'),
+  purge: () => import('./purge.js'),
+  clear: () => import('./clear.js'),
+  status: () => import('./status.js'),
 };
 
 const EXIT_CODES = `

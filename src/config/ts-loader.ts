@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type * as TypeScript from 'typescript';
 import { ConfigError } from '../core/errors.js';
 
 const HEADER = '// glueful-cache: transpiled from ';
@@ -19,9 +20,10 @@ export function compiledPath(filepath: string): string {
 }
 
 async function transpile(filepath: string, source: string): Promise<string> {
-  let ts: typeof import('typescript');
+  let ts: typeof TypeScript;
   try {
-    ts = (await import('typescript')).default;
+    const module = (await import('typescript')) as { default?: typeof TypeScript } & typeof TypeScript;
+    ts = module.default ?? module;
   } catch (error) {
     throw new ConfigError(`cannot load ${filepath}: the 'typescript' package is needed for .ts config files`, {
       cause: error,

@@ -55,8 +55,9 @@ export function decodeValue(bytes: Buffer): Decoded {
   if (text.startsWith('json:')) return tryJson(text.slice(5)) ?? { format: 'raw', value: text };
   if (text.startsWith('php:')) return tryPhp(bytes.subarray(4)) ?? { format: 'raw', value: text };
   if (INTEGER.test(text)) {
+    // Past 2^53 a JS number would round: keep the digits as text.
     const n = Number(text);
-    if (Number.isSafeInteger(n)) return { format: 'integer', value: n };
+    return { format: 'integer', value: Number.isSafeInteger(n) ? n : text };
   }
   return tryJson(text) ?? tryPhp(bytes) ?? { format: 'raw', value: text };
 }

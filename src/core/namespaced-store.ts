@@ -4,7 +4,7 @@
  * here once: key checks, value size limit, bulk deletes that stream.
  */
 import type { Capabilities } from './capabilities.js';
-import { decodeCounter, decodeValue, encodeValue, GLUEFUL_MAX_VALUE_BYTES } from './codec.js';
+import { decodeValue, encodeValue, GLUEFUL_MAX_VALUE_BYTES } from './codec.js';
 import type {
   BulkOptions,
   CacheDriver,

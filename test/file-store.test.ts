@@ -1,0 +1,150 @@
+/** The File store: the shared contract, then Glueful's on-disk format and its edge cases. */
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { NamespacedStore } from '../src/core/namespaced-store.js';
+import { FileDriver } from '../src/drivers/file.js';
+import { runStoreContract } from './helpers/store-contract.js';
+
+const root = mkdtempSync(join(tmpdir(), 'glueful-file-store-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+
+function fileStore(prefix: string, dir = join(root, 'shared'), hashLevels = 2): NamespacedStore {
+  return new NamespacedStore(new FileDriver({ path: dir, hashLevels }), { name: 'file', prefix });
+}
+
+runStoreContract('file (hash_levels 2)', { create: async (prefix) => fileStore(prefix) });
+runStoreContract('file (flat, as Glueful writes)', { create: async (prefix) => fileStore(prefix, join(root, 'flat'), 0) });
+
+/** Writes an entry exactly as Glueful's PHP FileCacheDriver does (flat layout). */
+function phpWrite(dir: string, key: string, encoded: string, ttl = 0): void {
+  mkdirSync(dir, { recursive: true });
+  const created = Math.floor(Date.now() / 1000);
+  writeFileSync(join(dir, `${md5(key)}.cache`), encoded);
+  const meta = { key, created, expires: ttl ? created + ttl : 0, ttl };
+  writeFileSync(join(dir, `${md5(key)}.meta`), 'json:' + JSON.stringify(meta));
+}
+
+describe('file store: Glueful PHP interoperability', () => {
+  it('reads, lists, purges and clears entries the PHP app wrote', async () => {
+    const dir = join(root, 'php-app');
+    phpWrite(dir, 'user:1', 'json:{"name":"John"}', 3600);
+    phpWrite(dir, 'user:2', 'php:a:2:{s:1:"a";i:1;s:1:"b";s:3:"two";}');
+    phpWrite(dir, 'rate_limit:1.2.3.4', '41');
+    phpWrite(dir, 'config:app', 'json:"bob"');
+    const store = fileStore('', dir, 0);
+    expect(await store.get('user:1')).toEqual({ name: 'John' });
+    expect(await store.get('user:2')).toEqual({ a: 1, b: 'two' });
+    expect(await store.get('rate_limit:1.2.3.4')).toBe(41);
+    expect(await store.increment('rate_limit:1.2.3.4')).toBe(42);
+    const ttl = await store.ttl('user:1');
+    expect(ttl).toBeGreaterThan(3590);
+    expect(await store.getKeyCount('user:*')).toBe(2);
+    expect((await store.deletePattern('user:*')).deleted).toBe(2);
+    expect(existsSync(join(dir, `${md5('user:1')}.cache`))).toBe(false);
+    expect((await store.clear()).deleted).toBe(2);
+    expect(readdirSync(dir).filter((f) => f.endsWith('.cache') || f.endsWith('.meta'))).toEqual([]);
+  });
+
+  it('writes what the PHP app reads: flat names, json: values, meta fields', async () => {
+    const dir = join(root, 'for-php');
+    const store = fileStore('', dir, 0);
+    await store.set('session:abc', { id: 7 }, { ttl: 60 });
+    const base = join(dir, md5('session:abc'));
+    expect(readFileSync(`${base}.cache`, 'utf8')).toBe('json:{"id":7}');
+    const metaText = readFileSync(`${base}.meta`, 'utf8');
+    expect(metaText.startsWith('json:')).toBe(true);
+    const meta = JSON.parse(metaText.slice(5));
+    expect(meta).toMatchObject({ key: 'session:abc', ttl: 60 });
+    expect(meta.expires - meta.created).toBe(60);
+  });
+
+  it('places entries by hash_levels (1 = Glueful shard layout)', async () => {
+    const dir = join(root, 'levels');
+    await fileStore('', dir, 1).set('k', 1);
+    const h = md5('k');
+    expect(existsSync(join(dir, h.slice(0, 2), `${h.slice(2)}.cache`))).toBe(true);
+    await fileStore('', join(root, 'levels3'), 3).set('k', 1);
+    expect(existsSync(join(root, 'levels3', h.slice(0, 2), h.slice(2, 4), h.slice(4, 6), `${h.slice(6)}.cache`))).toBe(true);
+  });
+
+  it('treats an expired PHP entry as missing and prunes it', async () => {
+    const dir = join(root, 'expired');
+    phpWrite(dir, 'old', 'json:1');
+    const metaPath = join(dir, `${md5('old')}.meta`);
+    writeFileSync(metaPath, 'json:' + JSON.stringify({ key: 'old', created: 1, expires: 2, ttl: 1 }));
+    const driver = new FileDriver({ path: dir, hashLevels: 0 });
+    const store = new NamespacedStore(driver, { name: 'file', prefix: '' });
+    expect(await store.get('old')).toBeUndefined();
+    expect(await store.ttl('old')).toBeNull();
+    expect(await driver.prune()).toBe(1);
+    expect(existsSync(metaPath)).toBe(false);
+  });
+
+  it('writes sorted sets as a PHP-serialized {member: score} map', async () => {
+    const dir = join(root, 'zset');
+    await fileStore('', dir, 0).zadd('board', [{ member: 'ada', score: 3 }, { member: 'bob', score: 1.5 }]);
+    expect(readFileSync(join(dir, `${md5('board')}.zset`), 'utf8')).toBe('a:2:{s:3:"ada";i:3;s:3:"bob";d:1.5;}');
+  });
+
+  it('keeps tags in the meta document, where the PHP driver ignores them', async () => {
+    const dir = join(root, 'tags');
+    await fileStore('', dir, 0).set('t', 1, { tags: ['users'] });
+    const meta = JSON.parse(readFileSync(join(dir, `${md5('t')}.meta`), 'utf8').slice(5));
+    expect(meta.tags).toEqual(['users']);
+  });
+});
+
+describe('file store: safety', () => {
+  it('keeps hostile keys inside the directory', async () => {
+    const dir = join(root, 'hostile');
+    const store = fileStore('', dir, 2);
+    const keys = ['../../etc/passwd', 'a\0b', 'k'.repeat(10_000), '日本語のキー', '/abs/path', '..'];
+    for (const key of keys) {
+      await store.set(key, key.length);
+      expect(await store.get(key)).toBe(key.length);
+    }
+    const walk = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+    const files = walk(dir).filter((f) => f.endsWith('.cache'));
+    expect(files).toHaveLength(keys.length);
+    for (const f of files) expect(f.startsWith(dir)).toBe(true);
+    expect(existsSync(join(root, 'etc'))).toBe(false);
+  });
+
+  it('creates directories 0700 and files 0600', async () => {
+    const dir = join(root, 'modes');
+    await fileStore('', dir, 1).set('m', 1);
+    const h = md5('m');
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, h.slice(0, 2))).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, h.slice(0, 2), `${h.slice(2)}.cache`)).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, h.slice(0, 2), `${h.slice(2)}.meta`)).mode & 0o777).toBe(0o600);
+  });
+
+  it('ignores foreign files in the cache directory when clearing', async () => {
+    const dir = join(root, 'foreign');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'README.txt'), 'not a cache entry');
+    const store = fileStore('', dir, 0);
+    await store.set('x', 1);
+    expect((await store.clear()).deleted).toBe(1);
+    expect(readFileSync(join(dir, 'README.txt'), 'utf8')).toBe('not a cache entry');
+  });
+
+  it('breaks a lock left by a dead process', async () => {
+    const dir = join(root, 'stale-lock');
+    const store = fileStore('', dir, 0);
+    await store.set('locked', 1);
+    // pid 2^22+1 is above Linux's pid_max default: no such process.
+    writeFileSync(join(dir, `${md5('locked')}.glock`), `${2 ** 22 + 1} 0 x`);
+    const started = Date.now();
+    await store.set('locked', 2);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await store.get('locked')).toBe(2);
+  });
+});
