@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type * as Cosmiconfig from 'cosmiconfig';
 import { ConfigError } from '../core/errors.js';
 import { environment } from './dotenv.js';
 import { applyEnvironment } from './env.js';
@@ -73,7 +74,9 @@ export function discoverConfig(cwd: string, root: string): string | null {
 
 async function readConfigFile(path: string): Promise<unknown> {
   if (!existsSync(path)) throw new ConfigError(`config file not found: ${path}`);
-  const { cosmiconfig, defaultLoaders } = await import('cosmiconfig');
+  // cosmiconfig is CommonJS: bundled, its exports sit on `default`.
+  const module = (await import('cosmiconfig')) as typeof Cosmiconfig & { default?: typeof Cosmiconfig };
+  const { cosmiconfig, defaultLoaders } = module.default ?? module;
   const explorer = cosmiconfig(MODULE, {
     packageProp: PACKAGE_PROP,
     cache: false,

@@ -1,0 +1,231 @@
+/** End to end: the real bin/glueful in a subprocess, on the embedded file store. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { glueful, tempProject } from './helpers/cli.js';
+
+let project: ReturnType<typeof tempProject>;
+const run = (args: string[], input?: string | Buffer, env?: Record<string, string>) =>
+  glueful(args, { cwd: project.dir, input, env });
+const json = async (args: string[], input?: string) => {
+  const result = await run([...args, '--json'], input);
+  return { ...result, data: JSON.parse(result.stdout) };
+};
+
+beforeAll(() => {
+  project = tempProject();
+  writeFileSync(join(project.dir, 'package.json'), '{"name":"e2e"}');
+});
+afterAll(() => project.cleanup());
+
+describe('get / set', () => {
+  it('sets and gets a string, printing only the value', async () => {
+    const set = await run(['cache:set', 'greeting', 'hello world', '--ttl', '15m']);
+    expect(set).toMatchObject({ code: 0, stdout: '' });
+    expect(set.stderr).toMatch(/stored 'greeting' .*expires in 15m/);
+    expect(await run(['cache:get', 'greeting'])).toMatchObject({ code: 0, stdout: 'hello world\n' });
+  });
+
+  it('prints the documented --json shapes', async () => {
+    await run(['cache:set', 'user:1', '{"name":"Ada"}', '--json-value', '--tags', 'users,admins', '--ttl', '1h']);
+    const get = await json(['cache:get', 'user:1']);
+    expect(get.data).toEqual({ key: 'user:1', value: { name: 'Ada' }, ttl: expect.any(Number), format: 'json' });
+    expect(get.data.ttl).toBeGreaterThan(3590);
+    const set = await json(['cache:set', 'n', '5', '--json-value']);
+    expect(set.data).toEqual({ key: 'n', written: true, ttl: 0, tags: [], bytes: 6, encoding: 'json', warnings: [] });
+    expect((await json(['cache:ttl', 'n'])).data).toEqual({ key: 'n', ttl: -1 });
+  });
+
+  it('--raw shows the stored bytes', async () => {
+    await run(['cache:set', 'raw-demo', 'x']);
+    expect((await run(['cache:get', 'raw-demo', '--raw'])).stdout).toBe('json:"x"');
+    expect((await json(['cache:get', 'raw-demo', '--raw'])).data).toMatchObject({ raw: 'json:"x"', rawEncoding: 'utf8' });
+  });
+
+  it("reads the value from stdin with '-', binary-safe", async () => {
+    const bytes = Buffer.from([0xff, 0x00, 0xfe, 0x0a, 0x80]);
+    expect((await run(['cache:set', 'blob', '-'], bytes)).code).toBe(0);
+    const result = await json(['cache:get', 'blob', '--raw']);
+    expect(Buffer.from(result.data.raw, 'base64').equals(bytes)).toBe(true);
+    await run(['cache:set', 'text', '-'], 'line one\nline two\n');
+    expect((await run(['cache:get', 'text'])).stdout).toBe('line one\nline two\n\n');
+  });
+
+  it('--nx does not overwrite', async () => {
+    await run(['cache:set', 'lock', 'first']);
+    const again = await json(['cache:set', 'lock', 'second', '--nx']);
+    expect(again.code).toBe(0);
+    expect(again.data.written).toBe(false);
+    expect((await run(['cache:get', 'lock'])).stdout).toBe('first\n');
+  });
+
+  it('warns when the Glueful PHP app could not read the key', async () => {
+    const result = await run(['cache:set', 'a/b', 'v']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/warning: .*Glueful PHP app cannot read it/);
+  });
+
+  it('a missing key is exit 4 with a message on stderr', async () => {
+    const result = await run(['cache:get', 'nope']);
+    expect(result).toMatchObject({ code: 4, stdout: '' });
+    expect(result.stderr).toBe('glueful: error: key not found: nope\n');
+    const asJson = await json(['cache:get', 'nope']);
+    expect(asJson.data).toEqual({ error: { code: 4, type: 'KeyNotFoundError', message: 'key not found: nope' } });
+  });
+});
+
+describe('delete / ttl / expire', () => {
+  it('deletes several keys and reports the missing ones', async () => {
+    await run(['cache:set', 'd1', '1']);
+    await run(['cache:set', 'd2', '2']);
+    const result = await json(['cache:delete', 'd1', 'd2', 'd3']);
+    expect(result.data).toEqual({ deleted: 2, keys: ['d1', 'd2'], missing: ['d3'] });
+    expect(result.code).toBe(0);
+    expect((await run(['cache:delete', 'd1'])).code).toBe(4);
+  });
+
+  it('sets, reads and removes expiry', async () => {
+    await run(['cache:set', 'e', 'v']);
+    expect((await json(['cache:expire', 'e', '2h'])).data).toEqual({ key: 'e', ttl: 7200 });
+    const ttl = Number((await run(['cache:ttl', 'e'])).stdout);
+    expect(ttl).toBeGreaterThan(7190);
+    await run(['cache:expire', 'e', 'never']);
+    expect((await run(['cache:ttl', 'e'])).stdout).toBe('-1\n');
+    expect((await run(['cache:expire', 'missing', '10'])).code).toBe(4);
+    expect((await run(['cache:ttl', 'missing'])).code).toBe(4);
+  });
+});
+
+describe('purge / clear', () => {
+  it('purges a glob inside the prefix, with a dry run first', async () => {
+    for (const k of ['p:user:1', 'p:user:2', 'p:post:1']) await run(['cache:set', k, 'v']);
+    const dry = await json(['cache:purge', 'p:user:*', '--dry-run']);
+    expect(dry.data).toMatchObject({ pattern: 'p:user:*', matched: 2, deleted: 0, dryRun: true });
+    expect(dry.data.sample.sort()).toEqual(['p:user:1', 'p:user:2']);
+    const human = await run(['cache:purge', 'p:user:*', '--dry-run']);
+    expect(human.stdout).toMatch(/^2 keys matching 'p:user:\*' would be deleted \(dry run/);
+    expect((await json(['cache:purge', 'p:user:*', '--force'])).data).toMatchObject({ matched: 2, deleted: 2, dryRun: false });
+    expect((await run(['cache:get', 'p:post:1'])).code).toBe(0);
+  });
+
+  it('refuses to delete without --force when not on a terminal', async () => {
+    const result = await run(['cache:clear']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/pass --force/);
+    expect((await run(['cache:purge', '*'])).code).toBe(2);
+  });
+
+  it('clears only the prefix, leaving another prefix alone', async () => {
+    await run(['cache:set', 'mine', '1']);
+    await run(['cache:set', 'theirs', '1', '--prefix', 'other_']);
+    const result = await json(['cache:clear', '--force']);
+    expect(result.data.deleted).toBeGreaterThan(0);
+    expect(result.data.prefix).toBe('glueful_');
+    expect((await run(['cache:get', 'theirs', '--prefix', 'other_'])).stdout).toBe('1\n');
+    expect((await json(['cache:status'])).data.keys).toBe(0);
+  });
+
+  it('clears by tag', async () => {
+    await run(['cache:set', 'u1', '1', '--tags', 'users']);
+    await run(['cache:set', 'u2', '2', '--tags', 'users,admins']);
+    await run(['cache:set', 'p1', '3', '--tags', 'posts']);
+    const dry = await json(['cache:clear', '--tag', 'users', '--dry-run']);
+    expect(dry.data).toMatchObject({ matched: 2, deleted: 0, tags: ['users'] });
+    const result = await json(['cache:clear', '--tag', 'users', '--force']);
+    expect(result.data).toMatchObject({ deleted: 2, tags: ['users'] });
+    expect((await run(['cache:get', 'p1'])).code).toBe(0);
+    expect((await run(['cache:get', 'u1'])).code).toBe(4);
+  });
+});
+
+describe('status', () => {
+  it('says which config and store it used', async () => {
+    const result = await json(['cache:status']);
+    expect(result.code).toBe(0);
+    expect(result.data).toMatchObject({
+      store: 'file',
+      driver: 'file',
+      config: null,
+      prefix: 'glueful_',
+      healthy: true,
+      location: join(project.dir, '.cache', 'glueful-cache'),
+    });
+    expect(result.data.latencyMs).toBeTypeOf('number');
+    const human = await run(['cache:status']);
+    expect(human.stdout).toMatch(/none \(defaults and environment\)/);
+  });
+
+  it('--detailed adds capabilities and the config with secrets redacted', async () => {
+    writeFileSync(
+      join(project.dir, 'cache.config.json'),
+      JSON.stringify({ stores: { redis: { host: 'h', password: 'hunter2', url: 'redis://u:hunter2@h:1' } } }),
+    );
+    try {
+      const result = await json(['cache:status', '--detailed']);
+      expect(result.data.config).toBe(join(project.dir, 'cache.config.json'));
+      expect(result.data.capabilities).toMatchObject({ listKeys: true, tags: 'emulated' });
+      expect(result.stdout).not.toContain('hunter2');
+      expect(result.data.effectiveConfig.stores.redis.password).toBe('***');
+    } finally {
+      writeFileSync(join(project.dir, 'cache.config.json'), '{}');
+    }
+  });
+
+  it('is exit 5 with a reason when the store cannot be used', async () => {
+    writeFileSync(join(project.dir, 'blocker'), 'a file where the cache directory should be');
+    const result = await glueful(['cache:status', '--json'], {
+      cwd: project.dir,
+      env: { CACHE_FILE_PATH: join(project.dir, 'blocker', 'cache') },
+    });
+    expect(result.code).toBe(5);
+    expect(JSON.parse(result.stdout)).toMatchObject({ healthy: false, error: expect.stringMatching(/ENOTDIR/) });
+  });
+});
+
+describe('output conventions', () => {
+  it('prints no colour codes with NO_COLOR or into a pipe', async () => {
+    const result = await run(['cache:status'], undefined, { FORCE_COLOR: '1' });
+    expect(result.stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it('--quiet hides messages but keeps results', async () => {
+    const result = await run(['cache:set', 'q', 'v', '--quiet']);
+    expect(result).toMatchObject({ code: 0, stdout: '', stderr: '' });
+  });
+
+  it('--version and --help exit 0', async () => {
+    expect((await run(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+/);
+    const help = await run(['cache:purge', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Examples:/);
+  });
+});
+
+describe('TypeScript config', () => {
+  it('loads the repository example config (defineConfig from glueful-cache)', async () => {
+    const repo = join(import.meta.dirname, '..');
+    const result = await glueful(['cache:status', '--json', '--config', join(repo, 'cache.config.example.ts')], {
+      cwd: project.dir,
+    });
+    expect(result.code).toBe(0);
+    const data = JSON.parse(result.stdout);
+    expect(data).toMatchObject({ config: join(repo, 'cache.config.example.ts'), prefix: 'glueful_', store: 'file' });
+    expect(data.location).toBe(join(repo, '.cache', 'glueful-cache'));
+  });
+
+  it('finds cache.config.ts in the project and says where a syntax error is', async () => {
+    const sub = tempProject();
+    try {
+      writeFileSync(join(sub.dir, 'package.json'), '{}');
+      writeFileSync(join(sub.dir, 'cache.config.ts'), "export default { prefix: 'typed_' as string };\n");
+      const status = await glueful(['cache:status', '--json'], { cwd: sub.dir });
+      expect(JSON.parse(status.stdout)).toMatchObject({ prefix: 'typed_', config: join(sub.dir, 'cache.config.ts') });
+      writeFileSync(join(sub.dir, 'cache.config.ts'), 'export default { prefix: ;\n');
+      const broken = await glueful(['cache:status'], { cwd: sub.dir });
+      expect(broken.code).toBe(3);
+      expect(broken.stderr).toMatch(/^glueful: error: cannot load .*cache\.config\.ts: Expression expected/);
+    } finally {
+      sub.cleanup();
+    }
+  });
+});
