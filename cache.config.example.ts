@@ -6,7 +6,7 @@
  * file: see the README's table.
  *
  * TypeScript configs are transpiled once and cached beside this file as
- * `.cache.config.ts.glueful.mjs` (add `*.glueful.mjs` to .gitignore).
+ * `.cache.config.ts.glueful.cjs` (add `*.glueful.cjs` to .gitignore).
  */
 import { defineConfig } from 'glueful-cache';
 

@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', '.cache/', '**/*.glueful.mjs'] },
+  { ignores: ['dist/', 'node_modules/', '.cache/', '**/*.glueful.cjs'] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -14,6 +14,10 @@ export default tseslint.config(
         { patterns: [{ regex: '^(fs|path|os|crypto|child_process|net|url|util|stream|readline|events|timers)(/.*)?$', message: "use the 'node:' prefix" }] },
       ],
     },
+  },
+  {
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['src/**/*.ts'],

@@ -170,4 +170,6 @@ export async function main(argv: string[]): Promise<number> {
   return code;
 }
 
-process.exitCode = await main(process.argv);
+void main(process.argv).then((code) => {
+  process.exitCode = code;
+});

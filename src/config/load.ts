@@ -74,13 +74,15 @@ export function discoverConfig(cwd: string, root: string): string | null {
 
 async function readConfigFile(path: string): Promise<unknown> {
   if (!existsSync(path)) throw new ConfigError(`config file not found: ${path}`);
+  // TypeScript bypasses cosmiconfig, whose loader runs the compiler on every call.
+  if (/\.m?ts$/.test(path)) return loadTypeScriptConfig(path);
   // cosmiconfig is CommonJS: bundled, its exports sit on `default`.
   const module = (await import('cosmiconfig')) as typeof Cosmiconfig & { default?: typeof Cosmiconfig };
   const { cosmiconfig, defaultLoaders } = module.default ?? module;
   const explorer = cosmiconfig(MODULE, {
     packageProp: PACKAGE_PROP,
     cache: false,
-    loaders: { ...defaultLoaders, '.ts': loadTypeScriptConfig, '.mts': loadTypeScriptConfig },
+    loaders: defaultLoaders,
   });
   try {
     const result = await explorer.load(path);

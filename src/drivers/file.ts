@@ -9,7 +9,6 @@
  * in the meta document as an extra `tags` field the PHP driver ignores.
  * Names are hashes, so no key can escape the directory.
  */
-import { createHash, randomBytes } from 'node:crypto';
 import { access, mkdir, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -18,6 +17,7 @@ import { decodeCounter, encodeCounter } from '../core/codec.js';
 import type { CacheDriver, DriverStats, ScanOptions, ZMember } from '../core/contract.js';
 import { StoreUnavailableError, UsageError } from '../core/errors.js';
 import { globToRegExp } from '../core/glob.js';
+import { md5Hex } from '../core/md5.js';
 import { phpSerializeScoreMap, phpUnserialize } from '../core/php-serialize.js';
 import { withFileLock } from './file-lock.js';
 
@@ -91,7 +91,7 @@ export class FileDriver implements CacheDriver {
 
   /** The path of an entry without extension. */
   private base(key: string): string {
-    const hash = createHash('md5').update(key, 'utf8').digest('hex');
+    const hash = md5Hex(key);
     const parts: string[] = [];
     for (let i = 0; i < this.levels; i++) parts.push(hash.slice(i * 2, i * 2 + 2));
     parts.push(hash.slice(this.levels * 2));
@@ -119,7 +119,7 @@ export class FileDriver implements CacheDriver {
 
   /** Writes a file by temp + rename, so readers see the old or the new content, never half. */
   private async writeAtomic(path: string, data: Buffer | string): Promise<void> {
-    const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
     try {
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
       const handle = await open(tmp, 'w', 0o600);

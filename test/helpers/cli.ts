@@ -1,10 +1,10 @@
-/** Runs the real built CLI (bin/glueful.js) as a subprocess. */
+/** Runs the real built CLI (bin/glueful.cjs) as a subprocess. */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const BIN = resolve(import.meta.dirname, '../../bin/glueful.js');
+export const BIN = resolve(import.meta.dirname, '../../bin/glueful.cjs');
 
 export interface CliResult {
   code: number | null;

@@ -1,0 +1,67 @@
+// glueful-cache: transpiled from cache.config.example.ts 42591676619317f9382560daf8a120de4b4ed73a27f59cf9ab1d1f7332ad8a3f
+/**
+ * glueful-cache configuration: copy to `cache.config.ts` (or .js/.json/.yaml,
+ * `.cacherc`, or a "glueful-cache" key in package.json) in your project root.
+ * Every field is optional; the values below are the defaults unless noted.
+ * Environment variables (and a .env file in the project root) override this
+ * file: see the README's table.
+ *
+ * TypeScript configs are transpiled once and cached beside this file as
+ * `.cache.config.ts.glueful.mjs` (add `*.glueful.mjs` to .gitignore).
+ */
+import { defineConfig } from 'glueful-cache';
+export default defineConfig({
+    // Store used when --store is not given. Env: CACHE_DRIVER.
+    default: 'file',
+    // Every key is namespaced by this prefix. Env: CACHE_PREFIX.
+    // Glueful's PHP drivers store keys WITHOUT a prefix: set prefix: '' to see
+    // (and clear) exactly the keys your PHP app wrote.
+    prefix: 'glueful_',
+    stores: {
+        file: {
+            // Cache directory, relative to this file. Env: CACHE_FILE_PATH.
+            // Default: <project root>/.cache/glueful-cache. Point it at the PHP app's
+            // storage/cache directory to share its cache.
+            path: '.cache/glueful-cache',
+            // 0 = Glueful's flat layout ({md5}.cache), 1 = its shard layout
+            // ({md5[0:2]}/{md5[2:]}.cache); each level adds two hex characters.
+            // Use the PHP app's setting when sharing its directory.
+            hash_levels: 2,
+            // Seconds between automatic removals of expired entries; 0 = never.
+            cleanup_frequency: 3600,
+            // Largest encoded value accepted, bytes (Glueful refuses to read more).
+            max_value_bytes: 1048576,
+        },
+        redis: {
+            // Env: REDIS_HOST, REDIS_PORT, REDIS_PASSWORD, REDIS_DB, REDIS_TIMEOUT.
+            host: '127.0.0.1',
+            port: 6379,
+            database: 0,
+            // Connect and command timeout, seconds.
+            timeout: 2.5,
+        },
+        memcached: {
+            // Env: MEMCACHED_HOST, MEMCACHED_PORT.
+            host: '127.0.0.1',
+            port: 11211,
+        },
+    },
+    // When the configured server is unreachable, warn and use the file store.
+    // Env: CACHE_FALLBACK_FILE.
+    fallback_to_file: false,
+    stampede_protection: {
+        enabled: true, // Env: CACHE_STAMPEDE_PROTECTION
+        lock_ttl: 60, // seconds a recompute lock lives
+        max_wait_time: 30, // seconds a caller waits for another's recompute
+        retry_interval: 100, // milliseconds between checks while waiting
+        early_expiration: { enabled: false, threshold: 0.8 },
+    },
+    tagging: {
+        enabled: true, // Env: CACHE_TAGGING_ENABLED
+        // Extra tag categories on top of Glueful's predefined ones.
+        categories: { reports: ['reports', 'exports'] },
+    },
+    distributed: {
+        enabled: false, // Env: DISTRIBUTED_CACHE_ENABLED
+    },
+});

@@ -1,0 +1,81 @@
+// Cold start of `glueful cache:get` on the file store, against `node -e 0`,
+// measured side by side in one run: no config file, then a cache.config.ts.
+// Runs are interleaved (baseline, no-config, ts-config, ...) so machine noise
+// hits all three alike; medians and p90s are printed with the ratios.
+// Two environments: the machine's own (here NODE_EXTRA_CA_CERTS makes every
+// node start load the CA bundle, ~60 ms, the baseline the goals were set
+// against) and a clean one without NODE_* variables, where node starts in
+// ~22 ms and the CLI's own cost shows as a larger ratio.
+//
+//   node bench/cold-start.mjs [runs]        (default 40; needs `npm run build`)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const runs = Number(process.argv[2] ?? 40);
+const bin = resolve(import.meta.dirname, '../bin/glueful.cjs');
+const ambient = { ...process.env, NO_COLOR: '1' };
+const clean = Object.fromEntries(Object.entries(ambient).filter(([k]) => !k.startsWith('NODE_')));
+let env = ambient;
+
+function project(withTsConfig) {
+  const dir = mkdtempSync(join(tmpdir(), 'glueful-bench-'));
+  writeFileSync(join(dir, 'package.json'), '{}');
+  if (withTsConfig) {
+    writeFileSync(
+      join(dir, 'cache.config.ts'),
+      "const prefix: string = 'bench_';\nexport default { prefix, stores: { file: { hash_levels: 2 } } };\n",
+    );
+  }
+  const run = (args) => spawnSync(process.execPath, [bin, ...args], { cwd: dir, env, encoding: 'utf8' });
+  const set = run(['cache:set', 'bench:key', 'value']);
+  if (set.status !== 0) throw new Error(`setup failed: ${set.stderr}`);
+  return dir;
+}
+
+function time(args, cwd) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(process.execPath, args, { cwd, env, encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
+  return ms;
+}
+
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)], p90: s[Math.floor(s.length * 0.9)] };
+};
+
+const goals = { 'cache:get, no config': 1.3, 'cache:get, cache.config.ts': 1.5 };
+
+function measure(label) {
+  const plain = project(false);
+  const typed = project(true);
+  const cases = {
+    'node -e 0': [['-e', '0'], plain],
+    'cache:get, no config': [[bin, 'cache:get', 'bench:key'], plain],
+    'cache:get, cache.config.ts': [[bin, 'cache:get', 'bench:key'], typed],
+  };
+  const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+  for (const [args, cwd] of Object.values(cases)) for (let i = 0; i < 3; i++) time(args, cwd); // warm-up
+  for (let i = 0; i < runs; i++) {
+    for (const [name, [args, cwd]] of Object.entries(cases)) samples[name].push(time(args, cwd));
+  }
+  rmSync(plain, { recursive: true, force: true });
+  rmSync(typed, { recursive: true, force: true });
+
+  const base = stats(samples['node -e 0']).median;
+  console.log(`\n${label}: ${runs} interleaved runs each (median / p90 ms, ratio of medians)`);
+  for (const [name, xs] of Object.entries(samples)) {
+    const { median, p90 } = stats(xs);
+    const ratio = median / base;
+    const goal = goals[name] ? `  goal <= ${goals[name]}x: ${ratio <= goals[name] ? 'met' : 'MISSED'}` : '';
+    const extra = name === 'node -e 0' ? '' : `  (+${(median - base).toFixed(1)} ms)`;
+    console.log(`  ${name.padEnd(28)} ${median.toFixed(1).padStart(6)} / ${p90.toFixed(1).padStart(6)}  ${ratio.toFixed(2)}x${extra}${goal}`);
+  }
+}
+
+measure('machine environment');
+env = clean;
+measure('clean environment (no NODE_* variables)');
