@@ -9,7 +9,8 @@
  * in the meta document as an extra `tags` field the PHP driver ignores.
  * Names are hashes, so no key can escape the directory.
  */
-import { access, mkdir, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { access, mkdir, open, opendir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Capabilities } from '../core/capabilities.js';
@@ -59,7 +60,9 @@ const CAPABILITIES: Capabilities = {
 const now = (): number => Math.floor(Date.now() / 1000);
 const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'ENOENT';
 const PRUNE_STAMP = '.glueful-prune';
-const READ_CONCURRENCY = 64;
+const READ_CONCURRENCY = 128;
+const DIR_CONCURRENCY = 64;
+const SHARD = /^[0-9a-f]{2}$/;
 
 function parseMeta(text: string): Meta | null {
   try {
@@ -121,7 +124,7 @@ export class FileDriver implements CacheDriver {
   private async writeAtomic(path: string, data: Buffer | string): Promise<void> {
     const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
     try {
-      await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+      // The directory exists: every write happens under locked(), which creates it.
       const handle = await open(tmp, 'w', 0o600);
       try {
         await handle.writeFile(data);
@@ -252,46 +255,81 @@ export class FileDriver implements CacheDriver {
     });
   }
 
-  /** Every `.meta` file below the directory, streaming. */
-  private async *metaFiles(dir = this.location, depth = 0): AsyncIterable<string> {
+  /**
+   * Every `.meta` file below the directory, in batches. Shard directories are
+   * listed many at a time (a 2-level layout can hold 65,536 of them, and one
+   * readdir after another is what makes a naive walk slow); a flat directory
+   * is streamed, since it may hold millions of names.
+   */
+  private async *metaFiles(): AsyncIterable<string[]> {
+    let dirs = [this.location];
+    for (let depth = 0; depth < this.levels; depth++) {
+      const next: string[] = [];
+      for (let i = 0; i < dirs.length; i += DIR_CONCURRENCY) {
+        const listed = await Promise.all(dirs.slice(i, i + DIR_CONCURRENCY).map((d) => this.list(d)));
+        listed.forEach((entries, j) => {
+          for (const e of entries) if (e.isDirectory() && SHARD.test(e.name)) next.push(join(dirs[i + j]!, e.name));
+        });
+      }
+      dirs = next;
+    }
+    if (this.levels === 0) {
+      yield* this.streamFlat();
+      return;
+    }
+    for (let i = 0; i < dirs.length; i += DIR_CONCURRENCY) {
+      const listed = await Promise.all(dirs.slice(i, i + DIR_CONCURRENCY).map((d) => this.list(d)));
+      const paths = listed.flatMap((entries, j) =>
+        entries.filter((e) => e.isFile() && e.name.endsWith('.meta')).map((e) => join(dirs[i + j]!, e.name)),
+      );
+      if (paths.length) yield paths;
+    }
+  }
+
+  private async list(dir: string): Promise<Dirent[]> {
+    try {
+      return await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw this.ioError(error);
+    }
+  }
+
+  private async *streamFlat(): AsyncIterable<string[]> {
     let handle;
     try {
-      handle = await opendir(dir);
+      handle = await opendir(this.location, { bufferSize: 1024 });
     } catch (error) {
       if (isMissing(error)) return;
       throw this.ioError(error);
     }
+    let batch: string[] = [];
     for await (const dirent of handle) {
-      const path = join(dir, dirent.name);
-      if (dirent.isDirectory() && depth < this.levels && /^[0-9a-f]{2}$/.test(dirent.name)) {
-        yield* this.metaFiles(path, depth + 1);
-      } else if (dirent.isFile() && dirent.name.endsWith('.meta')) {
-        yield path;
+      if (!dirent.isFile() || !dirent.name.endsWith('.meta')) continue;
+      batch.push(join(this.location, dirent.name));
+      if (batch.length >= READ_CONCURRENCY) {
+        yield batch;
+        batch = [];
       }
     }
+    if (batch.length) yield batch;
   }
 
   /** Live entries (key + meta), read in parallel, in batches. */
   private async *entries(options: ScanOptions = {}): AsyncIterable<Array<{ key: string; meta: Meta }>> {
-    let paths: string[] = [];
-    const read = async (batch: string[]): Promise<Array<{ key: string; meta: Meta }>> => {
-      const metas = await Promise.all(batch.map((p) => readFile(p, 'utf8').then(parseMeta, () => null)));
-      const at = now();
-      const out: Array<{ key: string; meta: Meta }> = [];
-      metas.forEach((meta) => {
-        if (meta && typeof meta.key === 'string' && !isExpired(meta, at)) out.push({ key: meta.key, meta });
-      });
-      return out;
-    };
-    for await (const path of this.metaFiles()) {
-      if (options.signal?.aborted) return;
-      paths.push(path);
-      if (paths.length >= READ_CONCURRENCY) {
-        yield await read(paths);
-        paths = [];
+    for await (const paths of this.metaFiles()) {
+      for (let i = 0; i < paths.length; i += READ_CONCURRENCY) {
+        if (options.signal?.aborted) return;
+        const chunk = paths.slice(i, i + READ_CONCURRENCY);
+        const metas = await Promise.all(chunk.map((p) => readFile(p, 'utf8').then(parseMeta, () => null)));
+        const at = now();
+        const live: Array<{ key: string; meta: Meta }> = [];
+        for (const meta of metas) {
+          if (meta && typeof meta.key === 'string' && !isExpired(meta, at)) live.push({ key: meta.key, meta });
+        }
+        yield live;
       }
     }
-    if (paths.length) yield await read(paths);
   }
 
   async *scan(glob: string, options: ScanOptions = {}): AsyncIterable<string[]> {
@@ -403,13 +441,19 @@ export class FileDriver implements CacheDriver {
     let expired = 0;
     let bytes = 0;
     const at = now();
-    for await (const path of this.metaFiles()) {
-      const meta = await readFile(path, 'utf8').then(parseMeta, () => null);
-      const cache = await stat(path.replace(/\.meta$/, '.cache')).catch(() => null);
-      if (!meta || !cache) continue;
-      if (isExpired(meta, at)) expired++;
-      else entries++;
-      bytes += cache.size;
+    for await (const paths of this.metaFiles()) {
+      const found = await Promise.all(
+        paths.map(async (path) => ({
+          meta: await readFile(path, 'utf8').then(parseMeta, () => null),
+          cache: await stat(path.replace(/\.meta$/, '.cache')).catch(() => null),
+        })),
+      );
+      for (const { meta, cache } of found) {
+        if (!meta || !cache) continue;
+        if (isExpired(meta, at)) expired++;
+        else entries++;
+        bytes += cache.size;
+      }
     }
     return {
       totalKeys: entries,
@@ -422,16 +466,18 @@ export class FileDriver implements CacheDriver {
   async prune(): Promise<number> {
     let removed = 0;
     const at = now();
-    for await (const path of this.metaFiles()) {
-      const base = path.slice(0, -'.meta'.length);
-      const meta = await readFile(path, 'utf8').then(parseMeta, () => null);
-      if (!meta || !isExpired(meta, at) || typeof meta.key !== 'string') continue;
-      const key = meta.key;
-      // Re-check under the lock: a writer may have just refreshed the entry.
-      const gone = await this.locked(base, async () =>
-        (await this.readMeta(base, key)) ? false : this.deleteOne(base),
-      ).catch(() => false);
-      if (gone) removed++;
+    for await (const paths of this.metaFiles()) {
+      for (const path of paths) {
+        const base = path.slice(0, -'.meta'.length);
+        const meta = await readFile(path, 'utf8').then(parseMeta, () => null);
+        if (!meta || !isExpired(meta, at) || typeof meta.key !== 'string') continue;
+        const key = meta.key;
+        // Re-check under the lock: a writer may have just refreshed the entry.
+        const gone = await this.locked(base, async () =>
+          (await this.readMeta(base, key)) ? false : this.deleteOne(base),
+        ).catch(() => false);
+        if (gone) removed++;
+      }
     }
     return removed;
   }
