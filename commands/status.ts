@@ -49,7 +49,7 @@ async function countKeys(ctx: CommandContext): Promise<{ keys: number; partial: 
 }
 
 function alertsFor(result: StatusResult, stats: DriverStats): string[] {
-  const alerts: string[] = [];
+  const alerts: string[] = [...(stats.warnings ?? [])];
   if (result.hitRatio !== null && result.hitRatio < ALERTS.minHitRatio) {
     alerts.push(`hit ratio ${(result.hitRatio * 100).toFixed(1)}% is below ${ALERTS.minHitRatio * 100}%`);
   }

@@ -45,6 +45,10 @@ export interface DriverStats {
   /** Memory used / limit, for the memory alert. */
   memoryUsed?: number;
   memoryLimit?: number;
+  /** One row per server, for stores spread over several. */
+  nodes?: Array<Record<string, string | number | boolean | null>>;
+  /** Conditions the operator should know about (shown as alerts). */
+  warnings?: string[];
 }
 
 /** What a backend driver implements. All keys here are full keys. */

@@ -33,6 +33,7 @@ type DriverModule = { createDriver(options: never): CacheDriver };
 /** Driver modules by name, imported on first use. */
 const DRIVERS: Record<string, () => Promise<DriverModule>> = {
   file: () => import('../drivers/file.js'),
+  redis: () => import('../drivers/redis.js'),
 };
 
 /** The driver names this build knows. */

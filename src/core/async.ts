@@ -1,0 +1,25 @@
+/** Helpers for async iterables the drivers stream keys through. */
+
+/**
+ * Yields from several async iterables at once, in whatever order their items
+ * arrive (one SCAN per cluster master, all running in parallel).
+ */
+export async function* mergeAsync<T>(sources: Array<AsyncIterable<T>>): AsyncIterable<T> {
+  const iterators = sources.map((s) => s[Symbol.asyncIterator]());
+  const pending = new Map<number, Promise<{ index: number; result: IteratorResult<T> }>>();
+  const pull = (index: number) => pending.set(index, iterators[index]!.next().then((result) => ({ index, result })));
+  iterators.forEach((_, i) => pull(i));
+  try {
+    while (pending.size > 0) {
+      const { index, result } = await Promise.race(pending.values());
+      if (result.done) {
+        pending.delete(index);
+      } else {
+        pull(index);
+        yield result.value;
+      }
+    }
+  } finally {
+    await Promise.all([...pending.keys()].map((i) => iterators[i]!.return?.()));
+  }
+}

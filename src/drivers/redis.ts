@@ -1,0 +1,264 @@
+/**
+ * The Redis store (ioredis): standalone, URL, TLS, ACL, Sentinel, Cluster.
+ *
+ * Pattern work SCANs (never KEYS) and UNLINKs in batches; on a cluster every
+ * master is scanned in parallel and deletes are grouped by hash slot. Tags
+ * are Glueful's own `_gf_tag:{tag}` sets, so tags written by the PHP app
+ * invalidate from here and the reverse.
+ */
+import type { Cluster, Redis } from 'ioredis';
+import slotOf from 'cluster-key-slot';
+import { mergeAsync } from '../core/async.js';
+import type { Capabilities } from '../core/capabilities.js';
+import type { CacheDriver, DriverStats, ScanOptions, ZMember } from '../core/contract.js';
+import { CacheError, UsageError } from '../core/errors.js';
+import { connect, isConnectionFailure, planConnection, unavailable, type ConnectionPlan, type RedisConnectionOptions } from './redis-connection.js';
+import { parseInfo, summarizeInfo } from './redis-info.js';
+
+/** Driver name constant. */
+export const DRIVER_NAME = 'redis';
+
+/** Options of the Redis store: the connection plus what every store takes. */
+export type RedisDriverOptions = RedisConnectionOptions;
+
+/** Glueful's PHP app keeps tag members in `SADD _gf_tag:{tag} <key>`. */
+export const TAG_SET_PREFIX = '_gf_tag:';
+/** Keys per SCAN step: large, so a pass over millions of keys takes few round trips. */
+const SCAN_COUNT = 5000;
+const LATENCY_SAMPLES = 20;
+
+const CAPABILITIES: Capabilities = {
+  listKeys: true,
+  ttlRead: true,
+  tags: 'native',
+  sortedSets: true,
+  atomicCounters: true,
+  persistent: true,
+  shared: true,
+  maxKeyBytes: 512 * 1024 * 1024,
+};
+
+/** PERSIST answers 0 both for "no expiry" and "no key"; tell them apart atomically. */
+const PERSIST_IF_EXISTS = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PERSIST', KEYS[1]) return 1 end return 0";
+
+/** The Redis store driver. */
+export class RedisDriver implements CacheDriver {
+  readonly driver = DRIVER_NAME;
+  readonly capabilities = CAPABILITIES;
+  readonly location: string;
+  private readonly plan: ConnectionPlan;
+  private client?: Promise<Redis | Cluster>;
+
+  constructor(options: RedisDriverOptions) {
+    this.plan = planConnection(options);
+    this.location = `redis://${this.plan.address}${this.plan.kind === 'cluster' ? ' (cluster)' : `/${this.plan.database}`}`;
+  }
+
+  /** The connected client, created on first use. */
+  private connection(): Promise<Redis | Cluster> {
+    this.client ??= connect(this.plan);
+    return this.client;
+  }
+
+  /** Runs a command, mapping failures to the tool's errors. */
+  private async run<T>(command: (client: Redis | Cluster) => Promise<T>): Promise<T> {
+    const client = await this.connection();
+    try {
+      return await command(client);
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  private translate(error: unknown): Error {
+    if (error instanceof CacheError) return error;
+    if (isConnectionFailure(error)) return unavailable(error, this.plan);
+    const message = (error as Error)?.message ?? String(error);
+    if (message.startsWith('WRONGTYPE')) return new UsageError('the key holds a Redis data type other than a cache value');
+    if (/not an integer|out of range/.test(message)) return new UsageError('cannot increment: the value is not an integer');
+    return new CacheError(`redis: ${message}`, { cause: error });
+  }
+
+  private isCluster(client: Redis | Cluster): client is Cluster {
+    return this.plan.kind === 'cluster' && 'nodes' in client;
+  }
+
+  get(key: string): Promise<Buffer | null> {
+    return this.run((c) => c.getBuffer(key));
+  }
+
+  getMany(keys: string[]): Promise<Array<Buffer | null>> {
+    if (keys.length === 0) return Promise.resolve([]);
+    // MGET must stay within one slot on a cluster; auto-pipelined GETs need not.
+    return this.run((c) => (this.isCluster(c) ? Promise.all(keys.map((k) => c.getBuffer(k))) : c.mgetBuffer(...keys)));
+  }
+
+  async set(key: string, value: Buffer, ttl: number, tags?: readonly string[]): Promise<void> {
+    await this.run(async (c) => {
+      await (ttl > 0 ? c.set(key, value, 'EX', ttl) : c.set(key, value));
+      if (tags?.length) await Promise.all(tags.map((t) => c.sadd(TAG_SET_PREFIX + t, key)));
+    });
+  }
+
+  setNx(key: string, value: Buffer, ttl: number): Promise<boolean> {
+    return this.run(async (c) => (await (ttl > 0 ? c.set(key, value, 'EX', ttl, 'NX') : c.set(key, value, 'NX'))) === 'OK');
+  }
+
+  delete(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return Promise.resolve(0);
+    return this.run(async (c) => {
+      if (!this.isCluster(c)) return c.unlink(...keys);
+      const bySlot = new Map<number, string[]>();
+      for (const key of keys) {
+        const slot = slotOf(key);
+        const group = bySlot.get(slot);
+        if (group) group.push(key);
+        else bySlot.set(slot, [key]);
+      }
+      const counts = await Promise.all([...bySlot.values()].map((group) => c.unlink(...group)));
+      return counts.reduce((a, b) => a + b, 0);
+    });
+  }
+
+  has(key: string): Promise<boolean> {
+    return this.run(async (c) => (await c.exists(key)) === 1);
+  }
+
+  increment(key: string, by: number): Promise<number> {
+    return this.run((c) => c.incrby(key, by));
+  }
+
+  ttl(key: string): Promise<number | null> {
+    return this.run(async (c) => {
+      const ttl = await c.ttl(key);
+      return ttl === -2 ? null : ttl;
+    });
+  }
+
+  expire(key: string, ttl: number): Promise<boolean> {
+    return this.run(async (c) =>
+      ttl > 0 ? (await c.expire(key, ttl)) === 1 : (await c.eval(PERSIST_IF_EXISTS, 1, key)) === 1,
+    );
+  }
+
+  /** SCAN over one node until its cursor comes back to 0. */
+  private async *scanNode(node: Redis, command: 'scan' | 'sscan', key: string | null, glob: string, signal?: AbortSignal) {
+    let cursor = '0';
+    do {
+      if (signal?.aborted) return;
+      const [next, keys] =
+        command === 'scan'
+          ? await node.scan(cursor, 'MATCH', glob, 'COUNT', SCAN_COUNT)
+          : await node.sscan(key!, cursor, 'COUNT', SCAN_COUNT);
+      cursor = next;
+      if (keys.length) yield keys;
+    } while (cursor !== '0');
+  }
+
+  async *scan(glob: string, options: ScanOptions = {}): AsyncIterable<string[]> {
+    const client = await this.connection();
+    const nodes = this.isCluster(client) ? client.nodes('master') : [client];
+    const streams = nodes.map((n) => this.scanNode(n, 'scan', null, glob, options.signal));
+    try {
+      yield* mergeAsync(streams);
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  async addTags(key: string, tags: readonly string[]): Promise<void> {
+    await this.run((c) => Promise.all(tags.map((t) => c.sadd(TAG_SET_PREFIX + t, key))));
+  }
+
+  async *tagMembers(tag: string, options: ScanOptions = {}): AsyncIterable<string[]> {
+    const client = await this.connection();
+    const setKey = TAG_SET_PREFIX + tag;
+    // On a cluster the set lives on one master; SSCAN through the client routes there.
+    try {
+      yield* this.scanNode(client as Redis, 'sscan', setKey, '*', options.signal);
+    } catch (error) {
+      throw this.translate(error);
+    }
+  }
+
+  async dropTags(tags: readonly string[]): Promise<void> {
+    await this.run((c) => Promise.all(tags.map((t) => c.unlink(TAG_SET_PREFIX + t))));
+  }
+
+  zadd(key: string, members: readonly ZMember[]): Promise<number> {
+    if (members.length === 0) return Promise.resolve(0);
+    return this.run((c) => c.zadd(key, ...members.flatMap((m) => [m.score, m.member])));
+  }
+
+  zrange(key: string, start: number, stop: number): Promise<ZMember[]> {
+    return this.run(async (c) => {
+      const flat = await c.zrange(key, start, stop, 'WITHSCORES');
+      const out: ZMember[] = [];
+      for (let i = 0; i < flat.length; i += 2) out.push({ member: flat[i]!, score: Number(flat[i + 1]) });
+      return out;
+    });
+  }
+
+  zremrangebyscore(key: string, min: number, max: number): Promise<number> {
+    return this.run((c) => c.zremrangebyscore(key, min, max));
+  }
+
+  async ping(): Promise<number> {
+    return this.run(async (c) => {
+      const started = performance.now();
+      await c.ping();
+      return performance.now() - started;
+    });
+  }
+
+  private async sampleLatency(node: Redis): Promise<{ p50: number; p99: number }> {
+    const samples: number[] = [];
+    for (let i = 0; i < LATENCY_SAMPLES; i++) {
+      const started = performance.now();
+      await node.ping();
+      samples.push(performance.now() - started);
+    }
+    samples.sort((a, b) => a - b);
+    const at = (q: number) => Math.round(samples[Math.min(samples.length - 1, Math.floor(samples.length * q))]! * 100) / 100;
+    return { p50: at(0.5), p99: at(0.99) };
+  }
+
+  async stats(): Promise<DriverStats> {
+    return this.run(async (c) => {
+      const nodes = this.isCluster(c) ? c.nodes('master') : [c];
+      const perNode = await Promise.all(
+        nodes.map(async (n) => {
+          const info = parseInfo(await n.info());
+          const latency = await this.sampleLatency(n);
+          return summarizeInfo(`${n.options.host}:${n.options.port}`, info, latency, this.plan.database);
+        }),
+      );
+      const sum = (pick: (s: (typeof perNode)[number]) => number | undefined) =>
+        perNode.reduce((total, s) => total + (pick(s) ?? 0), 0);
+      const first = perNode[0]!;
+      return {
+        totalKeys: sum((s) => s.keys),
+        bytes: sum((s) => s.usedMemory),
+        hits: sum((s) => s.hits),
+        misses: sum((s) => s.misses),
+        memoryUsed: sum((s) => s.usedMemory),
+        memoryLimit: perNode.every((s) => s.maxMemory > 0) ? sum((s) => s.maxMemory) : undefined,
+        info: perNode.length === 1 ? first.row : { mode: 'cluster', masters: perNode.length },
+        nodes: perNode.length > 1 ? perNode.map((s) => s.row) : undefined,
+        warnings: [...new Set(perNode.flatMap((s) => s.warnings))],
+      };
+    });
+  }
+
+  async dispose(): Promise<void> {
+    const pending = this.client;
+    this.client = undefined;
+    const client = await pending?.catch(() => null);
+    if (client) await client.quit().catch(() => client.disconnect());
+  }
+}
+
+/** Creates the Redis store driver (connects on first use). */
+export function createDriver(options: RedisDriverOptions): CacheDriver {
+  return new RedisDriver(options);
+}
