@@ -23,6 +23,8 @@ import { assertValidKey } from './keys.js';
 
 /** How many keys one delete request carries. */
 const DELETE_BATCH = 1000;
+/** Delete requests allowed in flight while the key walk continues. */
+const MAX_DELETES_IN_FLIGHT = 4;
 
 /** Options of a namespaced store. */
 export interface NamespacedStoreOptions {
@@ -263,29 +265,50 @@ export class NamespacedStore implements CacheStore {
     }
   }
 
-  /** Deletes (or, dry, counts) the full keys a stream yields, in batches. */
+  /**
+   * Deletes (or, dry, counts) the full keys a stream yields, in batches. A few
+   * deletes stay in flight while the walk goes on, so a SCAN never waits for
+   * an UNLINK round trip; memory stays bounded by those few batches.
+   */
   private async deleteStream(source: AsyncIterable<string[]>, options: BulkOptions): Promise<DeleteResult> {
     const sampleSize = options.sampleSize ?? 10;
     const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
+    const report = () => options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
     let pending: string[] = [];
-    const flush = async (): Promise<void> => {
+    const flush = (): void => {
       if (pending.length === 0) return;
       const batch = pending;
       pending = [];
-      result.deleted += await this.backend.delete(batch);
+      const job = this.backend.delete(batch).then(
+        (n) => {
+          result.deleted += n;
+          report();
+        },
+        (error: unknown) => {
+          failure ??= error;
+        },
+      );
+      inFlight.add(job);
+      void job.finally(() => inFlight.delete(job));
     };
     for await (const batch of source) {
+      if (failure) break;
       result.scanned += batch.length;
       result.matched += batch.length;
       for (const k of batch) {
         if (result.sample.length < sampleSize) result.sample.push(k.slice(this.prefix.length));
         if (!options.dryRun) pending.push(k);
       }
-      if (pending.length >= DELETE_BATCH) await flush();
-      options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
+      if (pending.length >= DELETE_BATCH) flush();
+      while (inFlight.size >= MAX_DELETES_IN_FLIGHT) await Promise.race(inFlight);
+      report();
     }
-    await flush();
-    options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
+    if (!failure) flush();
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+    report();
     return result;
   }
 
