@@ -91,6 +91,12 @@ export interface CacheDriver {
   /** Round-trip time of a trivial request, in milliseconds. Throws when unreachable. */
   ping(): Promise<number>;
   stats(): Promise<DriverStats>;
+  /**
+   * Deletes the full keys matching a glob inside the backend, when it can do
+   * that faster than a walk plus deletes; null when it declines. Keys in the
+   * result's sample are full keys. Never used for dry runs.
+   */
+  deleteMatching?(glob: string, options: BulkOptions): Promise<DeleteResult | null>;
   /** Removes expired and orphaned data where the backend does not do it itself. */
   prune?(): Promise<number>;
   /** Closes connections and file handles. */

@@ -187,7 +187,12 @@ export class NamespacedStore implements CacheStore {
 
   async deletePattern(glob: string, options: BulkOptions = {}): Promise<DeleteResult> {
     this.require('listKeys', 'deleting by pattern');
-    return this.deleteStreamReporting(this.backend.scan(prefixedGlob(this.prefix, glob), options), options);
+    const fullGlob = prefixedGlob(this.prefix, glob);
+    return this.reportingProgress(options, async (tracked) => {
+      const native = options.dryRun ? null : await this.backend.deleteMatching?.(fullGlob, tracked);
+      if (native) return { ...native, sample: native.sample.map((k) => k.slice(this.prefix.length)) };
+      return this.deleteStream(this.backend.scan(fullGlob, tracked), tracked);
+    });
   }
 
   async clear(options: BulkOptions = {}): Promise<DeleteResult> {
@@ -209,7 +214,7 @@ export class NamespacedStore implements CacheStore {
     let outside = 0;
     for (const tag of tags) {
       const inPrefix = this.onlyInPrefix(this.backend.tagMembers(tag, options), () => outside++);
-      const result = await this.deleteStreamReporting(inPrefix, options);
+      const result = await this.reportingProgress(options, (tracked) => this.deleteStream(inPrefix, tracked));
       total.scanned += result.scanned;
       total.matched += result.matched;
       total.deleted += result.deleted;
@@ -312,15 +317,18 @@ export class NamespacedStore implements CacheStore {
     return result;
   }
 
-  /** deleteStream, but a failure part-way says how much was already deleted. */
-  private async deleteStreamReporting(source: AsyncIterable<string[]>, options: BulkOptions): Promise<DeleteResult> {
-    const seen: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
+  /** Runs a bulk delete so that a failure part-way says how much was already deleted. */
+  private async reportingProgress(
+    options: BulkOptions,
+    work: (tracked: BulkOptions) => Promise<DeleteResult>,
+  ): Promise<DeleteResult> {
+    const seen: Progress = { scanned: 0, matched: 0, deleted: 0 };
     const onProgress = (p: Progress): void => {
       Object.assign(seen, p);
       options.onProgress?.(p);
     };
     try {
-      return await this.deleteStream(source, { ...options, onProgress });
+      return await work({ ...options, onProgress });
     } catch (error) {
       if (seen.deleted === 0) throw error;
       const reason = error instanceof Error ? error.message : String(error);

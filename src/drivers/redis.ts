@@ -10,7 +10,7 @@ import type { Cluster, Redis } from 'ioredis';
 import slotOf from 'cluster-key-slot';
 import { mergeAsync } from '../core/async.js';
 import type { Capabilities } from '../core/capabilities.js';
-import type { CacheDriver, DriverStats, ScanOptions, ZMember } from '../core/contract.js';
+import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, ScanOptions, ZMember } from '../core/contract.js';
 import { CacheError, UsageError } from '../core/errors.js';
 import { connect, isConnectionFailure, planConnection, unavailable, type ConnectionPlan, type RedisConnectionOptions } from './redis-connection.js';
 import { parseInfo, summarizeInfo } from './redis-info.js';
@@ -37,6 +37,24 @@ const CAPABILITIES: Capabilities = {
   shared: true,
   maxKeyBytes: 512 * 1024 * 1024,
 };
+
+/**
+ * One server-side step of a purge: SCAN a slice and UNLINK what matched, so
+ * keys never travel to the client and back. Each step is small (a COUNT of
+ * PURGE_COUNT) so other clients wait at most about a millisecond behind it.
+ * unpack() is limited in stack size: UNLINK in chunks.
+ */
+const SCAN_AND_UNLINK = `
+local page = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
+local keys = page[2]
+local deleted = 0
+for i = 1, #keys, 500 do
+  deleted = deleted + redis.call('UNLINK', unpack(keys, i, math.min(i + 499, #keys)))
+end
+local sample = {}
+for i = 1, math.min(#keys, tonumber(ARGV[4])) do sample[i] = keys[i] end
+return {page[1], #keys, deleted, sample}`;
+const PURGE_COUNT = 2500;
 
 /** PERSIST answers 0 both for "no expiry" and "no key"; tell them apart atomically. */
 const PERSIST_IF_EXISTS = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PERSIST', KEYS[1]) return 1 end return 0";
@@ -164,6 +182,37 @@ export class RedisDriver implements CacheDriver {
     } catch (error) {
       throw this.translate(error);
     }
+  }
+
+  /**
+   * Deletes the keys matching a glob server-side, one small script step at a
+   * time. Declines (null) on a cluster, where a script may not touch keys of
+   * several slots, and when scripting is not allowed (ACL, read-only replica).
+   */
+  async deleteMatching(glob: string, options: BulkOptions = {}): Promise<DeleteResult | null> {
+    const client = await this.connection();
+    if (this.isCluster(client)) return null;
+    const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
+    const sampleSize = options.sampleSize ?? 10;
+    let cursor = '0';
+    do {
+      if (options.signal?.aborted) break;
+      let step: [string, number, number, string[]];
+      try {
+        step = (await client.eval(SCAN_AND_UNLINK, 0, cursor, glob, PURGE_COUNT, sampleSize)) as typeof step;
+      } catch (error) {
+        if (result.deleted === 0 && /NOPERM|NOSCRIPT|READONLY|scripting|not allowed/i.test(String(error))) return null;
+        throw this.translate(error);
+      }
+      const [next, matched, deleted, sample] = step;
+      cursor = next;
+      result.scanned += matched;
+      result.matched += matched;
+      result.deleted += deleted;
+      for (const key of sample) if (result.sample.length < sampleSize) result.sample.push(key);
+      options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
+    } while (cursor !== '0');
+    return result;
   }
 
   async addTags(key: string, tags: readonly string[]): Promise<void> {
