@@ -4,7 +4,7 @@
  * place that decides the exit code.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { CacheError, ExitCode, exitCodeOf } from '../src/core/errors.js';
+import { CacheError, ExitCode, exitCodeOf, PartialFailureError } from '../src/core/errors.js';
 import { Output } from '../src/output/output.js';
 import { createContext, type CommandModule, type GlobalOptions } from './context.js';
 
@@ -131,7 +131,8 @@ function report(out: Output, error: unknown): number {
   const message = error instanceof Error ? error.message : String(error);
   if (out.json) {
     const type = error instanceof CacheError ? error.name : 'Error';
-    out.printJson({ error: { code, type, message } });
+    const done = error instanceof PartialFailureError ? { done: error.done } : {};
+    out.printJson({ error: { code, type, message, ...done } });
   }
   out.error(message);
   if (out.verbose && error instanceof Error && error.stack) out.info(error.stack);

@@ -1,8 +1,8 @@
 // Bundles the CLI with esbuild into one CommonJS file (dist/glueful.cjs):
 // CommonJS starts faster than ES modules on Node 20, and one file skips the
 // module-resolution walk. Command and driver modules stay lazily evaluated
-// inside it; heavy dependencies stay external and load from node_modules
-// only when a command needs them (ioredis, memjs, cosmiconfig, ora, ...).
+// inside it; dependencies that only some commands need stay external and
+// load from node_modules when a command needs them (cosmiconfig, ora, ...).
 // The library entry (defineConfig for config files) is built for import and require.
 import { build } from 'esbuild';
 import { readFileSync, rmSync } from 'node:fs';
@@ -10,36 +10,63 @@ import { readFileSync, rmSync } from 'node:fs';
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 
-// commander requires node:child_process at load time for executable
-// subcommands, which this CLI never uses; loading it (and net, dgram...)
-// costs ~3 ms on every call. Hand commander a proxy that loads it on first use.
-const lazyChildProcess = {
-  name: 'lazy-child-process',
+// Some dependencies require Node built-ins at load time that most runs never
+// use: commander loads child_process (for executable subcommands, unused
+// here), ioredis loads tls (only needed for rediss://). Each costs ms on every
+// call; hand those packages a proxy that loads the built-in on first use.
+const LAZY_BUILTINS = { child_process: ['commander'], tls: ['ioredis'] };
+const lazyBuiltins = {
+  name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
-      args.importer.includes('node_modules/commander/') ? { path: 'lazy-child-process', namespace: 'lazy' } : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
-      contents: "module.exports = new Proxy({}, { get: (_, name) => require('node:child_process')[name] });",
+    b.onResolve({ filter: /^(node:)?(child_process|tls)$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      const users = LAZY_BUILTINS[name];
+      return users.some((pkg) => args.importer.includes(`node_modules/${pkg}/`))
+        ? { path: name, namespace: 'lazy-builtin' }
+        : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      contents: `module.exports = new Proxy({}, { get: (_, key) => require('node:${args.path}')[key] });`,
       loader: 'js',
     }));
   },
 };
 
 const common = {
-  plugins: [lazyChildProcess],
+  plugins: [lazyBuiltins],
   bundle: true,
   platform: 'node',
   target: 'node20',
   minify: true, // less for V8 to parse on every start
   keepNames: true, // error classes report their own names
-  external: ['typescript', 'cosmiconfig', 'cli-table3', 'ora', 'chalk', 'ioredis', 'memjs'],
+  external: ['typescript', 'cosmiconfig', 'cli-table3', 'ora', 'chalk', 'memjs'],
   define: { __VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 };
 
+// ioredis (with its dependencies) goes into a file of its own: resolving its
+// tree from node_modules costs ~30 ms per call, and inside the main bundle it
+// would make every command, Redis or not, parse 170 kB more.
+const VENDORED = { ioredis: './vendor-ioredis.cjs' };
+const vendored = {
+  name: 'vendored',
+  setup(b) {
+    b.onResolve({ filter: /^ioredis$/ }, (args) => ({ path: VENDORED[args.path], external: true }));
+  },
+};
+
 await Promise.all([
-  build({ ...common, entryPoints: ['commands/index.ts'], outfile: 'dist/glueful.cjs', format: 'cjs' }),
+  build({
+    ...common,
+    plugins: [...common.plugins, vendored],
+    entryPoints: ['commands/index.ts'],
+    outfile: 'dist/glueful.cjs',
+    format: 'cjs',
+    // import() of an external becomes require(): the ES module loader costs
+    // ~5 ms to start, and Node >= 20.19 can require() the ESM-only chalk and ora.
+    supported: { 'dynamic-import': false },
+  }),
+  build({ ...common, entryPoints: { 'vendor-ioredis': 'ioredis' }, outdir: 'dist', outExtension: { '.js': '.cjs' }, format: 'cjs' }),
   build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.cjs', format: 'cjs' }),
   build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', format: 'esm' }),
 ]);

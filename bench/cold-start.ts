@@ -1,5 +1,6 @@
-// Cold start of `glueful cache:get` on the file store, against `node -e 0`,
-// measured side by side in one run: no config file, then a cache.config.ts.
+// Cold start of `glueful cache:get` against `node -e 0`, side by side in one
+// run: the file store with no config file, with a cache.config.ts, and the
+// Redis store (a redis-server the harness starts).
 // Runs are interleaved (baseline, no-config, ts-config, ...) so machine noise
 // hits all three alike; medians and p90s are printed with the ratios.
 // Two environments: the machine's own (here NODE_EXTRA_CA_CERTS makes every
@@ -7,19 +8,23 @@
 // against) and a clean one without NODE_* variables, where node starts in
 // ~22 ms and the CLI's own cost shows as a larger ratio.
 //
-//   node bench/cold-start.mjs [runs]        (default 40; needs `npm run build`)
+//   node bench/run.mjs cold-start [runs]        (default 40; needs `npm run build`)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startRedis } from '../test/helpers/servers.js';
 
 const runs = Number(process.argv[2] ?? 40);
-const bin = resolve(import.meta.dirname, '../bin/glueful.cjs');
-const ambient = { ...process.env, NO_COLOR: '1' };
+/** Run from the repository root (bench/run.mjs is). */
+const bin = resolve(process.cwd(), 'bin/glueful.cjs');
+const redis = await startRedis();
+const ambient: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
 const clean = Object.fromEntries(Object.entries(ambient).filter(([k]) => !k.startsWith('NODE_')));
 let env = ambient;
+const onRedis = { CACHE_DRIVER: 'redis', REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redis.port) };
 
-function project(withTsConfig) {
+function project(withTsConfig: boolean, extraEnv: NodeJS.ProcessEnv = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'glueful-bench-'));
   writeFileSync(join(dir, 'package.json'), '{}');
   if (withTsConfig) {
@@ -28,44 +33,45 @@ function project(withTsConfig) {
       "const prefix: string = 'bench_';\nexport default { prefix, stores: { file: { hash_levels: 2 } } };\n",
     );
   }
-  const run = (args) => spawnSync(process.execPath, [bin, ...args], { cwd: dir, env, encoding: 'utf8' });
+  const run = (args: string[]) => spawnSync(process.execPath, [bin, ...args], { cwd: dir, env: { ...env, ...extraEnv }, encoding: 'utf8' });
   const set = run(['cache:set', 'bench:key', 'value']);
   if (set.status !== 0) throw new Error(`setup failed: ${set.stderr}`);
   return dir;
 }
 
-function time(args, cwd) {
+function time(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv = {}) {
   const started = process.hrtime.bigint();
-  const result = spawnSync(process.execPath, args, { cwd, env, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, args, { cwd, env: { ...env, ...extraEnv }, encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status !== 0) throw new Error(`${args.join(' ')} failed: ${result.stderr}`);
   return ms;
 }
 
-const stats = (xs) => {
+const stats = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
-  return { median: s[Math.floor(s.length / 2)], p90: s[Math.floor(s.length * 0.9)] };
+  return { median: s[Math.floor(s.length / 2)]!, p90: s[Math.floor(s.length * 0.9)]! };
 };
 
-const goals = { 'cache:get, no config': 1.3, 'cache:get, cache.config.ts': 1.5 };
+const goals: Record<string, number> = { 'cache:get, no config': 1.3, 'cache:get, cache.config.ts': 1.5, 'cache:get, redis': 1.5 };
 
-function measure(label) {
+function measure(label: string) {
   const plain = project(false);
   const typed = project(true);
-  const cases = {
+  const remote = project(false, onRedis);
+  const cases: Record<string, [string[], string, NodeJS.ProcessEnv?]> = {
     'node -e 0': [['-e', '0'], plain],
     'cache:get, no config': [[bin, 'cache:get', 'bench:key'], plain],
     'cache:get, cache.config.ts': [[bin, 'cache:get', 'bench:key'], typed],
+    'cache:get, redis': [[bin, 'cache:get', 'bench:key'], remote, onRedis],
   };
-  const samples = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
-  for (const [args, cwd] of Object.values(cases)) for (let i = 0; i < 3; i++) time(args, cwd); // warm-up
+  const samples: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((k) => [k, []]));
+  for (const [args, cwd, extra] of Object.values(cases)) for (let i = 0; i < 3; i++) time(args, cwd, extra); // warm-up
   for (let i = 0; i < runs; i++) {
-    for (const [name, [args, cwd]] of Object.entries(cases)) samples[name].push(time(args, cwd));
+    for (const [name, [args, cwd, extra]] of Object.entries(cases)) samples[name]!.push(time(args, cwd, extra));
   }
-  rmSync(plain, { recursive: true, force: true });
-  rmSync(typed, { recursive: true, force: true });
+  for (const dir of [plain, typed, remote]) rmSync(dir, { recursive: true, force: true });
 
-  const base = stats(samples['node -e 0']).median;
+  const base = stats(samples['node -e 0']!).median;
   console.log(`\n${label}: ${runs} interleaved runs each (median / p90 ms, ratio of medians)`);
   for (const [name, xs] of Object.entries(samples)) {
     const { median, p90 } = stats(xs);
@@ -76,6 +82,10 @@ function measure(label) {
   }
 }
 
-measure('machine environment');
-env = clean;
-measure('clean environment (no NODE_* variables)');
+try {
+  measure('machine environment');
+  env = clean;
+  measure('clean environment (no NODE_* variables)');
+} finally {
+  await redis.stop();
+}
