@@ -51,6 +51,23 @@ export interface DriverStats {
   warnings?: string[];
 }
 
+/** One entry of a bulk write, already encoded, with its full key. */
+export interface BulkEntry {
+  key: string;
+  value: Buffer;
+  /** Seconds; 0 means no expiry. */
+  ttl: number;
+  tags?: readonly string[];
+}
+
+/** The outcome of a bulk write. */
+export interface BulkWriteResult {
+  written: number;
+  failed: number;
+  /** The first few error messages. */
+  errors: string[];
+}
+
 /** What a backend driver implements. All keys here are full keys. */
 export interface CacheDriver {
   /** Driver name constant: `file`, `redis`, `memcached`. */
@@ -91,6 +108,11 @@ export interface CacheDriver {
   /** Round-trip time of a trivial request, in milliseconds. Throws when unreachable. */
   ping(): Promise<number>;
   stats(): Promise<DriverStats>;
+  /**
+   * Writes many entries from a stream of batches faster than one set() each; null when
+   * the driver declines (the store then writes them one by one, bounded).
+   */
+  setMany?(batches: AsyncIterable<BulkEntry[]>): Promise<BulkWriteResult | null>;
   /**
    * Deletes the full keys matching a glob inside the backend, when it can do
    * that faster than a walk plus deletes; null when it declines. Keys in the
@@ -140,7 +162,11 @@ export interface CacheStore {
   set(key: string, value: unknown, options?: SetOptions): Promise<void>;
   /** Stores bytes exactly as given (no codec); with `nx`, only when absent. True when written. */
   setRaw(key: string, bytes: Buffer, options?: SetOptions & { nx?: boolean }): Promise<boolean>;
-  setMultiple(entries: Iterable<[string, unknown]>, options?: SetOptions): Promise<void>;
+  /** Writes many values from a (possibly async, possibly huge) stream, memory bounded. */
+  setMultiple(
+    entries: Iterable<[string, unknown]> | AsyncIterable<[string, unknown]>,
+    options?: SetOptions,
+  ): Promise<BulkWriteResult>;
   setNx(key: string, value: unknown, options?: SetOptions): Promise<boolean>;
   delete(key: string): Promise<boolean>;
   deleteMultiple(keys: readonly string[]): Promise<number>;

@@ -3,10 +3,13 @@
  * and Glueful's codec. Everything that is the same for every backend lives
  * here once: key checks, value size limit, bulk deletes that stream.
  */
+import { batched } from './async.js';
 import type { Capabilities } from './capabilities.js';
 import { decodeValue, encodeValue, GLUEFUL_MAX_VALUE_BYTES } from './codec.js';
 import type {
+  BulkEntry,
   BulkOptions,
+  BulkWriteResult,
   CacheDriver,
   CacheStore,
   DeleteResult,
@@ -25,6 +28,10 @@ import { assertValidKey } from './keys.js';
 const DELETE_BATCH = 1000;
 /** Delete requests allowed in flight while the key walk continues. */
 const MAX_DELETES_IN_FLIGHT = 4;
+/** Writes in flight when a driver has no bulk write of its own. */
+const MAX_SETS_IN_FLIGHT = 64;
+/** Entries per step of a bulk write stream. */
+const BULK_BATCH = 1000;
 
 /** Options of a namespaced store. */
 export interface NamespacedStoreOptions {
@@ -123,10 +130,47 @@ export class NamespacedStore implements CacheStore {
     return written;
   }
 
-  async setMultiple(entries: Iterable<[string, unknown]>, options: SetOptions = {}): Promise<void> {
-    const writes: Array<Promise<void>> = [];
-    for (const [key, value] of entries) writes.push(this.set(key, value, options));
-    await Promise.all(writes);
+  async setMultiple(
+    entries: Iterable<[string, unknown]> | AsyncIterable<[string, unknown]>,
+    options: SetOptions = {},
+  ): Promise<BulkWriteResult> {
+    const ttl = options.ttl ?? 0;
+    const tags = options.tags ?? [];
+    if (tags.length) {
+      this.requireTags();
+      this.checkTags(tags);
+    }
+    // Batches, so a million entries cost a thousand async steps, not a million.
+    const encoded = async function* (this: NamespacedStore): AsyncIterable<BulkEntry[]> {
+      for await (const batch of batched(entries, BULK_BATCH)) {
+        yield batch.map(([key, value]) => {
+          const bytes = encodeValue(value);
+          this.checkSize(bytes);
+          return { key: this.fullKey(key), value: bytes, ttl, tags };
+        });
+      }
+    }.call(this);
+    return (await this.backend.setMany?.(encoded)) ?? this.setEach(encoded);
+  }
+
+  /** Bulk write for drivers without setMany: a bounded number of set() calls in flight. */
+  private async setEach(batches: AsyncIterable<BulkEntry[]>): Promise<BulkWriteResult> {
+    const result: BulkWriteResult = { written: 0, failed: 0, errors: [] };
+    const inFlight = new Set<Promise<void>>();
+    for await (const batch of batches) for (const entry of batch) {
+      const job = this.backend.set(entry.key, entry.value, entry.ttl, entry.tags).then(
+        () => void result.written++,
+        (error: unknown) => {
+          result.failed++;
+          if (result.errors.length < 5) result.errors.push(error instanceof Error ? error.message : String(error));
+        },
+      );
+      inFlight.add(job);
+      void job.finally(() => inFlight.delete(job));
+      if (inFlight.size >= MAX_SETS_IN_FLIGHT) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    return result;
   }
 
   async setNx(key: string, value: unknown, options: SetOptions = {}): Promise<boolean> {

@@ -10,8 +10,17 @@ import type { Cluster, Redis } from 'ioredis';
 import slotOf from 'cluster-key-slot';
 import { mergeAsync } from '../core/async.js';
 import type { Capabilities } from '../core/capabilities.js';
-import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, ScanOptions, ZMember } from '../core/contract.js';
-import { CacheError, UsageError } from '../core/errors.js';
+import type {
+  BulkEntry,
+  BulkOptions,
+  BulkWriteResult,
+  CacheDriver,
+  DeleteResult,
+  DriverStats,
+  ScanOptions,
+  ZMember,
+} from '../core/contract.js';
+import { CacheError, PartialFailureError, UsageError } from '../core/errors.js';
 import { connect, isConnectionFailure, planConnection, unavailable, type ConnectionPlan, type RedisConnectionOptions } from './redis-connection.js';
 import { parseInfo, summarizeInfo } from './redis-info.js';
 
@@ -181,6 +190,37 @@ export class RedisDriver implements CacheDriver {
       yield* mergeAsync(streams);
     } catch (error) {
       throw this.translate(error);
+    }
+  }
+
+  /**
+   * Bulk writes through a raw connection of their own (see redis-mass-insert),
+   * to the server this client is connected to (for Sentinel: the master it
+   * found). Declines on a cluster, where keys go to many nodes.
+   */
+  async setMany(batches: AsyncIterable<BulkEntry[]>): Promise<BulkWriteResult | null> {
+    const client = await this.connection();
+    if (this.isCluster(client)) return null;
+    const stream = (client as Redis & { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
+    const { massInsert } = await import('./redis-mass-insert.js');
+    try {
+      return await massInsert(
+        {
+          host: stream?.remoteAddress ?? this.plan.options.host ?? '127.0.0.1',
+          port: stream?.remotePort ?? this.plan.options.port ?? 6379,
+          username: this.plan.options.username,
+          password: this.plan.options.password,
+          database: this.plan.database,
+          tls: this.plan.options.tls,
+          timeoutMs: this.plan.timeoutMs,
+        },
+        batches,
+      );
+    } catch (error) {
+      const written = (error as { written?: number }).written ?? 0;
+      const cause = this.translate(error);
+      if (written === 0) throw cause;
+      throw new PartialFailureError(`stopped after writing ${written} entries: ${cause.message}`, { written }, { cause });
     }
   }
 

@@ -73,10 +73,22 @@ export function runStoreContract(name: string, target: ContractTarget): void {
     });
 
     it('handles several keys at once', async () => {
-      await store.setMultiple([['m1', 1], ['m2', 'two']]);
+      expect(await store.setMultiple([['m1', 1], ['m2', 'two']])).toEqual({ written: 2, failed: 0, errors: [] });
       const got = await store.getMultiple(['m1', 'm2', 'm3']);
       expect([...got.entries()]).toEqual([['m1', 1], ['m2', 'two']]);
       expect(await store.deleteMultiple(['m1', 'm2', 'm3'])).toBe(2);
+    });
+
+    it('bulk-writes a stream of entries with TTL and tags', async () => {
+      async function* entries(): AsyncIterable<[string, unknown]> {
+        for (let i = 0; i < 3000; i++) yield [`bulk:${i}`, { i }];
+      }
+      const tags = caps().tags === false ? undefined : ['bulk'];
+      const result = await store.setMultiple(entries(), { ttl: 300, tags });
+      expect(result).toEqual({ written: 3000, failed: 0, errors: [] });
+      expect(await store.get('bulk:2999')).toEqual({ i: 2999 });
+      if (caps().ttlRead) expect(await store.ttl('bulk:0')).toBeGreaterThan(290);
+      if (tags) expect((await store.invalidateTags(tags)).deleted).toBe(3000);
     });
 
     it('setNx writes only when absent', async () => {

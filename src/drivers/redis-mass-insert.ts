@@ -1,0 +1,213 @@
+/**
+ * Bulk writes the way Redis documents mass insertion: commands pre-encoded as
+ * RESP into large buffers on one socket of their own, replies only counted.
+ * A loop of ioredis pipelines reaches ~0.3x of redis-benchmark here; this
+ * keeps the server busy instead of the client.
+ *
+ * Every SET and SADD answers with one line (+OK, :n or -ERR), so replies
+ * are counted by line; errors are kept (a few) and counted. Memory stays
+ * bounded: the writer waits for 'drain' and for replies to catch up.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
+import type { BulkEntry, BulkWriteResult } from '../core/contract.js';
+
+/** Where and how to open the raw connection. */
+export interface MassInsertTarget {
+  host: string;
+  port: number;
+  username?: string;
+  password?: string;
+  database: number;
+  tls?: ConnectionOptions;
+  timeoutMs: number;
+}
+
+const CHUNK_BYTES = 256 * 1024;
+/** Commands sent but not yet answered before the writer waits. */
+const MAX_UNANSWERED = 200_000;
+
+/** Writes a non-negative integer as ASCII digits; returns the new offset. */
+function writeDigits(b: Buffer, o: number, n: number): number {
+  if (n < 10) {
+    b[o] = 48 + n;
+    return o + 1;
+  }
+  const start = o;
+  while (n > 0) {
+    b[o++] = 48 + (n % 10);
+    n = Math.floor(n / 10);
+  }
+  b.subarray(start, o).reverse();
+  return o;
+}
+
+/** Encodes commands as RESP straight into large buffers (no per-command allocations). */
+class RespChunks {
+  private buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  private offset = 0;
+
+  /** Appends a command; returns a full chunk to send when the buffer could not take it. */
+  add(args: ReadonlyArray<string | Buffer>): Buffer | null {
+    const lengths = args.map((a) => (typeof a === 'string' ? Buffer.byteLength(a) : a.length));
+    const needed = lengths.reduce((total, n) => total + n + 16, 16);
+    let full: Buffer | null = null;
+    if (this.offset + needed > this.buffer.length) {
+      full = this.take();
+      if (needed > this.buffer.length) this.buffer = Buffer.allocUnsafe(needed);
+    }
+    const b = this.buffer;
+    let o = this.offset;
+    b[o++] = 42; // *
+    o = writeDigits(b, o, args.length);
+    b[o++] = 13;
+    b[o++] = 10;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      b[o++] = 36; // $
+      o = writeDigits(b, o, lengths[i]!);
+      b[o++] = 13;
+      b[o++] = 10;
+      o += typeof a === 'string' ? b.write(a, o, 'utf8') : a.copy(b, o);
+      b[o++] = 13;
+      b[o++] = 10;
+    }
+    this.offset = o;
+    return full;
+  }
+
+  /** The bytes so far, as a buffer of their own; starts a new chunk. */
+  take(): Buffer | null {
+    if (this.offset === 0) return null;
+    const chunk = this.buffer.subarray(0, this.offset);
+    this.buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.offset = 0;
+    return chunk;
+  }
+}
+
+async function open(target: MassInsertTarget): Promise<Socket> {
+  const socket: Socket = target.tls
+    ? (await import('node:tls')).connect({ host: target.host, port: target.port, ...target.tls })
+    : netConnect({ host: target.host, port: target.port });
+  socket.setNoDelay(false);
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('connect ETIMEDOUT')), target.timeoutMs);
+    socket.once(target.tls ? 'secureConnect' : 'connect', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+  return socket;
+}
+
+/** Writes the entries through a dedicated connection. */
+export async function massInsert(target: MassInsertTarget, batches: AsyncIterable<BulkEntry[]>): Promise<BulkWriteResult> {
+  const socket = await open(target);
+  const result: BulkWriteResult = { written: 0, failed: 0, errors: [] };
+  let sent = 0;
+  let answered = 0;
+  let setupReplies = 0;
+  let failure: Error | undefined;
+  let wake: (() => void) | undefined;
+  const waitForReplies = () => new Promise<void>((resolve) => (wake = resolve));
+  const commandsPerEntry: number[] = [];
+  let head = 0;
+  let entryReplies = 0;
+  let entryFailed = false;
+
+  // Replies are one line each: count line ends; only error lines are read as text.
+  let atLineStart = true;
+  let errorLine: number[] | null = null;
+  const onReply = (isError: boolean, text: string) => {
+    if (setupReplies > 0) {
+      setupReplies--;
+      if (isError) failure ??= new Error(text);
+      return;
+    }
+    answered++;
+    if (isError) {
+      entryFailed = true;
+      if (result.errors.length < 5) result.errors.push(text);
+    }
+    // An entry is its SET plus one SADD per tag: done when all have answered.
+    if (++entryReplies === commandsPerEntry[head]) {
+      if (entryFailed) result.failed++;
+      else result.written++;
+      entryReplies = 0;
+      entryFailed = false;
+      if (++head > 100_000) {
+        commandsPerEntry.splice(0, head);
+        head = 0;
+      }
+    }
+  };
+  socket.on('data', (data: Buffer) => {
+    for (let i = 0; i < data.length; i++) {
+      const byte = data[i]!;
+      if (atLineStart) {
+        atLineStart = false;
+        if (byte === 45 /* - */) errorLine = [];
+      }
+      if (byte === 10 /* \n */) {
+        const text = errorLine ? Buffer.from(errorLine).toString('utf8').replace(/\r$/, '') : '';
+        onReply(errorLine !== null, text);
+        errorLine = null;
+        atLineStart = true;
+      } else if (errorLine && errorLine.length < 500) {
+        errorLine.push(byte);
+      }
+    }
+    wake?.();
+  });
+  socket.on('error', (error) => {
+    failure ??= error;
+    wake?.();
+  });
+  socket.on('close', () => {
+    failure ??= new Error('Connection is closed');
+    wake?.();
+  });
+
+  const chunks = new RespChunks();
+  const send = async (chunk: Buffer | null) => {
+    if (chunk && !socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve));
+  };
+  if (target.password) {
+    await send(chunks.add(target.username ? ['AUTH', target.username, target.password] : ['AUTH', target.password]));
+    setupReplies++;
+  }
+  if (target.database) {
+    await send(chunks.add(['SELECT', String(target.database)]));
+    setupReplies++;
+  }
+
+  try {
+    for await (const batch of batches) {
+      if (failure) break;
+      for (const entry of batch) {
+        const set = entry.ttl > 0 ? ['SET', entry.key, entry.value, 'EX', String(entry.ttl)] : ['SET', entry.key, entry.value];
+        let full = chunks.add(set);
+        if (full) await send(full);
+        for (const tag of entry.tags ?? []) {
+          full = chunks.add(['SADD', `_gf_tag:${tag}`, entry.key]);
+          if (full) await send(full);
+        }
+        const commands = 1 + (entry.tags?.length ?? 0);
+        commandsPerEntry.push(commands);
+        sent += commands;
+      }
+      while (!failure && sent - answered > MAX_UNANSWERED) await waitForReplies();
+    }
+    await send(chunks.take());
+    while (!failure && answered < sent) await waitForReplies();
+  } finally {
+    socket.end();
+  }
+  if (failure && answered < sent) throw Object.assign(failure, { written: result.written });
+  return result;
+}
