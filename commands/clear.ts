@@ -1,6 +1,8 @@
 /**
  * cache:clear — deletes every key under the prefix and nothing else, or the
- * keys of some tags with --tag / --tags.
+ * keys of some tags with --tag / --tags. A whole-database flush exists only
+ * behind --flush-database <n>, which names the database and needs --force.
+ * --prune-tags only tidies the tag index (members whose keys are gone).
  */
 import { UsageError } from '../src/core/errors.js';
 import type { Output } from '../src/output/output.js';
@@ -15,12 +17,18 @@ export interface ClearOptions {
   dryRun?: boolean;
   force?: boolean;
   sample?: string;
+  flushDatabase?: string;
+  pruneTags?: boolean;
 }
 
 /** What cache:clear returns. */
-export interface ClearResult extends BulkResult {
+export interface ClearResult extends Partial<BulkResult> {
   prefix: string;
   tags: string[];
+  /** With --flush-database: every server whose database was emptied. */
+  flushed?: string[];
+  /** With --prune-tags: tag-index members removed. */
+  prunedTagMembers?: number;
 }
 
 function scope(prefix: string, tags: string[]): string {
@@ -28,10 +36,31 @@ function scope(prefix: string, tags: string[]): string {
   return prefix === '' ? 'in the whole store (the prefix is empty)' : `under the prefix '${prefix}'`;
 }
 
+async function flush(ctx: CommandContext, options: ClearOptions): Promise<ClearResult> {
+  const text = options.flushDatabase!;
+  if (!/^\d+$/.test(text)) throw new UsageError(`invalid --flush-database '${text}': expected a database number`);
+  if (!options.force) {
+    throw new UsageError(
+      `--flush-database ${text} empties the whole database, other applications' keys included: add --force ` +
+        '(or use cache:clear without it to delete only the prefix)',
+    );
+  }
+  const store = await ctx.store();
+  if (options.dryRun) {
+    const stats = await store.getStats();
+    return { prefix: store.prefix, tags: [], dryRun: true, matched: stats.totalKeys ?? 0, flushed: [] };
+  }
+  return { prefix: store.prefix, tags: [], dryRun: false, flushed: await store.flushDatabase(Number(text)) };
+}
+
 export async function run(ctx: CommandContext, _args: string[], options: ClearOptions): Promise<ClearResult> {
+  if (options.flushDatabase !== undefined) return flush(ctx, options);
+  const store = await ctx.store();
+  if (options.pruneTags) {
+    return { prefix: store.prefix, tags: [], prunedTagMembers: await store.pruneTags({ signal: ctx.signal }) };
+  }
   const tags = [...(options.tag ?? []), ...parseList(options.tags)];
   if (options.tag?.some((t) => t === '')) throw new UsageError('invalid --tag: the tag is empty');
-  const store = await ctx.store();
   const result = await runBulkDelete(
     ctx,
     { ...options, sample: parseCount(options.sample, '--sample', 10) },
@@ -42,5 +71,12 @@ export async function run(ctx: CommandContext, _args: string[], options: ClearOp
 }
 
 export function print(out: Output, result: ClearResult): void {
-  printBulk(out, result, scope(result.prefix, result.tags));
+  if (result.prunedTagMembers !== undefined) {
+    return out.info(`removed ${result.prunedTagMembers} tag entries whose keys were gone (no cache entry deleted)`);
+  }
+  if (result.flushed) {
+    if (result.dryRun) return out.line(`${result.matched} keys in the database would be flushed (dry run)`);
+    return out.info(`flushed the whole database on ${result.flushed.length} server(s): ${result.flushed.join(', ')}`);
+  }
+  printBulk(out, result as BulkResult, scope(result.prefix, result.tags));
 }

@@ -80,12 +80,16 @@ function declare(program: Command, action: (name: string, cmd: Command) => Promi
     'glueful cache:clear --dry-run',
     'glueful cache:clear --force',
     'glueful cache:clear --tag users --force',
+    'glueful cache:clear --prune-tags',
+    'glueful cache:clear --flush-database 0 --force   # the WHOLE database, foreign keys too',
   ])
     .option('--tag <tag>', 'only keys with this tag (repeatable)', collect)
     .option('--tags <list>', 'only keys with any of these comma-separated tags')
     .option('--dry-run', 'count and show a sample; delete nothing')
     .option('-f, --force', 'do not ask for confirmation')
-    .option('--sample <n>', 'how many keys to show with --dry-run', '10');
+    .option('--sample <n>', 'how many keys to show with --dry-run', '10')
+    .option('--prune-tags', 'only drop tag-index entries whose keys are gone')
+    .option('--flush-database <n>', 'empty the whole database <n> (FLUSHDB), not just the prefix; needs --force');
   add('status', 'show whether the store is reachable, its latency and size', [
     'glueful cache:status',
     'glueful cache:status --detailed --json',

@@ -9,7 +9,7 @@ import type { DriverStats } from '../src/core/contract.js';
 import { CacheError, ExitCode } from '../src/core/errors.js';
 import { formatBytes } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
-import { printPairs } from '../src/output/table.js';
+import { printPairs, printTable } from '../src/output/table.js';
 import type { CommandContext } from './context.js';
 
 /** Thresholds from Glueful's cache health check. */
@@ -35,6 +35,8 @@ export interface StatusResult {
   bytes: number | null;
   hitRatio: number | null;
   info: DriverStats['info'];
+  /** One row per server, for stores spread over several (a Redis Cluster). */
+  nodes?: DriverStats['nodes'];
   alerts: string[];
   capabilities?: Record<string, unknown>;
   effectiveConfig?: unknown;
@@ -96,6 +98,7 @@ export async function run(
     result.totalKeys = stats.totalKeys ?? null;
     result.bytes = stats.bytes ?? null;
     result.info = stats.info;
+    if (stats.nodes) result.nodes = stats.nodes;
     const lookups = (stats.hits ?? 0) + (stats.misses ?? 0);
     result.hitRatio = lookups > 0 ? (stats.hits ?? 0) / lookups : null;
     result.alerts = alertsFor(result, stats);
@@ -127,6 +130,11 @@ export async function print(out: Output, r: StatusResult): Promise<void> {
     ['hit ratio', r.hitRatio === null ? '-' : `${(r.hitRatio * 100).toFixed(1)}%`],
     ...Object.entries(r.info),
   ]);
+  if (r.nodes?.length) {
+    const columns = Object.keys(r.nodes[0]!);
+    out.line(style.bold('\nnodes'));
+    await printTable(out, columns, r.nodes.map((n) => columns.map((c) => String(n[c] ?? '-'))));
+  }
   if (r.capabilities) {
     out.line(style.bold('\ncapabilities'));
     await printPairs(out, Object.entries(r.capabilities));

@@ -3,6 +3,8 @@
  * the shared contract, then prefix isolation among foreign keys, Glueful PHP
  * tag sets, connection failures, fallback, ACL, TLS, Cluster and Sentinel.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheStore } from '../src/core/contract.js';
 import { StoreUnavailableError } from '../src/core/errors.js';
@@ -88,6 +90,34 @@ describe('redis: a shared database', () => {
   it('writes tags the PHP app can invalidate', async () => {
     await cli(['cache:set', 'tagged', 'v', '--tags', 'cli-tag', '--prefix', '']);
     expect(redisCli(plain.port, ['smembers', '_gf_tag:cli-tag'])).toBe('tagged');
+  });
+
+  it('--prune-tags drops tag members whose keys are gone, and nothing else', async () => {
+    redisCli(plain.port, ['set', 'alive', 'json:1']);
+    redisCli(plain.port, ['sadd', '_gf_tag:stale', 'alive', 'gone:1', 'gone:2']);
+    const result = await cli(['cache:clear', '--prune-tags', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).prunedTagMembers).toBeGreaterThanOrEqual(2);
+    expect(redisCli(plain.port, ['smembers', '_gf_tag:stale'])).toBe('alive');
+    expect(redisCli(plain.port, ['get', 'alive'])).toBe('json:1');
+  });
+
+  it('--flush-database names the database and needs --force', async () => {
+    redisCli(plain.port, ['-n', '5', 'set', 'foreign', 'x']);
+    const env = { REDIS_DB: '5' };
+    const noForce = await cli(['cache:clear', '--flush-database', '5'], env);
+    expect(noForce.code).toBe(2);
+    expect(noForce.stderr).toMatch(/empties the whole database, other applications' keys included: add --force/);
+    const wrongDb = await cli(['cache:clear', '--flush-database', '0', '--force'], env);
+    expect(wrongDb.code).toBe(2);
+    expect(wrongDb.stderr).toMatch(/the store uses database 5, not 0: nothing was flushed/);
+    expect(redisCli(plain.port, ['-n', '5', 'dbsize'])).toBe('1');
+    const flushed = await cli(['cache:clear', '--flush-database', '5', '--force', '--json'], env);
+    expect(JSON.parse(flushed.stdout).flushed).toEqual([`${HOST}:${plain.port}/5`]);
+    expect(redisCli(plain.port, ['-n', '5', 'dbsize'])).toBe('0');
+    const onFile = await glueful(['cache:clear', '--flush-database', '0', '--force'], { cwd: project.dir });
+    expect(onFile.code).toBe(6);
+    expect(onFile.stderr).toMatch(/flushing a whole database is not supported by the file store/);
   });
 
   it('ttl: -1 without expiry, exit 4 when missing (PHP answers 0 for both)', async () => {
@@ -250,6 +280,10 @@ describe('redis cluster (3 masters)', () => {
     const status = await redisStore({ cluster: seeds() }).getStats();
     expect(status.nodes).toHaveLength(3);
     expect(status.info).toMatchObject({ mode: 'cluster', masters: 3 });
+    writeFileSync(join(project.dir, 'cluster.json'), JSON.stringify({ default: 'redis', stores: { redis: { cluster: seeds() } } }));
+    const human = await glueful(['cache:status', '--config', 'cluster.json'], { cwd: project.dir });
+    expect(human.code).toBe(0);
+    for (const node of nodes) expect(human.stdout).toContain(`${HOST}:${node.port}`);
   });
 });
 

@@ -121,6 +121,14 @@ export interface CacheDriver {
   deleteMatching?(glob: string, options: BulkOptions): Promise<DeleteResult | null>;
   /** Removes expired and orphaned data where the backend does not do it itself. */
   prune?(): Promise<number>;
+  /**
+   * Empties the whole database `database` names (FLUSHDB), foreign keys and
+   * all; refuses a database other than the configured one. Returns every
+   * server flushed. Only behind an explicit flag and --force.
+   */
+  flushDatabase?(database: number): Promise<string[]>;
+  /** Drops tag-index members whose keys are gone; returns how many. */
+  pruneTags?(options?: ScanOptions): Promise<number>;
   /** Closes connections and file handles. */
   dispose(): Promise<void>;
 }
@@ -190,6 +198,11 @@ export interface CacheStore {
   zadd(key: string, members: readonly ZMember[]): Promise<number>;
   zrange(key: string, start: number, stop: number): Promise<ZMember[]>;
   zremrangebyscore(key: string, min: number, max: number): Promise<number>;
+
+  /** See CacheDriver.flushDatabase; NotSupportedError where the store has none. */
+  flushDatabase(database: number): Promise<string[]>;
+  /** See CacheDriver.pruneTags. */
+  pruneTags(options?: ScanOptions): Promise<number>;
 
   ping(): Promise<number>;
   getStats(): Promise<DriverStats>;

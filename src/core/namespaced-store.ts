@@ -284,6 +284,17 @@ export class NamespacedStore implements CacheStore {
     return this.backend.zremrangebyscore(this.fullKey(key), min, max);
   }
 
+  async flushDatabase(database: number): Promise<string[]> {
+    if (!this.backend.flushDatabase) throw new NotSupportedError(this.driver, 'flushing a whole database');
+    return this.backend.flushDatabase(database);
+  }
+
+  async pruneTags(options: ScanOptions = {}): Promise<number> {
+    this.requireTags();
+    // Stores that keep tags inside their entries have no separate index to go stale.
+    return (await this.backend.pruneTags?.(options)) ?? 0;
+  }
+
   ping(): Promise<number> {
     return this.backend.ping();
   }

@@ -255,6 +255,32 @@ export class RedisDriver implements CacheDriver {
     return result;
   }
 
+  async flushDatabase(database: number): Promise<string[]> {
+    return this.run(async (c) => {
+      if (database !== this.plan.database) {
+        throw new UsageError(`the store uses database ${this.plan.database}, not ${database}: nothing was flushed`);
+      }
+      const nodes = this.isCluster(c) ? c.nodes('master') : [c];
+      await Promise.all(nodes.map((n) => n.flushdb()));
+      return nodes.map((n) => `${n.options.host}:${n.options.port}/${database}`);
+    });
+  }
+
+  /** Removes members of `_gf_tag:*` sets whose keys no longer exist (expired or deleted). */
+  async pruneTags(options: ScanOptions = {}): Promise<number> {
+    let removed = 0;
+    for await (const tagSets of this.scan(`${TAG_SET_PREFIX}*`, options)) {
+      for (const setKey of tagSets) {
+        for await (const members of this.tagMembers(setKey.slice(TAG_SET_PREFIX.length), options)) {
+          const exists = await this.run((c) => Promise.all(members.map((m) => c.exists(m))));
+          const gone = members.filter((_, i) => exists[i] === 0);
+          if (gone.length) removed += await this.run((c) => c.srem(setKey, ...gone));
+        }
+      }
+    }
+    return removed;
+  }
+
   async addTags(key: string, tags: readonly string[]): Promise<void> {
     await this.run((c) => Promise.all(tags.map((t) => c.sadd(TAG_SET_PREFIX + t, key))));
   }
