@@ -39,19 +39,24 @@ const common = {
   target: 'node20',
   minify: true, // less for V8 to parse on every start
   keepNames: true, // error classes report their own names
-  external: ['typescript', 'cosmiconfig', 'cli-table3', 'ora', 'chalk', 'memjs'],
+  external: ['typescript', 'cosmiconfig', 'cli-table3', 'memjs'],
   define: { __VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 };
 
-// ioredis (with its dependencies) goes into a file of its own: resolving its
-// tree from node_modules costs ~30 ms per call, and inside the main bundle it
-// would make every command, Redis or not, parse 170 kB more.
-const VENDORED = { ioredis: './vendor-ioredis.cjs' };
+// Some dependencies go into files of their own, required on first use:
+// ioredis because resolving its tree from node_modules costs ~30 ms per call
+// and inside the main bundle every command would parse 170 kB more; ora and
+// chalk because they are ES modules, which require() cannot hand over with a
+// usable default export, while esbuild's CommonJS build of them can.
+const VENDORED = ['ioredis', 'ora', 'chalk'];
 const vendored = {
   name: 'vendored',
   setup(b) {
-    b.onResolve({ filter: /^ioredis$/ }, (args) => ({ path: VENDORED[args.path], external: true }));
+    b.onResolve({ filter: new RegExp(`^(${VENDORED.join('|')})$`) }, (args) => ({
+      path: `./vendor-${args.path}.cjs`,
+      external: true,
+    }));
   },
 };
 
@@ -66,7 +71,13 @@ await Promise.all([
     // ~5 ms to start, and Node >= 20.19 can require() the ESM-only chalk and ora.
     supported: { 'dynamic-import': false },
   }),
-  build({ ...common, entryPoints: { 'vendor-ioredis': 'ioredis' }, outdir: 'dist', outExtension: { '.js': '.cjs' }, format: 'cjs' }),
+  build({
+    ...common,
+    entryPoints: Object.fromEntries(VENDORED.map((name) => [`vendor-${name}`, name])),
+    outdir: 'dist',
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+  }),
   build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.cjs', format: 'cjs' }),
   build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.js', format: 'esm' }),
 ]);

@@ -47,9 +47,14 @@ export class Output {
     return isTTY(this.stdout) && !this.json;
   }
 
-  /** True when progress spinners may be drawn (stderr is a terminal, not CI, not quiet). */
+  /**
+   * True when progress spinners may be drawn: stderr is a terminal with a
+   * width (a pseudo-terminal without one, as `script` makes, reports 0
+   * columns, and ora would then clear lines forever), not CI, not quiet.
+   */
   get animated(): boolean {
-    return isTTY(this.stderr) && isTTY(this.stdout) && !this.json && !this.quiet && !this.env.CI;
+    const columns = (this.stderr as NodeJS.WriteStream).columns ?? 0;
+    return isTTY(this.stderr) && isTTY(this.stdout) && columns > 0 && !this.json && !this.quiet && !this.env.CI;
   }
 
   /** chalk with colour on or off for stdout. */

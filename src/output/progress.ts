@@ -16,8 +16,11 @@ const SILENT: ProgressReporter = { update() {}, stop() {} };
 /** Starts a spinner labelled `label` when the output is animated. */
 export async function startProgress(out: Output, label: string): Promise<ProgressReporter> {
   if (!out.animated) return SILENT;
-  const { default: ora } = await import('ora');
-  const spinner = ora({ text: label, stream: out.stderr as NodeJS.WriteStream }).start();
+  const module = await import('ora');
+  // In the CLI bundle ora is a CommonJS build, whose exports object arrives as `default`.
+  const ora = typeof module.default === 'function' ? module.default : (module.default as unknown as typeof module).default;
+  // discardStdin would put stdin in raw mode; nothing here needs that.
+  const spinner = ora({ text: label, stream: out.stderr as NodeJS.WriteStream, discardStdin: false }).start();
   const started = Date.now();
   let last = 0;
   return {

@@ -1,0 +1,84 @@
+/**
+ * The CLI on a real terminal (a pseudo-terminal from util-linux `script`):
+ * colours unless NO_COLOR, the ora spinner during a long purge, and the
+ * confirmation prompt. Pipes never see any of these; the other e2e tests
+ * cover that side.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, tempProject } from './helpers/cli.js';
+
+let project: ReturnType<typeof tempProject>;
+beforeAll(() => {
+  project = tempProject();
+  writeFileSync(join(project.dir, 'package.json'), '{}');
+});
+afterAll(() => project.cleanup());
+
+/** Runs the CLI inside a pseudo-terminal; `input` is typed at it. */
+function onTerminal(
+  args: string[],
+  env: Record<string, string> = {},
+  input = '',
+  columns = 100,
+): Promise<{ code: number | null; screen: string }> {
+  const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+  return new Promise((resolve) => {
+    // stty gives the pseudo-terminal a size, as a real terminal has.
+    const sized = `stty cols ${columns} rows 30 2>/dev/null; ${command}`;
+    const child = spawn('script', ['-qefc', sized, '/dev/null'], {
+      cwd: project.dir,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm', ...env },
+    });
+    let screen = '';
+    child.stdout.on('data', (d: Buffer) => (screen += d));
+    // script(1) runs until its own stdin ends: type the input, then close it.
+    setTimeout(() => child.stdin.end(input), input ? 500 : 0);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, screen: screen.slice(0, 20_000) });
+    });
+  });
+}
+
+describe('on a terminal', () => {
+  it('colours the status table, and NO_COLOR turns it off', async () => {
+    const coloured = await onTerminal(['cache:status']);
+    expect(coloured.code).toBe(0);
+    expect(coloured.screen).toMatch(/\x1b\[1mstore/);
+    const plain = await onTerminal(['cache:status'], { NO_COLOR: '1' });
+    expect(plain.code).toBe(0);
+    expect(plain.screen).not.toMatch(/\x1b\[1m/);
+    expect((await onTerminal(['cache:status', '--no-color'])).screen).not.toMatch(/\x1b\[1m/);
+  });
+
+  it('asks before deleting, and deletes on yes', async () => {
+    await onTerminal(['cache:set', 'doomed', 'v']);
+    const no = await onTerminal(['cache:clear'], {}, 'n\r');
+    expect(no.screen).toMatch(/Delete every key under the prefix 'glueful_'.*\[y\/N\]/);
+    expect(no.code).toBe(130);
+    const yes = await onTerminal(['cache:clear'], {}, 'y\r');
+    expect(yes.code).toBe(0);
+    expect(yes.screen).toMatch(/deleted 1 keys/);
+  });
+
+  it('draws a progress spinner during a purge, and stops it', async () => {
+    await onTerminal(['cache:set', 'p:1', 'v']);
+    const result = await onTerminal(['cache:purge', 'p:*', '--force']);
+    expect(result.code).toBe(0);
+    expect(result.screen).toMatch(/deleting/); // ora's spinner text
+    expect(result.screen).toMatch(/deleted 1 keys matching 'p:\*'/);
+    expect(result.screen.length).toBeLessThan(5000);
+  });
+
+  it('draws no spinner on a terminal without a width (and does not hang)', async () => {
+    await onTerminal(['cache:set', 'q:1', 'v']);
+    const result = await onTerminal(['cache:purge', 'q:*', '--force'], {}, '', 0);
+    expect(result.code).toBe(0);
+    expect(result.screen).not.toMatch(/deleting/);
+    expect(result.screen).toMatch(/deleted 1 keys/);
+  });
+});
