@@ -76,6 +76,9 @@ export interface CacheDriver {
   /** Where the data lives, safe to print (no credentials). */
   readonly location: string;
 
+  /** Throws a UsageError for a key the backend cannot hold (beyond maxKeyBytes). */
+  checkKey?(key: string): void;
+
   get(key: string): Promise<Buffer | null>;
   getMany(keys: string[]): Promise<Array<Buffer | null>>;
   /** ttl in seconds; 0 means no expiry. tags are stored with the entry when the driver keeps them. */

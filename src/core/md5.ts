@@ -22,6 +22,11 @@ function pad(message: Uint8Array): DataView {
 
 /** The MD5 digest of a UTF-8 string (or bytes), as 32 lowercase hex characters. */
 export function md5Hex(input: string | Uint8Array): string {
+  return md5(input).toString('hex');
+}
+
+/** The MD5 digest of a UTF-8 string (or bytes), as 16 bytes. */
+export function md5(input: string | Uint8Array): Buffer {
   const view = pad(typeof input === 'string' ? Buffer.from(input, 'utf8') : input);
   let a0 = 0x67452301;
   let b0 = 0xefcdab89;
@@ -54,5 +59,5 @@ export function md5Hex(input: string | Uint8Array): string {
   }
   const out = Buffer.alloc(16);
   [a0, b0, c0, d0].forEach((word, i) => out.writeUInt32LE(word, i * 4));
-  return out.toString('hex');
+  return out;
 }

@@ -74,6 +74,7 @@ export class NamespacedStore implements CacheStore {
   fullKey(key: string): string {
     const full = this.prefix + key;
     assertValidKey(key, full, this.driver, this.capabilities.maxKeyBytes);
+    this.backend.checkKey?.(full);
     return full;
   }
 

@@ -34,6 +34,7 @@ type DriverModule = { createDriver(options: never): CacheDriver };
 const DRIVERS: Record<string, () => Promise<DriverModule>> = {
   file: () => import('../drivers/file.js'),
   redis: () => import('../drivers/redis.js'),
+  memcached: () => import('../drivers/memcached.js'),
 };
 
 /** The driver names this build knows. */

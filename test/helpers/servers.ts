@@ -180,3 +180,13 @@ export async function startSentinel(masterPort: number, name = 'mymaster'): Prom
   );
   return launch('redis-server', [conf, '--sentinel'], port, dir);
 }
+
+/** Starts memcached on a free port (no UDP), with extra arguments. */
+export async function startMemcached(extra: string[] = []): Promise<ServerHandle> {
+  requireBinary('memcached', 'memcached');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'glueful-memcached-'));
+  // memcached refuses to run as root unless told which user to be.
+  const user = process.getuid?.() === 0 ? ['-u', 'root'] : [];
+  return launch('memcached', ['-p', String(port), '-l', HOST, '-U', '0', '-m', '64', ...user, ...extra], port, dir);
+}

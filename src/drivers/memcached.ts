@@ -1,0 +1,405 @@
+/**
+ * The Memcached store: memjs for the data path (binary protocol), a small
+ * text-protocol connection per server for what the binary protocol lacks:
+ * real TTLs (`mg <key> t`), key enumeration (`lru_crawler metadump all`),
+ * pipelined deletes (`md`), `stats settings` for item_size_max.
+ *
+ * Several servers share keys by consistent hashing (see ketama.ts). Tags are
+ * emulated with an index entry per tag, `_gf_tag:{tag}`, holding the tagged
+ * keys one per line (grown with APPEND); sorted sets as a PHP-serialized
+ * {member: score} map under the key, as Glueful's PHP driver stores them.
+ */
+import type { Client } from 'memjs';
+import { mergeAsync } from '../core/async.js';
+import type { Capabilities } from '../core/capabilities.js';
+import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, ScanOptions, ZMember } from '../core/contract.js';
+import { CacheError, NotSupportedError, UsageError } from '../core/errors.js';
+import { globToRegExp } from '../core/glob.js';
+import { phpSerializeScoreMap, phpUnserialize } from '../core/php-serialize.js';
+import { KetamaRing } from './ketama.js';
+import { memcachedUnavailable, parseServers, type MemcachedServer } from './memcached-servers.js';
+import { dumpKeys } from './memcached-dump.js';
+import { TextConnection } from './memcached-text.js';
+
+/** Driver name constant. */
+export const DRIVER_NAME = 'memcached';
+
+/** Options of the Memcached store (`stores.memcached`). */
+export interface MemcachedDriverOptions {
+  /** One server's host. Default 127.0.0.1. Env: MEMCACHED_HOST. */
+  host?: string;
+  /** One server's port. Default 11211. Env: MEMCACHED_PORT. */
+  port?: number;
+  /** Several servers, `host:port[:weight]`; overrides host/port. */
+  servers?: Array<string | { host: string; port: number; weight?: number }>;
+  /** SASL user (binary protocol only: the text-protocol features are then unavailable). */
+  username?: string;
+  /** SASL password. Never printed. */
+  password?: string;
+  /** Connect and command timeout, seconds. Default 2.5. */
+  timeout?: number;
+}
+
+/** Glueful's tag naming, shared with the Redis store. */
+const TAG_INDEX_PREFIX = '_gf_tag:';
+/** memcached reads expiry times over 30 days as absolute unix time. */
+const RELATIVE_TTL_LIMIT = 2_592_000;
+const DELETE_BATCH = 1000;
+const FORBIDDEN_KEY_CHARS = /[\s\x00-\x1f\x7f]/;
+
+const CAPABILITIES: Capabilities = {
+  listKeys: true,
+  ttlRead: true,
+  tags: 'emulated',
+  sortedSets: true,
+  atomicCounters: true,
+  persistent: false,
+  shared: true,
+  maxKeyBytes: 250,
+};
+
+/** The expiry field memcached expects for a TTL in seconds (0 = never). */
+export function expiryFor(ttl: number): number {
+  if (ttl <= 0) return 0;
+  return ttl > RELATIVE_TTL_LIMIT ? Math.floor(Date.now() / 1000) + ttl : ttl;
+}
+
+/** The Memcached store driver. */
+export class MemcachedDriver implements CacheDriver {
+  readonly driver = DRIVER_NAME;
+  readonly capabilities = CAPABILITIES;
+  readonly location: string;
+  private readonly servers: MemcachedServer[];
+  private readonly ring: KetamaRing;
+  private readonly timeoutMs: number;
+  private readonly sasl: boolean;
+  private client?: Promise<Client>;
+  private readonly text = new Map<string, TextConnection>();
+  private readonly itemSizeMax = new Map<number, Promise<number>>();
+
+  constructor(private readonly options: MemcachedDriverOptions) {
+    this.servers = parseServers(options);
+    this.ring = new KetamaRing(this.servers.map((s) => ({ id: `${s.host}:${s.port}`, weight: s.weight })));
+    this.timeoutMs = Math.round((options.timeout ?? 2.5) * 1000);
+    this.sasl = Boolean(options.username);
+    this.location = `memcached://${this.servers.map((s) => `${s.host}:${s.port}`).join(',')}`;
+  }
+
+  /** The memjs client, created on first use, placing keys on the ring. */
+  private connection(): Promise<Client> {
+    this.client ??= import('memjs').then(({ Client: MemjsClient }) => {
+      const auth = this.sasl ? `${encodeURIComponent(this.options.username!)}:${encodeURIComponent(this.options.password ?? '')}@` : '';
+      const list = this.servers.map((s) => `${auth}${s.host}:${s.port}`).join(',');
+      const client = MemjsClient.create(list, {
+        timeout: this.timeoutMs / 1000,
+        conntimeout: this.timeoutMs / 1000,
+        retries: 0,
+        failover: false,
+        expires: 0,
+        logger: { log: () => undefined }, // memjs logs to the console by default
+      });
+      // memjs asks getServer() for a server index (its typings say string).
+      (client as unknown as { getServer(key: string): number }).getServer = (key) => this.ring.serverFor(key);
+      return client;
+    });
+    return this.client;
+  }
+
+  private serverOf(key: string): MemcachedServer {
+    return this.servers[this.ring.serverFor(key)]!;
+  }
+
+  /** A text-protocol connection to a server; `dump` is kept apart, as metadump must run alone. */
+  private textTo(server: MemcachedServer, purpose: 'main' | 'dump' = 'main'): TextConnection {
+    if (this.sasl) {
+      throw new NotSupportedError(DRIVER_NAME, 'this command with SASL', 'memcached disables its text protocol when SASL is on');
+    }
+    const id = `${server.host}:${server.port}/${purpose}`;
+    let connection = this.text.get(id);
+    if (!connection) {
+      connection = new TextConnection(server, this.timeoutMs);
+      this.text.set(id, connection);
+    }
+    return connection;
+  }
+
+  /** Runs an operation, turning failures into the tool's errors naming `server`. */
+  private async call<T>(server: MemcachedServer | null, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof CacheError) throw error;
+      const message = (error as Error)?.message ?? String(error);
+      if (/non-numeric|Non-numeric/.test(message)) throw new UsageError('cannot increment: the value is not an integer');
+      if (/too large|Too large|E2BIG/i.test(message)) throw new UsageError(`value too large for memcached: ${message}`);
+      throw memcachedUnavailable(error, server ? [server] : this.servers);
+    }
+  }
+
+  /** Refuses keys memcached cannot hold (exit 2), before anything is sent. */
+  checkKey(key: string): void {
+    if (FORBIDDEN_KEY_CHARS.test(key)) {
+      throw new UsageError('invalid key: memcached keys cannot contain spaces or control characters');
+    }
+  }
+
+  /** The server's item_size_max (`stats settings`), fetched once. */
+  private limitFor(server: MemcachedServer): Promise<number> {
+    const index = this.servers.indexOf(server);
+    let limit = this.itemSizeMax.get(index);
+    if (!limit) {
+      limit = this.call(server, async () => {
+        const lines = await this.textTo(server).request('stats settings\r\n', (l) => l === 'END');
+        const line = lines.map((l) => l.toString('latin1')).find((l) => l.startsWith('STAT item_size_max '));
+        return line ? Number(line.split(' ')[2]) : 1024 * 1024;
+      });
+      this.itemSizeMax.set(index, limit);
+    }
+    return limit;
+  }
+
+  private async checkSize(key: string, value: Buffer): Promise<void> {
+    if (this.sasl) return;
+    const server = this.serverOf(key);
+    // memcached stores the key and ~50 bytes of item header in the same slab item.
+    const limit = (await this.limitFor(server)) - Buffer.byteLength(key) - 64;
+    if (value.length > limit) {
+      throw new UsageError(`value is ${value.length} bytes, over memcached's item size limit on ${server.host}:${server.port} (item_size_max, about ${limit} bytes for this key)`);
+    }
+  }
+
+  async get(key: string): Promise<Buffer | null> {
+    const client = await this.connection();
+    return this.call(this.serverOf(key), async () => (await client.get(key)).value);
+  }
+
+  getMany(keys: string[]): Promise<Array<Buffer | null>> {
+    return Promise.all(keys.map((k) => this.get(k)));
+  }
+
+  async set(key: string, value: Buffer, ttl: number, tags?: readonly string[]): Promise<void> {
+    await this.checkSize(key, value);
+    const client = await this.connection();
+    await this.call(this.serverOf(key), () => client.set(key, value, { expires: expiryFor(ttl) }));
+    if (tags?.length) await this.addTags(key, tags);
+  }
+
+  async setNx(key: string, value: Buffer, ttl: number): Promise<boolean> {
+    await this.checkSize(key, value);
+    const client = await this.connection();
+    return this.call(this.serverOf(key), () => client.add(key, value, { expires: expiryFor(ttl) }));
+  }
+
+  async delete(keys: readonly string[]): Promise<number> {
+    const client = await this.connection();
+    const results = await Promise.all(keys.map((k) => this.call(this.serverOf(k), () => client.delete(k))));
+    return results.filter(Boolean).length;
+  }
+
+  async has(key: string): Promise<boolean> {
+    return (await this.get(key)) !== null;
+  }
+
+  async increment(key: string, by: number): Promise<number> {
+    const client = await this.connection();
+    // Binary incr/decr create a missing key with `initial`, and memcached counters never go below 0.
+    const result = await this.call(this.serverOf(key), () =>
+      by >= 0 ? client.increment(key, by, { initial: by }) : client.decrement(key, -by, { initial: 0 }),
+    );
+    return Number(result.value);
+  }
+
+  async ttl(key: string): Promise<number | null> {
+    const server = this.serverOf(key);
+    const reply = await this.call(server, () => this.textTo(server).line(`mg ${key} t`));
+    if (reply.startsWith('EN')) return null;
+    const match = / t(-?\d+)/.exec(reply);
+    if (!reply.startsWith('HD') || !match) throw new CacheError(`memcached: unexpected reply to mg: ${reply}`);
+    return Number(match[1]) < 0 ? -1 : Number(match[1]);
+  }
+
+  async expire(key: string, ttl: number): Promise<boolean> {
+    const client = await this.connection();
+    return this.call(this.serverOf(key), () => client.touch(key, expiryFor(ttl)));
+  }
+
+  async *scan(glob: string, options: ScanOptions = {}): AsyncIterable<string[]> {
+    const matcher = globToRegExp(glob);
+    yield* mergeAsync(
+      this.servers.map((server) =>
+        dumpKeys(this.textTo(server, 'dump'), { matcher, signal: options.signal, batchSize: options.batchSize }),
+      ),
+    );
+  }
+
+  /** Deletes, on each server, the keys its own metadump lists, with pipelined `md`. */
+  async deleteMatching(glob: string, options: BulkOptions = {}): Promise<DeleteResult | null> {
+    if (this.sasl) return null;
+    const matcher = globToRegExp(glob);
+    const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
+    const sampleSize = options.sampleSize ?? 10;
+    await Promise.all(
+      this.servers.map(async (server) => {
+        const deleter = this.textTo(server);
+        for await (const keys of dumpKeys(this.textTo(server, 'dump'), { matcher, signal: options.signal, batchSize: DELETE_BATCH })) {
+          result.scanned += keys.length;
+          result.matched += keys.length;
+          for (const k of keys) if (result.sample.length < sampleSize) result.sample.push(k);
+          const replies = await this.call(server, () =>
+            deleter.request(keys.map((k) => `md ${k}\r\n`).join(''), countdown(keys.length)),
+          );
+          result.deleted += replies.filter((r) => r.toString('latin1').startsWith('HD')).length;
+          options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
+        }
+      }),
+    );
+    return result;
+  }
+
+  async addTags(key: string, tags: readonly string[]): Promise<void> {
+    const client = await this.connection();
+    for (const tag of tags) {
+      const index = TAG_INDEX_PREFIX + tag;
+      const line = Buffer.from(`${key}\n`);
+      // memjs reports a failed APPEND (no such index yet) as an error, not false.
+      const append = () => client.append(index, line).catch((error: Error) => (/not stored/i.test(error.message) ? false : Promise.reject(error)));
+      await this.call(this.serverOf(index), async () => {
+        // APPEND is atomic; a missing index is created with ADD (and re-appended if another won).
+        if (await append()) return;
+        if (await client.add(index, line, { expires: 0 })) return;
+        await append();
+      });
+    }
+  }
+
+  async *tagMembers(tag: string): AsyncIterable<string[]> {
+    const raw = await this.get(TAG_INDEX_PREFIX + tag);
+    if (!raw) return;
+    const keys = [...new Set(raw.toString('utf8').split('\n').filter(Boolean))];
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) yield keys.slice(i, i + DELETE_BATCH);
+  }
+
+  async dropTags(tags: readonly string[]): Promise<void> {
+    await this.delete(tags.map((t) => TAG_INDEX_PREFIX + t));
+  }
+
+  private async readScores(key: string): Promise<Map<string, number>> {
+    const raw = await this.get(key);
+    const map = new Map<string, number>();
+    if (!raw) return map;
+    const parsed = phpUnserialize(raw);
+    const entries = Array.isArray(parsed) ? parsed.map((v, i) => [String(i), v] as const) : Object.entries(parsed ?? {});
+    for (const [member, score] of entries) if (typeof score === 'number') map.set(member, score);
+    return map;
+  }
+
+  async zadd(key: string, members: readonly ZMember[]): Promise<number> {
+    // Read-modify-write, as Glueful's PHP driver does: concurrent writers may race.
+    const scores = await this.readScores(key);
+    let added = 0;
+    for (const { member, score } of members) {
+      if (!scores.has(member)) added++;
+      scores.set(member, score);
+    }
+    await this.set(key, Buffer.from(phpSerializeScoreMap(scores)), 0);
+    return added;
+  }
+
+  async zrange(key: string, start: number, stop: number): Promise<ZMember[]> {
+    const sorted = [...(await this.readScores(key))]
+      .map(([member, score]) => ({ member, score }))
+      .sort((a, b) => a.score - b.score || (a.member < b.member ? -1 : a.member > b.member ? 1 : 0));
+    const from = start < 0 ? Math.max(0, sorted.length + start) : start;
+    const to = stop < 0 ? sorted.length + stop : Math.min(stop, sorted.length - 1);
+    return from > to ? [] : sorted.slice(from, to + 1);
+  }
+
+  async zremrangebyscore(key: string, min: number, max: number): Promise<number> {
+    const scores = await this.readScores(key);
+    const before = scores.size;
+    for (const [member, score] of scores) if (score >= min && score <= max) scores.delete(member);
+    if (scores.size !== before) await this.set(key, Buffer.from(phpSerializeScoreMap(scores)), 0);
+    return before - scores.size;
+  }
+
+  async ping(): Promise<number> {
+    const started = performance.now();
+    const client = await this.connection();
+    // With SASL there is no text protocol: a GET of an absent key proves the connection.
+    await Promise.all(
+      this.servers.map((s) => this.call(s, async () => void (this.sasl ? await client.get('glueful:ping') : await this.textTo(s).line('version')))),
+    );
+    return performance.now() - started;
+  }
+
+  async stats(): Promise<DriverStats> {
+    const rows = await Promise.all(this.servers.map((s) => this.serverStats(s)));
+    const sum = (name: string) => rows.reduce((total, r) => total + Number(r.stats.get(name) ?? 0), 0);
+    const info = rows.map((r) => r.row);
+    return {
+      totalKeys: sum('curr_items'),
+      bytes: sum('bytes'),
+      hits: sum('get_hits'),
+      misses: sum('get_misses'),
+      memoryUsed: sum('bytes'),
+      memoryLimit: sum('limit_maxbytes') || undefined,
+      info: info.length === 1 ? info[0]! : { servers: info.length },
+      nodes: info.length > 1 ? info : undefined,
+    };
+  }
+
+  private async serverStats(server: MemcachedServer) {
+    const started = performance.now();
+    const lines = await this.call(server, () => this.textTo(server).request('stats\r\n', (l) => l === 'END'));
+    const latency = Math.round((performance.now() - started) * 100) / 100;
+    const stats = new Map<string, string>();
+    for (const line of lines) {
+      const [, name, value] = line.toString('latin1').split(' ');
+      if (name && value !== undefined) stats.set(name, value);
+    }
+    const num = (name: string) => (stats.has(name) ? Number(stats.get(name)) : null);
+    return {
+      stats,
+      row: {
+        server: `${server.host}:${server.port}`,
+        version: stats.get('version') ?? null,
+        uptimeSeconds: num('uptime'),
+        items: num('curr_items'),
+        bytes: num('bytes'),
+        limitBytes: num('limit_maxbytes'),
+        evictions: num('evictions'),
+        connections: num('curr_connections'),
+        latencyMs: latency,
+      },
+    };
+  }
+
+  async flushDatabase(database: number): Promise<string[]> {
+    if (database !== 0) throw new UsageError('memcached has no numbered databases: use --flush-database 0');
+    return Promise.all(
+      this.servers.map(async (s) => {
+        const reply = await this.call(s, () => this.textTo(s).line('flush_all'));
+        if (reply !== 'OK') throw new CacheError(`memcached ${s.host}:${s.port} answered flush_all with ${reply}`);
+        return `${s.host}:${s.port}`;
+      }),
+    );
+  }
+
+  async dispose(): Promise<void> {
+    for (const connection of this.text.values()) connection.close();
+    this.text.clear();
+    const client = await this.client?.catch(() => null);
+    client?.close();
+  }
+}
+
+/** Completes a pipelined request after `n` reply lines. */
+function countdown(n: number): () => boolean {
+  let left = n;
+  return () => --left === 0;
+}
+
+/** Creates the Memcached store driver (connects on first use). */
+export function createDriver(options: MemcachedDriverOptions): CacheDriver {
+  return new MemcachedDriver(options);
+}

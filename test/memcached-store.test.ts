@@ -1,0 +1,237 @@
+/**
+ * The Memcached store against real memcached processes the harness starts:
+ * the shared contract, then real TTLs, purge by pattern among foreign keys,
+ * consistent hashing over several servers, size and key limits, a server
+ * without the LRU crawler, failures and flush.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CacheStore } from '../src/core/contract.js';
+import { NamespacedStore } from '../src/core/namespaced-store.js';
+import { KetamaRing } from '../src/drivers/ketama.js';
+import { MemcachedDriver, expiryFor, type MemcachedDriverOptions } from '../src/drivers/memcached.js';
+import { TextConnection } from '../src/drivers/memcached-text.js';
+import { decodeKey, parseDumpLine } from '../src/drivers/memcached-dump.js';
+import { glueful, tempProject } from './helpers/cli.js';
+import { HOST, freePort, startMemcached, type ServerHandle } from './helpers/servers.js';
+import { runStoreContract } from './helpers/store-contract.js';
+
+const stores: CacheStore[] = [];
+function memcachedStore(options: MemcachedDriverOptions, prefix = 'glueful_'): CacheStore {
+  const store = new NamespacedStore(new MemcachedDriver({ timeout: 2, ...options }), { name: 'memcached', prefix });
+  stores.push(store);
+  return store;
+}
+
+/** Raw text-protocol access to one server, as another client would have. */
+async function raw(port: number, command: string): Promise<string> {
+  const connection = new TextConnection({ host: HOST, port }, 2000);
+  try {
+    const lines = await connection.request(`${command}\r\n`, (l) => /^(END|STORED|NOT_STORED|DELETED|NOT_FOUND|OK|HD|EN|NF|ERROR)/.test(l));
+    return lines.map((l) => l.toString('utf8')).join('\n');
+  } finally {
+    connection.close();
+  }
+}
+const rawSet = (port: number, key: string, value: string, exptime = 0) =>
+  raw(port, `set ${key} 0 ${exptime} ${Buffer.byteLength(value)}\r\n${value}`);
+
+let server: ServerHandle;
+let project: ReturnType<typeof tempProject>;
+beforeAll(async () => {
+  server = await startMemcached();
+  project = tempProject();
+});
+afterAll(async () => {
+  await Promise.all(stores.map((s) => s.dispose()));
+  await server?.stop();
+  project?.cleanup();
+});
+
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  glueful(args, { cwd: project.dir, env: { CACHE_DRIVER: 'memcached', MEMCACHED_HOST: HOST, MEMCACHED_PORT: String(server.port), ...env } });
+
+runStoreContract('memcached (one server)', { create: async (prefix) => memcachedStore({ port: server.port }, prefix) });
+
+describe('memcached: what other tools say it cannot do', () => {
+  it('reads the real remaining TTL (mg t), -1 for none, exit 4 when missing', async () => {
+    await rawSet(server.port, 'glueful_php:ttl', 'json:1', 300);
+    const ttl = Number((await cli(['cache:ttl', 'php:ttl'])).stdout);
+    expect(ttl).toBeGreaterThan(295);
+    expect(ttl).toBeLessThanOrEqual(300);
+    await rawSet(server.port, 'glueful_php:forever', 'json:1');
+    expect((await cli(['cache:ttl', 'php:forever'])).stdout).toBe('-1\n');
+    expect((await cli(['cache:ttl', 'php:never-set'])).code).toBe(4);
+  });
+
+  it('purges by pattern with metadump, leaving foreign keys alone', async () => {
+    for (let i = 0; i < 500; i++) await rawSet(server.port, `glueful_user:${i}`, `json:${i}`);
+    await rawSet(server.port, 'glueful_post:1', 'json:1');
+    await rawSet(server.port, 'other_app:user:1', 'keep');
+    await rawSet(server.port, 'user:1', 'keep');
+    const dry = JSON.parse((await cli(['cache:purge', 'user:*', '--dry-run', '--json'])).stdout);
+    expect(dry).toMatchObject({ matched: 500, deleted: 0 });
+    const result = await cli(['cache:purge', 'user:*', '--force', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ matched: 500, deleted: 500 });
+    expect(await raw(server.port, 'get other_app:user:1')).toContain('keep');
+    expect(await raw(server.port, 'get user:1')).toContain('keep');
+    expect(await raw(server.port, 'get glueful_post:1')).toContain('json:1');
+  });
+
+  it('lists keys with odd characters (metadump URL-encodes them)', async () => {
+    const store = memcachedStore({ port: server.port }, 'odd:');
+    await store.set('ключ/ü%+', 1);
+    const keys: string[] = [];
+    for await (const batch of store.getKeys('*')) keys.push(...batch);
+    expect(keys).toContain('ключ/ü%+');
+    expect(decodeKey('a%20b%C3%BC')).toBe('a bü');
+    expect(parseDumpLine('key=x%2Fy exp=-1 la=1 cas=2 fetch=no cls=1 size=63')).toEqual({ key: 'x/y', exp: -1 });
+  });
+
+  it('refuses keys it cannot hold before sending them (exit 2)', async () => {
+    const spaced = await cli(['cache:set', 'has space', 'v']);
+    expect(spaced.code).toBe(2);
+    expect(spaced.stderr).toMatch(/memcached keys cannot contain spaces or control characters/);
+    const long = await cli(['cache:set', 'k'.repeat(245), 'v']);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toMatch(/253 bytes with the prefix, the memcached store allows at most 250/);
+  });
+
+  it('sends TTLs over 30 days as absolute unix time', async () => {
+    expect(expiryFor(100)).toBe(100);
+    expect(expiryFor(2_592_000)).toBe(2_592_000);
+    expect(expiryFor(40 * 86400)).toBeGreaterThan(Date.now() / 1000 + 39 * 86400);
+    const store = memcachedStore({ port: server.port });
+    await store.set('long-lived', 1, { ttl: 40 * 86400 });
+    expect(await store.ttl('long-lived')).toBeGreaterThan(39 * 86400);
+  });
+});
+
+describe('memcached: limits and failures', () => {
+  it('refuses a value over item_size_max, naming the limit', async () => {
+    const small = await startMemcached(['-I', '64k', '-o', 'slab_chunk_max=16384']);
+    try {
+      const store = memcachedStore({ port: small.port });
+      const error = await store.set('big', 'x'.repeat(100_000)).catch((e: unknown) => e);
+      expect(String(error)).toMatch(/over memcached's item size limit on 127\.0\.0\.1:\d+ \(item_size_max/);
+      expect(await store.has('big')).toBe(false);
+    } finally {
+      await small.stop();
+    }
+  });
+
+  it('says exactly why key listing is unavailable on a server without the crawler (exit 6)', async () => {
+    const noCrawler = await startMemcached(['-o', 'no_lru_crawler']);
+    try {
+      const result = await cli(['cache:purge', 'x*', '--force'], { MEMCACHED_PORT: String(noCrawler.port) });
+      expect(result.code).toBe(6);
+      expect(result.stderr).toMatch(/listing keys is not supported by the memcached store \(needs "lru_crawler metadump"/);
+    } finally {
+      await noCrawler.stop();
+    }
+  });
+
+  it('an unreachable server is one line naming it, exit 5, within the timeout', async () => {
+    const port = await freePort();
+    const started = Date.now();
+    const result = await cli(['cache:get', 'k'], { MEMCACHED_PORT: String(port) });
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(result.code).toBe(5);
+    expect(result.stderr).toBe(`glueful: error: cannot use memcached at ${HOST}:${port}: connection refused\n`);
+  });
+
+  it('falls back to the file store when configured', async () => {
+    const port = await freePort();
+    const result = await cli(['cache:set', 'k', 'v'], { MEMCACHED_PORT: String(port), CACHE_FALLBACK_FILE: 'true' });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/warning: cannot use memcached at .*: connection refused; falling back to the file store/);
+  });
+
+  it('flush_all only behind --flush-database 0 and --force', async () => {
+    const victim = await startMemcached();
+    try {
+      await rawSet(victim.port, 'foreign', 'x');
+      const env = { MEMCACHED_PORT: String(victim.port) };
+      expect((await cli(['cache:clear', '--flush-database', '0'], env)).code).toBe(2);
+      expect(await raw(victim.port, 'get foreign')).toContain('x');
+      const flushed = await cli(['cache:clear', '--flush-database', '0', '--force', '--json'], env);
+      expect(JSON.parse(flushed.stdout).flushed).toEqual([`${HOST}:${victim.port}`]);
+      expect(await raw(victim.port, 'get foreign')).toBe('END');
+    } finally {
+      await victim.stop();
+    }
+  });
+
+  it('a server killed during a purge: exit 7 with the count deleted so far', async () => {
+    const doomed = await startMemcached(['-m', '256']);
+    try {
+      const store = memcachedStore({ port: doomed.port });
+      await store.setMultiple((function* () {
+        for (let i = 0; i < 150_000; i++) yield [`kill:${i}`, i] as [string, unknown];
+      })());
+      const run = cli(['cache:purge', 'kill:*', '--force'], { MEMCACHED_PORT: String(doomed.port) });
+      await new Promise((resolve) => setTimeout(resolve, 350));
+      await doomed.kill();
+      const result = await run;
+      expect([5, 7]).toContain(result.code);
+      if (result.code === 7) expect(result.stderr).toMatch(/stopped after deleting \d+ keys: cannot use memcached at/);
+      else expect(result.stderr).toMatch(/cannot use memcached at .*: (connection refused|the connection was closed)/);
+    } finally {
+      await doomed.stop();
+    }
+  });
+});
+
+describe('memcached: several servers', () => {
+  let nodes: ServerHandle[];
+  beforeAll(async () => {
+    nodes = await Promise.all([startMemcached(), startMemcached(), startMemcached()]);
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  });
+  const servers = () => nodes.map((n) => `${HOST}:${n.port}`);
+
+  runStoreContract('memcached (3 servers)', { create: async (prefix) => memcachedStore({ servers: servers() }, prefix) });
+
+  it('places each key on its ring server, and purges on every server', async () => {
+    const store = memcachedStore({ servers: servers() }, 'ring:');
+    const ring = new KetamaRing(servers().map((id) => ({ id, weight: 1 })));
+    for (let i = 0; i < 300; i++) await store.set(`k${i}`, i);
+    for (const i of [0, 17, 123, 299]) {
+      const owner = nodes[ring.serverFor(`ring:k${i}`)]!;
+      expect(await raw(owner.port, `get ring:k${i}`)).toContain(`json:${i}`);
+    }
+    const counts = await Promise.all(nodes.map(async (n) => Number(/STAT curr_items (\d+)/.exec(await raw(n.port, 'stats'))![1])));
+    expect(counts.every((c) => c > 50)).toBe(true);
+    expect((await store.deletePattern('k*')).deleted).toBe(300);
+  });
+
+  it('removing one of 3 servers moves about a third of the keys', () => {
+    const three = new KetamaRing(['a:1', 'b:1', 'c:1'].map((id) => ({ id, weight: 1 })));
+    const two = new KetamaRing(['a:1', 'b:1'].map((id) => ({ id, weight: 1 })));
+    const names = ['a:1', 'b:1', 'c:1'];
+    let moved = 0;
+    const total = 30_000;
+    for (let i = 0; i < total; i++) {
+      const key = `user:${i}`;
+      if (names[three.serverFor(key)] !== ['a:1', 'b:1'][two.serverFor(key)]) moved++;
+    }
+    expect(moved / total).toBeGreaterThan(0.25);
+    expect(moved / total).toBeLessThan(0.4);
+  });
+
+  it('honours weights', () => {
+    const ring = new KetamaRing([{ id: 'a:1', weight: 3 }, { id: 'b:1', weight: 1 }]);
+    let onA = 0;
+    for (let i = 0; i < 20_000; i++) if (ring.serverFor(`k${i}`) === 0) onA++;
+    expect(onA / 20_000).toBeGreaterThan(0.68);
+    expect(onA / 20_000).toBeLessThan(0.82);
+  });
+
+  it('status shows one row per server', async () => {
+    const stats = await memcachedStore({ servers: servers() }).getStats();
+    expect(stats.nodes).toHaveLength(3);
+    expect(stats.nodes![0]).toMatchObject({ version: expect.stringMatching(/^1\.6/) });
+  });
+});
