@@ -157,20 +157,31 @@ export class NamespacedStore implements CacheStore {
   /** Bulk write for drivers without setMany: a bounded number of set() calls in flight. */
   private async setEach(batches: AsyncIterable<BulkEntry[]>): Promise<BulkWriteResult> {
     const result: BulkWriteResult = { written: 0, failed: 0, errors: [] };
-    const inFlight = new Set<Promise<void>>();
-    for await (const batch of batches) for (const entry of batch) {
-      const job = this.backend.set(entry.key, entry.value, entry.ttl, entry.tags).then(
-        () => void result.written++,
-        (error: unknown) => {
-          result.failed++;
-          if (result.errors.length < 5) result.errors.push(error instanceof Error ? error.message : String(error));
-        },
-      );
-      inFlight.add(job);
-      void job.finally(() => inFlight.delete(job));
-      if (inFlight.size >= MAX_SETS_IN_FLIGHT) await Promise.race(inFlight);
+    let active = 0;
+    let slotFree: (() => void) | undefined;
+    const settle = (): void => {
+      active--;
+      slotFree?.();
+    };
+    const waitForSlot = () => new Promise<void>((resolve) => (slotFree = resolve));
+    for await (const batch of batches) {
+      for (const entry of batch) {
+        while (active >= MAX_SETS_IN_FLIGHT) await waitForSlot();
+        active++;
+        this.backend.set(entry.key, entry.value, entry.ttl, entry.tags).then(
+          () => {
+            result.written++;
+            settle();
+          },
+          (error: unknown) => {
+            result.failed++;
+            if (result.errors.length < 5) result.errors.push(error instanceof Error ? error.message : String(error));
+            settle();
+          },
+        );
+      }
     }
-    await Promise.all(inFlight);
+    while (active > 0) await waitForSlot();
     return result;
   }
 

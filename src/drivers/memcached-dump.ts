@@ -1,5 +1,6 @@
 /**
- * Key enumeration through `lru_crawler metadump all`: one line per item,
+ * Key enumeration through `lru_crawler metadump hash` (or `all` on servers
+ * that lack it): one line per item,
  * `key=<url-encoded> exp=<unix time or -1> la=… cas=… fetch=… cls=… size=…`,
  * ending with `END`. Known quirks handled here: a crawl already running
  * answers BUSY (wait and ask again); some versions omit the final END
@@ -19,12 +20,25 @@ export interface DumpOptions {
 
 const BUSY_RETRIES = 50;
 const BUSY_WAIT_MS = 100;
-/** Batches waiting for the consumer before the socket is paused. */
-const MAX_QUEUED_BATCHES = 4;
 
 /** Decodes memcached's percent-encoding (bytes, then UTF-8). */
 export function decodeKey(encoded: string): string {
-  if (!encoded.includes('%')) return encoded;
+  let at = encoded.indexOf('%');
+  if (at < 0) return encoded;
+  // Fast path: escapes of ASCII characters (":" is the common one) decode one to one.
+  let out = '';
+  let from = 0;
+  for (; at >= 0; at = encoded.indexOf('%', from)) {
+    const code = parseInt(encoded.slice(at + 1, at + 3), 16);
+    if (!(code < 0x80) || at + 3 > encoded.length) return decodeBytes(encoded);
+    out += encoded.slice(from, at) + String.fromCharCode(code);
+    from = at + 3;
+  }
+  return out + encoded.slice(from);
+}
+
+/** Percent-decoding byte by byte, for keys holding UTF-8 (or any) bytes. */
+function decodeBytes(encoded: string): string {
   const bytes: number[] = [];
   for (let i = 0; i < encoded.length; i++) {
     if (encoded[i] === '%' && /^[0-9a-fA-F]{2}$/.test(encoded.slice(i + 1, i + 3))) {
@@ -39,10 +53,13 @@ export function decodeKey(encoded: string): string {
 
 /** Parses one metadump line into its key and expiry, or null for anything else. */
 export function parseDumpLine(line: string): { key: string; exp: number } | null {
-  const key = /^key=(\S+)/.exec(line);
-  if (!key) return null;
-  const exp = / exp=(-?\d+)/.exec(line);
-  return { key: decodeKey(key[1]!), exp: exp ? Number(exp[1]) : -1 };
+  if (!line.startsWith('key=')) return null;
+  const space = line.indexOf(' ');
+  const key = decodeKey(line.slice(4, space < 0 ? undefined : space));
+  const at = line.indexOf(' exp=');
+  if (at < 0) return { key, exp: -1 };
+  const end = line.indexOf(' ', at + 5);
+  return { key, exp: Number(line.slice(at + 5, end < 0 ? undefined : end)) };
 }
 
 function refusal(line: string): NotSupportedError {
@@ -56,6 +73,8 @@ function refusal(line: string): NotSupportedError {
 /** Keys matching, not expired, streamed from one server's metadump in batches. */
 export async function* dumpKeys(connection: TextConnection, options: DumpOptions): AsyncIterable<string[]> {
   const size = options.batchSize ?? 1000;
+  // "metadump hash" (1.6.x) walks the hash table: every item exactly once.
+  let source: 'hash' | 'all' = 'hash';
   for (let attempt = 0; ; attempt++) {
     const queue: string[][] = [];
     let batch: string[] = [];
@@ -71,15 +90,17 @@ export async function* dumpKeys(connection: TextConnection, options: DumpOptions
       if (item && (item.exp < 0 || item.exp > now) && options.matcher.test(item.key)) {
         batch.push(item.key);
         if (batch.length >= size) {
+          // No backpressure on purpose: a paused dump stalls memcached's crawler
+          // while it holds item locks, and deletes sent meanwhile then wait on it
+          // (a deadlock). Only matching keys are kept, so memory follows the matches.
           queue.push(batch);
           batch = [];
-          if (queue.length >= MAX_QUEUED_BATCHES) connection.pause();
           wake?.();
         }
       }
       return false;
     };
-    const dump = connection.stream('lru_crawler metadump all\r\n', onLine).then(
+    const dump = connection.stream(`lru_crawler metadump ${source}\r\n`, onLine).then(
       () => (done = true),
       (error: unknown) => {
         // A dump that went quiet after real items lacked its END (memcached#667).
@@ -92,7 +113,6 @@ export async function* dumpKeys(connection: TextConnection, options: DumpOptions
       if (options.signal?.aborted) break;
       if (queue.length) {
         yield queue.shift()!;
-        if (queue.length < MAX_QUEUED_BATCHES) connection.resume();
         continue;
       }
       if (done) {
@@ -103,11 +123,15 @@ export async function* dumpKeys(connection: TextConnection, options: DumpOptions
       await new Promise<void>((resolve) => (wake = resolve));
       if (failure) break;
     }
-    connection.resume();
     await dump;
     if (failure) throw failure;
     if (first?.startsWith('BUSY') && attempt < BUSY_RETRIES) {
       await sleep(BUSY_WAIT_MS);
+      continue;
+    }
+    // Older servers know only "metadump all" (LRU order, which can miss items moving between LRUs).
+    if (source === 'hash' && first && (first.startsWith('ERROR') || first.includes('CLIENT_ERROR'))) {
+      source = 'all';
       continue;
     }
     if (first && (first.startsWith('ERROR') || first.includes('CLIENT_ERROR') || first.startsWith('BUSY'))) throw refusal(first);

@@ -19,6 +19,8 @@ export interface MemcachedAddress {
 interface Pending {
   /** Takes one reply line; true when the reply is complete. */
   take(line: Buffer): boolean;
+  /** Restarts the idle timeout. */
+  touch(): void;
   resolve(lines: Buffer[]): void;
   reject(error: Error): void;
   lines: Buffer[];
@@ -32,7 +34,6 @@ export class TextConnection {
   private opening?: Promise<Socket>;
   private buffer: Buffer = Buffer.alloc(0);
   private readonly queue: Pending[] = [];
-  private paused = false;
 
   constructor(
     readonly address: MemcachedAddress,
@@ -69,22 +70,13 @@ export class TextConnection {
     this.socket = undefined;
     this.opening = undefined;
     this.buffer = Buffer.alloc(0);
-    this.paused = false;
     for (const pending of this.queue.splice(0)) pending.reject(error);
   }
 
-  /** Stops reading replies (the consumer is behind); the timeout does not run meanwhile. */
-  pause(): void {
-    this.paused = true;
-    this.socket?.pause();
-  }
 
-  resume(): void {
-    this.paused = false;
-    this.socket?.resume();
-  }
 
   private onData(chunk: Buffer): void {
+    this.queue[0]?.touch(); // a long reply (metadump) is fine while it keeps coming
     this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
     let start = 0;
     while (this.queue.length > 0) {
@@ -134,20 +126,18 @@ export class TextConnection {
   private async send(bytes: Buffer | string, isLast: (line: string) => boolean, keep: boolean): Promise<Buffer[]> {
     const socket = await this.open();
     return new Promise((resolve, reject) => {
-      const timer: NodeJS.Timeout = setTimeout(() => {
-        if (this.paused) return void timer.refresh();
+      const timer = setTimeout(() => {
         this.fail(Object.assign(new Error('command timed out'), { code: 'ETIMEDOUT' }));
       }, this.timeoutMs);
       const pending: Pending = {
         lines: [],
         dataBytes: 0,
+        touch: () => timer.refresh(),
         take: (line) => {
-          timer.refresh(); // a long reply (metadump) is fine while it keeps coming
           const text = line.toString('latin1');
           if (keep) pending.lines.push(line);
-          const va = /^VA (\d+)/.exec(text);
-          if (va) {
-            pending.dataBytes = Number(va[1]);
+          if (text.startsWith('VA ')) {
+            pending.dataBytes = Number(text.slice(3).split(' ')[0]);
             return false;
           }
           return isLast(text);

@@ -45,6 +45,7 @@ const TAG_INDEX_PREFIX = '_gf_tag:';
 /** memcached reads expiry times over 30 days as absolute unix time. */
 const RELATIVE_TTL_LIMIT = 2_592_000;
 const DELETE_BATCH = 1000;
+const DELETES_IN_FLIGHT = 8;
 const FORBIDDEN_KEY_CHARS = /[\s\x00-\x1f\x7f]/;
 
 const CAPABILITIES: Capabilities = {
@@ -75,7 +76,7 @@ export class MemcachedDriver implements CacheDriver {
   private readonly sasl: boolean;
   private client?: Promise<Client>;
   private readonly text = new Map<string, TextConnection>();
-  private readonly itemSizeMax = new Map<number, Promise<number>>();
+  private readonly itemSizeMax = new Map<MemcachedServer, number | Promise<number>>();
 
   constructor(private readonly options: MemcachedDriverOptions) {
     this.servers = parseServers(options);
@@ -106,7 +107,7 @@ export class MemcachedDriver implements CacheDriver {
   }
 
   private serverOf(key: string): MemcachedServer {
-    return this.servers[this.ring.serverFor(key)]!;
+    return this.servers.length === 1 ? this.servers[0]! : this.servers[this.ring.serverFor(key)]!;
   }
 
   /** A text-protocol connection to a server; `dump` is kept apart, as metadump must run alone. */
@@ -123,8 +124,11 @@ export class MemcachedDriver implements CacheDriver {
     return connection;
   }
 
-  /** Runs an operation, turning failures into the tool's errors naming `server`. */
-  private async call<T>(server: MemcachedServer | null, work: () => Promise<T>): Promise<T> {
+  /**
+   * Runs an operation, turning failures into the tool's errors naming the
+   * server (given, or the owner of a key, worked out only on failure).
+   */
+  private async call<T>(where: MemcachedServer | string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } catch (error) {
@@ -132,7 +136,7 @@ export class MemcachedDriver implements CacheDriver {
       const message = (error as Error)?.message ?? String(error);
       if (/non-numeric|Non-numeric/.test(message)) throw new UsageError('cannot increment: the value is not an integer');
       if (/too large|Too large|E2BIG/i.test(message)) throw new UsageError(`value too large for memcached: ${message}`);
-      throw memcachedUnavailable(error, server ? [server] : this.servers);
+      throw memcachedUnavailable(error, [typeof where === 'string' ? this.serverOf(where) : where]);
     }
   }
 
@@ -144,22 +148,24 @@ export class MemcachedDriver implements CacheDriver {
   }
 
   /** The server's item_size_max (`stats settings`), fetched once. */
-  private limitFor(server: MemcachedServer): Promise<number> {
-    const index = this.servers.indexOf(server);
-    let limit = this.itemSizeMax.get(index);
-    if (!limit) {
+  private limitFor(server: MemcachedServer): number | Promise<number> {
+    let limit = this.itemSizeMax.get(server);
+    if (limit === undefined) {
       limit = this.call(server, async () => {
         const lines = await this.textTo(server).request('stats settings\r\n', (l) => l === 'END');
         const line = lines.map((l) => l.toString('latin1')).find((l) => l.startsWith('STAT item_size_max '));
-        return line ? Number(line.split(' ')[2]) : 1024 * 1024;
+        const value = line ? Number(line.split(' ')[2]) : 1024 * 1024;
+        this.itemSizeMax.set(server, value);
+        return value;
       });
-      this.itemSizeMax.set(index, limit);
+      this.itemSizeMax.set(server, limit);
     }
     return limit;
   }
 
   private async checkSize(key: string, value: Buffer): Promise<void> {
-    if (this.sasl) return;
+    // Values far below memcached's smallest possible item_size_max (1 KiB) need no look-up.
+    if (this.sasl || value.length + Buffer.byteLength(key) < 960) return;
     const server = this.serverOf(key);
     // memcached stores the key and ~50 bytes of item header in the same slab item.
     const limit = (await this.limitFor(server)) - Buffer.byteLength(key) - 64;
@@ -170,7 +176,7 @@ export class MemcachedDriver implements CacheDriver {
 
   async get(key: string): Promise<Buffer | null> {
     const client = await this.connection();
-    return this.call(this.serverOf(key), async () => (await client.get(key)).value);
+    return this.call(key, async () => (await client.get(key)).value);
   }
 
   getMany(keys: string[]): Promise<Array<Buffer | null>> {
@@ -180,19 +186,19 @@ export class MemcachedDriver implements CacheDriver {
   async set(key: string, value: Buffer, ttl: number, tags?: readonly string[]): Promise<void> {
     await this.checkSize(key, value);
     const client = await this.connection();
-    await this.call(this.serverOf(key), () => client.set(key, value, { expires: expiryFor(ttl) }));
+    await this.call(key, () => client.set(key, value, { expires: expiryFor(ttl) }));
     if (tags?.length) await this.addTags(key, tags);
   }
 
   async setNx(key: string, value: Buffer, ttl: number): Promise<boolean> {
     await this.checkSize(key, value);
     const client = await this.connection();
-    return this.call(this.serverOf(key), () => client.add(key, value, { expires: expiryFor(ttl) }));
+    return this.call(key, () => client.add(key, value, { expires: expiryFor(ttl) }));
   }
 
   async delete(keys: readonly string[]): Promise<number> {
     const client = await this.connection();
-    const results = await Promise.all(keys.map((k) => this.call(this.serverOf(k), () => client.delete(k))));
+    const results = await Promise.all(keys.map((k) => this.call(k, () => client.delete(k))));
     return results.filter(Boolean).length;
   }
 
@@ -203,7 +209,7 @@ export class MemcachedDriver implements CacheDriver {
   async increment(key: string, by: number): Promise<number> {
     const client = await this.connection();
     // Binary incr/decr create a missing key with `initial`, and memcached counters never go below 0.
-    const result = await this.call(this.serverOf(key), () =>
+    const result = await this.call(key, () =>
       by >= 0 ? client.increment(key, by, { initial: by }) : client.decrement(key, -by, { initial: 0 }),
     );
     return Number(result.value);
@@ -220,7 +226,7 @@ export class MemcachedDriver implements CacheDriver {
 
   async expire(key: string, ttl: number): Promise<boolean> {
     const client = await this.connection();
-    return this.call(this.serverOf(key), () => client.touch(key, expiryFor(ttl)));
+    return this.call(key, () => client.touch(key, expiryFor(ttl)));
   }
 
   async *scan(glob: string, options: ScanOptions = {}): AsyncIterable<string[]> {
@@ -241,16 +247,24 @@ export class MemcachedDriver implements CacheDriver {
     await Promise.all(
       this.servers.map(async (server) => {
         const deleter = this.textTo(server);
-        for await (const keys of dumpKeys(this.textTo(server, 'dump'), { matcher, signal: options.signal, batchSize: DELETE_BATCH })) {
+        const inFlight = new Set<Promise<void>>();
+        const dump = dumpKeys(this.textTo(server, 'dump'), { matcher, signal: options.signal, batchSize: DELETE_BATCH });
+        for await (const keys of dump) {
           result.scanned += keys.length;
           result.matched += keys.length;
           for (const k of keys) if (result.sample.length < sampleSize) result.sample.push(k);
-          const replies = await this.call(server, () =>
-            deleter.request(keys.map((k) => `md ${k}\r\n`).join(''), countdown(keys.length)),
-          );
-          result.deleted += replies.filter((r) => r.toString('latin1').startsWith('HD')).length;
-          options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
+          // Quiet meta deletes answer only when a key was not there (NF); `mn` closes the batch.
+          // A few batches stay in flight on the connection.
+          const payload = keys.map((k) => `md ${k} q\r\n`).join('') + 'mn\r\n';
+          const job = this.call(server, () => deleter.request(payload, (line) => line === 'MN')).then((replies) => {
+            result.deleted += keys.length - (replies.length - 1);
+            options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
+          });
+          inFlight.add(job);
+          job.then(() => inFlight.delete(job), () => undefined);
+          if (inFlight.size >= DELETES_IN_FLIGHT) await Promise.race(inFlight);
         }
+        await Promise.all(inFlight);
       }),
     );
     return result;
@@ -263,7 +277,7 @@ export class MemcachedDriver implements CacheDriver {
       const line = Buffer.from(`${key}\n`);
       // memjs reports a failed APPEND (no such index yet) as an error, not false.
       const append = () => client.append(index, line).catch((error: Error) => (/not stored/i.test(error.message) ? false : Promise.reject(error)));
-      await this.call(this.serverOf(index), async () => {
+      await this.call(index, async () => {
         // APPEND is atomic; a missing index is created with ADD (and re-appended if another won).
         if (await append()) return;
         if (await client.add(index, line, { expires: 0 })) return;
@@ -391,12 +405,6 @@ export class MemcachedDriver implements CacheDriver {
     const client = await this.client?.catch(() => null);
     client?.close();
   }
-}
-
-/** Completes a pipelined request after `n` reply lines. */
-function countdown(n: number): () => boolean {
-  let left = n;
-  return () => --left === 0;
 }
 
 /** Creates the Memcached store driver (connects on first use). */
