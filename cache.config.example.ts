@@ -41,11 +41,20 @@ export default defineConfig({
       database: 0,
       // Connect and command timeout, seconds.
       timeout: 2.5,
+      // Or one URL (rediss:// for TLS); credentials in it are never printed:
+      // url: 'rediss://app:secret@redis.internal:6380/0',
+      // ACL user and password: username: 'app', password: 'secret',
+      // TLS: tls: { ca: '/etc/ssl/redis-ca.pem', servername: 'redis.internal' },
+      // Sentinel: sentinels: ['10.0.0.7:26379', '10.0.0.8:26379'], name: 'mymaster',
+      // Cluster: cluster: ['10.0.0.11:7000', '10.0.0.12:7000', '10.0.0.13:7000'],
     },
     memcached: {
       // Env: MEMCACHED_HOST, MEMCACHED_PORT.
       host: '127.0.0.1',
       port: 11211,
+      timeout: 2.5,
+      // Several servers, placed by consistent hashing, optional weight:
+      // servers: ['10.0.0.21:11211', '10.0.0.22:11211:2'],
     },
   },
 
