@@ -19,7 +19,7 @@ import type { CacheDriver, DriverStats, ScanOptions, ZMember } from '../core/con
 import { StoreUnavailableError, UsageError } from '../core/errors.js';
 import { globToRegExp } from '../core/glob.js';
 import { md5Hex } from '../core/md5.js';
-import { phpSerializeScoreMap, phpUnserialize } from '../core/php-serialize.js';
+import { addScores, parseScoreMap, rangeOf, removeByScore, serializeScoreMap } from '../core/score-map.js';
 import { withFileLock } from './file-lock.js';
 
 /** Driver name constant. */
@@ -363,11 +363,7 @@ export class FileDriver implements CacheDriver {
 
   private async readScores(base: string): Promise<Map<string, number>> {
     try {
-      const parsed = phpUnserialize(await readFile(`${base}.zset`));
-      const map = new Map<string, number>();
-      const entries = Array.isArray(parsed) ? parsed.map((v, i) => [String(i), v] as const) : Object.entries(parsed ?? {});
-      for (const [member, score] of entries) if (typeof score === 'number') map.set(member, score);
-      return map;
+      return parseScoreMap(await readFile(`${base}.zset`));
     } catch (error) {
       if (isMissing(error)) return new Map();
       throw this.ioError(error);
@@ -375,7 +371,7 @@ export class FileDriver implements CacheDriver {
   }
 
   private async writeScores(base: string, key: string, scores: Map<string, number>): Promise<void> {
-    await this.writeAtomic(`${base}.zset`, phpSerializeScoreMap(scores));
+    await this.writeAtomic(`${base}.zset`, serializeScoreMap(scores));
     const meta: Meta = { key, created: now(), expires: 0, ttl: 0 };
     await this.writeAtomic(`${base}.meta`, 'json:' + JSON.stringify(meta));
   }
@@ -384,36 +380,21 @@ export class FileDriver implements CacheDriver {
     const base = this.base(key);
     return this.locked(base, async () => {
       const scores = await this.readScores(base);
-      let added = 0;
-      for (const { member, score } of members) {
-        if (!scores.has(member)) added++;
-        scores.set(member, score);
-      }
+      const added = addScores(scores, members);
       await this.writeScores(base, key, scores);
       return added;
     });
   }
 
   async zrange(key: string, start: number, stop: number): Promise<ZMember[]> {
-    const sorted = [...(await this.readScores(this.base(key)))]
-      .map(([member, score]) => ({ member, score }))
-      .sort((a, b) => a.score - b.score || (a.member < b.member ? -1 : a.member > b.member ? 1 : 0));
-    const from = start < 0 ? Math.max(0, sorted.length + start) : start;
-    const to = stop < 0 ? sorted.length + stop : Math.min(stop, sorted.length - 1);
-    return from > to ? [] : sorted.slice(from, to + 1);
+    return rangeOf(await this.readScores(this.base(key)), start, stop);
   }
 
   async zremrangebyscore(key: string, min: number, max: number): Promise<number> {
     const base = this.base(key);
     return this.locked(base, async () => {
       const scores = await this.readScores(base);
-      let removed = 0;
-      for (const [member, score] of scores) {
-        if (score >= min && score <= max) {
-          scores.delete(member);
-          removed++;
-        }
-      }
+      const removed = removeByScore(scores, min, max);
       if (removed) await this.writeScores(base, key, scores);
       return removed;
     });

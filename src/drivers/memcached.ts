@@ -15,7 +15,7 @@ import type { Capabilities } from '../core/capabilities.js';
 import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, ScanOptions, ZMember } from '../core/contract.js';
 import { CacheError, NotSupportedError, UsageError } from '../core/errors.js';
 import { globToRegExp } from '../core/glob.js';
-import { phpSerializeScoreMap, phpUnserialize } from '../core/php-serialize.js';
+import { addScores, parseScoreMap, rangeOf, removeByScore, serializeScoreMap } from '../core/score-map.js';
 import { KetamaRing } from './ketama.js';
 import { memcachedUnavailable, parseServers, type MemcachedServer } from './memcached-servers.js';
 import { dumpKeys } from './memcached-dump.js';
@@ -299,41 +299,26 @@ export class MemcachedDriver implements CacheDriver {
 
   private async readScores(key: string): Promise<Map<string, number>> {
     const raw = await this.get(key);
-    const map = new Map<string, number>();
-    if (!raw) return map;
-    const parsed = phpUnserialize(raw);
-    const entries = Array.isArray(parsed) ? parsed.map((v, i) => [String(i), v] as const) : Object.entries(parsed ?? {});
-    for (const [member, score] of entries) if (typeof score === 'number') map.set(member, score);
-    return map;
+    return raw ? parseScoreMap(raw) : new Map();
   }
 
   async zadd(key: string, members: readonly ZMember[]): Promise<number> {
     // Read-modify-write, as Glueful's PHP driver does: concurrent writers may race.
     const scores = await this.readScores(key);
-    let added = 0;
-    for (const { member, score } of members) {
-      if (!scores.has(member)) added++;
-      scores.set(member, score);
-    }
-    await this.set(key, Buffer.from(phpSerializeScoreMap(scores)), 0);
+    const added = addScores(scores, members);
+    await this.set(key, serializeScoreMap(scores), 0);
     return added;
   }
 
   async zrange(key: string, start: number, stop: number): Promise<ZMember[]> {
-    const sorted = [...(await this.readScores(key))]
-      .map(([member, score]) => ({ member, score }))
-      .sort((a, b) => a.score - b.score || (a.member < b.member ? -1 : a.member > b.member ? 1 : 0));
-    const from = start < 0 ? Math.max(0, sorted.length + start) : start;
-    const to = stop < 0 ? sorted.length + stop : Math.min(stop, sorted.length - 1);
-    return from > to ? [] : sorted.slice(from, to + 1);
+    return rangeOf(await this.readScores(key), start, stop);
   }
 
   async zremrangebyscore(key: string, min: number, max: number): Promise<number> {
     const scores = await this.readScores(key);
-    const before = scores.size;
-    for (const [member, score] of scores) if (score >= min && score <= max) scores.delete(member);
-    if (scores.size !== before) await this.set(key, Buffer.from(phpSerializeScoreMap(scores)), 0);
-    return before - scores.size;
+    const removed = removeByScore(scores, min, max);
+    if (removed) await this.set(key, serializeScoreMap(scores), 0);
+    return removed;
   }
 
   async ping(): Promise<number> {

@@ -1,0 +1,48 @@
+/**
+ * Sorted sets kept as a `{member: score}` map, the way Glueful's PHP file
+ * and memcached drivers store them (PHP-serialized). Shared by the stores
+ * that emulate sorted sets.
+ */
+import type { ZMember } from './contract.js';
+import { phpSerializeScoreMap, phpUnserialize } from './php-serialize.js';
+
+/** Reads a PHP-serialized score map; non-numeric scores are skipped. */
+export function parseScoreMap(bytes: Buffer): Map<string, number> {
+  const parsed = phpUnserialize(bytes);
+  const entries = Array.isArray(parsed) ? parsed.map((v, i) => [String(i), v] as const) : Object.entries(parsed ?? {});
+  const map = new Map<string, number>();
+  for (const [member, score] of entries) if (typeof score === 'number') map.set(member, score);
+  return map;
+}
+
+/** The map as PHP's serialize() writes it. */
+export function serializeScoreMap(scores: ReadonlyMap<string, number>): Buffer {
+  return Buffer.from(phpSerializeScoreMap(scores), 'utf8');
+}
+
+/** Adds or updates members; returns how many were new. */
+export function addScores(scores: Map<string, number>, members: readonly ZMember[]): number {
+  let added = 0;
+  for (const { member, score } of members) {
+    if (!scores.has(member)) added++;
+    scores.set(member, score);
+  }
+  return added;
+}
+
+/** Removes members scored within [min, max]; returns how many. */
+export function removeByScore(scores: Map<string, number>, min: number, max: number): number {
+  const before = scores.size;
+  for (const [member, score] of scores) if (score >= min && score <= max) scores.delete(member);
+  return before - scores.size;
+}
+
+/** ZRANGE semantics: by score then member, inclusive indexes, negatives from the end. */
+export function rangeOf(scores: ReadonlyMap<string, number>, start: number, stop: number): ZMember[] {
+  const sorted = [...scores]
+    .map(([member, score]) => ({ member, score }))
+    .sort((a, b) => a.score - b.score || (a.member < b.member ? -1 : a.member > b.member ? 1 : 0));
+  const from = start < 0 ? Math.max(0, sorted.length + start) : start;
+  const to = stop < 0 ? sorted.length + stop : Math.min(stop, sorted.length - 1);
+  return from > to ? [] : sorted.slice(from, to + 1);
+}
