@@ -7,3 +7,4 @@ export type { CacheConfig, FileStoreConfig, MemcachedStoreConfig, RedisStoreConf
 export type { CacheStore, CacheDriver, SetOptions } from './core/contract.js';
 export { createStore } from './core/store-factory.js';
 export { loadConfig } from './config/load.js';
+export { Stampede, type StampedeSettings } from './stampede/stampede.js';

@@ -87,6 +87,8 @@ export interface CacheDriver {
   setNx(key: string, value: Buffer, ttl: number): Promise<boolean>;
   /** Returns how many of the keys existed. */
   delete(keys: readonly string[]): Promise<number>;
+  /** Deletes the key only if it holds exactly `value`, atomically; true when deleted. */
+  deleteIfEquals(key: string, value: Buffer): Promise<boolean>;
   has(key: string): Promise<boolean>;
   /** Atomic add (negative to decrement); a missing key starts at 0. */
   increment(key: string, by: number): Promise<number>;
@@ -181,6 +183,8 @@ export interface CacheStore {
   setNx(key: string, value: unknown, options?: SetOptions): Promise<boolean>;
   delete(key: string): Promise<boolean>;
   deleteMultiple(keys: readonly string[]): Promise<number>;
+  /** Deletes `key` only while it still holds these exact bytes (lock release). */
+  deleteIfEquals(key: string, bytes: Buffer): Promise<boolean>;
   has(key: string): Promise<boolean>;
   increment(key: string, by?: number): Promise<number>;
   decrement(key: string, by?: number): Promise<number>;

@@ -193,6 +193,10 @@ export class NamespacedStore implements CacheStore {
     return (await this.backend.delete([this.fullKey(key)])) > 0;
   }
 
+  async deleteIfEquals(key: string, bytes: Buffer): Promise<boolean> {
+    return this.backend.deleteIfEquals(this.fullKey(key), bytes);
+  }
+
   async deleteMultiple(keys: readonly string[]): Promise<number> {
     return this.backend.delete(keys.map((k) => this.fullKey(k)));
   }

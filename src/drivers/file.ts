@@ -218,6 +218,15 @@ export class FileDriver implements CacheDriver {
     return removed.some(Boolean);
   }
 
+  async deleteIfEquals(key: string, value: Buffer): Promise<boolean> {
+    const base = this.base(key);
+    return this.locked(base, async () => {
+      if (!(await this.readMeta(base, key))) return false;
+      const current = await readFile(`${base}.cache`).catch(() => null);
+      return current !== null && current.equals(value) ? this.deleteOne(base) : false;
+    });
+  }
+
   has(key: string): Promise<boolean> {
     return this.exists(this.base(key), key);
   }

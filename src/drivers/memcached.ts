@@ -75,6 +75,7 @@ export class MemcachedDriver implements CacheDriver {
   private readonly timeoutMs: number;
   private readonly sasl: boolean;
   private client?: Promise<Client>;
+  private disposed = false;
   private readonly text = new Map<string, TextConnection>();
   private readonly itemSizeMax = new Map<MemcachedServer, number | Promise<number>>();
 
@@ -88,6 +89,7 @@ export class MemcachedDriver implements CacheDriver {
 
   /** The memjs client, created on first use, placing keys on the ring. */
   private connection(): Promise<Client> {
+    if (this.disposed) return Promise.reject(new CacheError('the memcached store was already closed'));
     this.client ??= import('memjs').then(({ Client: MemjsClient }) => {
       const auth = this.sasl ? `${encodeURIComponent(this.options.username!)}:${encodeURIComponent(this.options.password ?? '')}@` : '';
       const list = this.servers.map((s) => `${auth}${s.host}:${s.port}`).join(',');
@@ -112,6 +114,7 @@ export class MemcachedDriver implements CacheDriver {
 
   /** A text-protocol connection to a server; `dump` is kept apart, as metadump must run alone. */
   private textTo(server: MemcachedServer, purpose: 'main' | 'dump' = 'main'): TextConnection {
+    if (this.disposed) throw new CacheError('the memcached store was already closed');
     if (this.sasl) {
       throw new NotSupportedError(DRIVER_NAME, 'this command with SASL', 'memcached disables its text protocol when SASL is on');
     }
@@ -200,6 +203,19 @@ export class MemcachedDriver implements CacheDriver {
     const client = await this.connection();
     const results = await Promise.all(keys.map((k) => this.call(k, () => client.delete(k))));
     return results.filter(Boolean).length;
+  }
+
+  /** Compare-and-delete with meta commands: read the value and its CAS, delete only with that CAS. */
+  async deleteIfEquals(key: string, value: Buffer): Promise<boolean> {
+    const server = this.serverOf(key);
+    const text = this.textTo(server);
+    return this.call(server, async () => {
+      const reply = await text.request(`mg ${key} v c\r\n`, (line) => !line.startsWith('VA '));
+      const header = reply[0]?.toString('latin1') ?? '';
+      const cas = / c(\d+)/.exec(header)?.[1];
+      if (!header.startsWith('VA') || !cas || !reply[1]?.equals(value)) return false;
+      return (await text.line(`md ${key} C${cas}`)).startsWith('HD');
+    });
   }
 
   async has(key: string): Promise<boolean> {
@@ -385,6 +401,7 @@ export class MemcachedDriver implements CacheDriver {
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
     for (const connection of this.text.values()) connection.close();
     this.text.clear();
     const client = await this.client?.catch(() => null);

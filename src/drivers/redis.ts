@@ -65,6 +65,9 @@ for i = 1, math.min(#keys, tonumber(ARGV[4])) do sample[i] = keys[i] end
 return {page[1], #keys, deleted, sample}`;
 const PURGE_COUNT = 2500;
 
+/** Lock release: delete only while the value is still ours (Glueful's PHP release is not atomic). */
+const DELETE_IF_EQUALS = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
+
 /** PERSIST answers 0 both for "no expiry" and "no key"; tell them apart atomically. */
 const PERSIST_IF_EXISTS = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('PERSIST', KEYS[1]) return 1 end return 0";
 
@@ -75,14 +78,16 @@ export class RedisDriver implements CacheDriver {
   readonly location: string;
   private readonly plan: ConnectionPlan;
   private client?: Promise<Redis | Cluster>;
+  private disposed = false;
 
   constructor(options: RedisDriverOptions) {
     this.plan = planConnection(options);
     this.location = `redis://${this.plan.address}${this.plan.kind === 'cluster' ? ' (cluster)' : `/${this.plan.database}`}`;
   }
 
-  /** The connected client, created on first use. */
+  /** The connected client, created on first use (never again after dispose()). */
   private connection(): Promise<Redis | Cluster> {
+    if (this.disposed) return Promise.reject(new CacheError('the redis store was already closed'));
     this.client ??= connect(this.plan);
     return this.client;
   }
@@ -145,6 +150,10 @@ export class RedisDriver implements CacheDriver {
       const counts = await Promise.all([...bySlot.values()].map((group) => c.unlink(...group)));
       return counts.reduce((a, b) => a + b, 0);
     });
+  }
+
+  deleteIfEquals(key: string, value: Buffer): Promise<boolean> {
+    return this.run(async (c) => (await c.eval(DELETE_IF_EQUALS, 1, key, value)) === 1);
   }
 
   has(key: string): Promise<boolean> {
@@ -366,6 +375,7 @@ export class RedisDriver implements CacheDriver {
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
     const pending = this.client;
     this.client = undefined;
     const client = await pending?.catch(() => null);

@@ -91,6 +91,15 @@ export function runStoreContract(name: string, target: ContractTarget): void {
       if (tags) expect((await store.invalidateTags(tags)).deleted).toBe(3000);
     });
 
+    it('deleteIfEquals deletes only while the value is unchanged (lock release)', async () => {
+      await store.setRaw('lock', Buffer.from('token-a'));
+      expect(await store.deleteIfEquals('lock', Buffer.from('token-b'))).toBe(false);
+      expect(await store.has('lock')).toBe(true);
+      expect(await store.deleteIfEquals('lock', Buffer.from('token-a'))).toBe(true);
+      expect(await store.has('lock')).toBe(false);
+      expect(await store.deleteIfEquals('lock', Buffer.from('token-a'))).toBe(false);
+    });
+
     it('setNx writes only when absent', async () => {
       expect(await store.setNx('once', 'first')).toBe(true);
       expect(await store.setNx('once', 'second')).toBe(false);

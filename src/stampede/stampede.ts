@@ -1,0 +1,120 @@
+/**
+ * Stampede protection: when a value is missing (or about to expire), one
+ * caller computes it while the others wait for (or keep serving) the result,
+ * across processes and hosts, not just inside one process.
+ *
+ * The lock is a store entry written with setNx under Glueful's names
+ * (`stampede_lock:{key}`, `stampede_refresh:{key}` inside the prefix) holding
+ * a random token; only the holder releases it, with the store's atomic
+ * compare-and-delete (see CacheStore.deleteIfEquals). A holder that dies lets
+ * its lock expire after `lockTtl`. Callers in one process share one load.
+ */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { encodeValue } from '../core/codec.js';
+import type { CacheStore } from '../core/contract.js';
+
+/** The stampede_protection settings (seconds, except retryInterval in ms). */
+export interface StampedeSettings {
+  /** How long a lock lives if its holder dies. Default 60 s. */
+  lockTtl: number;
+  /** How long a caller waits for another's load before loading itself. Default 30 s. */
+  maxWaitTime: number;
+  /** Milliseconds between checks while waiting. Default 100. */
+  retryInterval: number;
+}
+
+const DEFAULTS: StampedeSettings = { lockTtl: 60, maxWaitTime: 30, retryInterval: 100 };
+
+type Loader<T> = () => Promise<T> | T;
+
+/** remember() with cross-process stampede protection. */
+export class Stampede {
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly settings: StampedeSettings;
+
+  constructor(
+    private readonly store: CacheStore,
+    settings: Partial<StampedeSettings> = {},
+  ) {
+    this.settings = { ...DEFAULTS, ...settings };
+  }
+
+  /** The value under `key`, loading it once (fleet-wide) when missing. */
+  remember<T>(key: string, loader: Loader<T>, ttl: number): Promise<T> {
+    return this.shared(`remember:${key}`, () => this.rememberOnce(key, loader, ttl));
+  }
+
+  /**
+   * Like remember(), and once less than (1 − threshold) of the TTL is left,
+   * exactly one caller refreshes the value while the others keep getting the
+   * current one (Glueful: refresh when 0 < remaining ≤ ttl × (1 − threshold)).
+   */
+  async rememberWithEarlyExpiration<T>(key: string, loader: Loader<T>, ttl: number, threshold = 0.8): Promise<T> {
+    const entry = await this.store.getEntry(key);
+    if (!entry) return this.remember(key, loader, ttl);
+    const remaining = await this.store.ttl(key);
+    if (remaining !== null && remaining > 0 && remaining <= ttl * (1 - threshold)) {
+      void this.shared(`refresh:${key}`, () => this.refresh(key, loader, ttl)).catch(() => undefined);
+    }
+    return entry.decoded.value as T;
+  }
+
+  /** Resolves when every load and background refresh this process started has finished. */
+  async settle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight.values()]);
+  }
+
+  /** Runs `work` once per name in this process; concurrent callers share its promise. */
+  private shared<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const running = this.inflight.get(name);
+    if (running) return running as Promise<T>;
+    const job = work().finally(() => this.inflight.delete(name));
+    this.inflight.set(name, job);
+    return job;
+  }
+
+  private async rememberOnce<T>(key: string, loader: Loader<T>, ttl: number): Promise<T> {
+    const hit = await this.store.getEntry(key);
+    if (hit) return hit.decoded.value as T;
+    const deadline = Date.now() + this.settings.maxWaitTime * 1000;
+    for (;;) {
+      const loaded = await this.withLock(`stampede_lock:${key}`, async () => {
+        // Another process may have finished between our miss and our lock.
+        const again = await this.store.getEntry(key);
+        if (again) return { value: again.decoded.value as T };
+        const value = await loader();
+        await this.store.set(key, value, { ttl });
+        return { value };
+      });
+      if (loaded) return loaded.value;
+      await sleep(this.settings.retryInterval);
+      const waited = await this.store.getEntry(key);
+      if (waited) return waited.decoded.value as T;
+      if (Date.now() >= deadline) {
+        // The holder is too slow (or gone): compute it ourselves, as Glueful does.
+        const value = await loader();
+        await this.store.set(key, value, { ttl });
+        return value;
+      }
+    }
+  }
+
+  private async refresh<T>(key: string, loader: Loader<T>, ttl: number): Promise<void> {
+    await this.withLock(`stampede_refresh:${key}`, async () => {
+      await this.store.set(key, await loader(), { ttl });
+      return { value: undefined };
+    });
+  }
+
+  /** Runs `work` holding the lock `lockKey`; null when another holder has it. */
+  private async withLock<R>(lockKey: string, work: () => Promise<R>): Promise<R | null> {
+    const token = randomUUID();
+    if (!(await this.store.setNx(lockKey, token, { ttl: this.settings.lockTtl }))) return null;
+    try {
+      return await work();
+    } finally {
+      await this.store.deleteIfEquals(lockKey, encodeValue(token)).catch(() => undefined);
+    }
+  }
+}
