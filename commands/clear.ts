@@ -4,11 +4,13 @@
  * behind --flush-database <n>, which names the database and needs --force.
  * --prune-tags only tidies the tag index (members whose keys are gone).
  */
-import { UsageError } from '../src/core/errors.js';
+import { ExitCode, UsageError } from '../src/core/errors.js';
 import type { Output } from '../src/output/output.js';
 import { parseCount, parseList } from './arguments.js';
 import { printBulk, runBulkDelete, type BulkResult } from './bulk-delete.js';
 import type { CommandContext } from './context.js';
+import { confirm } from '../src/output/prompt.js';
+import { TaggingService, type InvalidationResult } from '../src/tags/tagging.js';
 
 /** Flags of cache:clear. */
 export interface ClearOptions {
@@ -19,6 +21,7 @@ export interface ClearOptions {
   sample?: string;
   flushDatabase?: string;
   pruneTags?: boolean;
+  category?: string;
 }
 
 /** What cache:clear returns. */
@@ -29,6 +32,9 @@ export interface ClearResult extends Partial<BulkResult> {
   flushed?: string[];
   /** With --prune-tags: tag-index members removed. */
   prunedTagMembers?: number;
+  /** With --category: the category and the per-tag outcome. */
+  category?: string;
+  invalidation?: InvalidationResult;
 }
 
 function scope(prefix: string, tags: string[]): string {
@@ -53,8 +59,21 @@ async function flush(ctx: CommandContext, options: ClearOptions): Promise<ClearR
   return { prefix: store.prefix, tags: [], dryRun: false, flushed: await store.flushDatabase(Number(text)) };
 }
 
+/** --category: every tag of the category, with the per-tag result of Glueful's service. */
+async function clearCategory(ctx: CommandContext, options: ClearOptions): Promise<ClearResult> {
+  const store = await ctx.store();
+  const service = new TaggingService(store, (await ctx.config()).tagging.categories);
+  const tags = [...service.tagsOf(options.category!)];
+  if (!options.dryRun) {
+    await confirm(ctx.out, `Delete every key tagged ${tags.join(', ')} (category ${options.category}) from the ${store.name} store?`, options.force ?? false);
+  }
+  const invalidation = await service.invalidateRelated(options.category!, { dryRun: options.dryRun, signal: ctx.signal });
+  return { prefix: store.prefix, tags, category: options.category, invalidation, dryRun: invalidation.dryRun, deleted: invalidation.invalidated };
+}
+
 export async function run(ctx: CommandContext, _args: string[], options: ClearOptions): Promise<ClearResult> {
   if (options.flushDatabase !== undefined) return flush(ctx, options);
+  if (options.category !== undefined) return clearCategory(ctx, options);
   const store = await ctx.store();
   if (options.pruneTags) {
     return { prefix: store.prefix, tags: [], prunedTagMembers: await store.pruneTags({ signal: ctx.signal }) };
@@ -71,6 +90,13 @@ export async function run(ctx: CommandContext, _args: string[], options: ClearOp
 }
 
 export function print(out: Output, result: ClearResult): void {
+  if (result.invalidation) {
+    const { counts, status, errors } = result.invalidation;
+    const verb = result.dryRun ? 'would delete' : 'deleted';
+    for (const [tag, n] of Object.entries(counts)) out.line(`${tag}: ${verb} ${n} keys`);
+    for (const error of errors) out.warn(error);
+    return out.info(`category ${result.category}: ${status}`);
+  }
   if (result.prunedTagMembers !== undefined) {
     return out.info(`removed ${result.prunedTagMembers} tag entries whose keys were gone (no cache entry deleted)`);
   }
@@ -79,4 +105,9 @@ export function print(out: Output, result: ClearResult): void {
     return out.info(`flushed the whole database on ${result.flushed.length} server(s): ${result.flushed.join(', ')}`);
   }
   printBulk(out, result as BulkResult, scope(result.prefix, result.tags));
+}
+
+/** Exit 7 when some tags of a category could not be invalidated. */
+export function exitCode(result: ClearResult): number {
+  return result.invalidation && result.invalidation.status !== 'success' ? ExitCode.PARTIAL : ExitCode.OK;
 }

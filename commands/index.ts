@@ -80,6 +80,7 @@ function declare(program: Command, action: (name: string, cmd: Command) => Promi
     'glueful cache:clear --dry-run',
     'glueful cache:clear --force',
     'glueful cache:clear --tag users --force',
+    'glueful cache:clear --category users --force',
     'glueful cache:clear --prune-tags',
     'glueful cache:clear --flush-database 0 --force   # the WHOLE database, foreign keys too',
   ])
@@ -88,6 +89,7 @@ function declare(program: Command, action: (name: string, cmd: Command) => Promi
     .option('--dry-run', 'count and show a sample; delete nothing')
     .option('-f, --force', 'do not ask for confirmation')
     .option('--sample <n>', 'how many keys to show with --dry-run', '10')
+    .option('--category <name>', 'only keys of a tag category (users, permissions, config, ...)')
     .option('--prune-tags', 'only drop tag-index entries whose keys are gone')
     .option('--flush-database <n>', 'empty the whole database <n> (FLUSHDB), not just the prefix; needs --force');
   add('status', 'show whether the store is reachable, its latency and size', [

@@ -10,6 +10,7 @@ import { CacheError, ExitCode } from '../src/core/errors.js';
 import { formatBytes } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import { printPairs, printTable } from '../src/output/table.js';
+import { TaggingService } from '../src/tags/tagging.js';
 import type { CommandContext } from './context.js';
 
 /** Thresholds from Glueful's cache health check. */
@@ -40,6 +41,8 @@ export interface StatusResult {
   alerts: string[];
   capabilities?: Record<string, unknown>;
   effectiveConfig?: unknown;
+  /** With --detailed: keys per known tag (within the time budget). */
+  tags?: Record<string, number>;
 }
 
 async function countKeys(ctx: CommandContext): Promise<{ keys: number; partial: boolean }> {
@@ -109,6 +112,10 @@ export async function run(
   if (options.detailed) {
     result.capabilities = describeCapabilities(store.capabilities);
     result.effectiveConfig = redactConfig(config);
+    if (result.healthy && store.capabilities.tags !== false) {
+      const budget = AbortSignal.any([ctx.signal, AbortSignal.timeout(COUNT_BUDGET_MS)]);
+      result.tags = await new TaggingService(store, config.tagging.categories).statistics({ signal: budget });
+    }
   }
   return result;
 }
@@ -134,6 +141,10 @@ export async function print(out: Output, r: StatusResult): Promise<void> {
     const columns = Object.keys(r.nodes[0]!);
     out.line(style.bold('\nnodes'));
     await printTable(out, columns, r.nodes.map((n) => columns.map((c) => String(n[c] ?? '-'))));
+  }
+  if (r.tags && Object.keys(r.tags).length) {
+    out.line(style.bold('\ntags (keys)'));
+    await printPairs(out, Object.entries(r.tags));
   }
   if (r.capabilities) {
     out.line(style.bold('\ncapabilities'));
