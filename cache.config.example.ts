@@ -8,7 +8,24 @@
  * TypeScript configs are transpiled once and cached beside this file as
  * `.cache.config.ts.glueful.cjs` (add `*.glueful.cjs` to .gitignore).
  */
-import { defineConfig } from 'glueful-cache';
+import { defineConfig, defineWarmupStrategy } from 'glueful-cache';
+
+/**
+ * A warmup strategy as code: yields entries (or writes through ctx.store).
+ * ctx.remember() is stampede-protected across hosts; ctx.log() goes to stderr
+ * (or the --background log). Put it in its own module and declare it as
+ * `{ module: './warmup/system.ts' }` to share it between configs.
+ */
+const systemInfo = defineWarmupStrategy({
+  name: 'system',
+  category: 'config',
+  description: 'Glueful system:* keys',
+  async *warm(ctx) {
+    const environment = await ctx.remember('system:environment', () => process.env.APP_ENV ?? 'production', 7200);
+    yield { key: 'system:environment', value: environment, ttl: 7200 };
+    yield { key: 'system:warmup_timestamp', value: Math.floor(Date.now() / 1000), ttl: 7200 };
+  },
+});
 
 export default defineConfig({
   // Store used when --store is not given. Env: CACHE_DRIVER.
@@ -78,5 +95,24 @@ export default defineConfig({
 
   distributed: {
     enabled: false, // Env: DISTRIBUTED_CACHE_ENABLED
+  },
+
+  // What `glueful cache:warmup` runs. Built-in types need no code:
+  //   inline  — entries listed here
+  //   file    — a JSON array or NDJSON file of {key, value, ttl?, tags?}
+  //   command — a program printing NDJSON (e.g. your PHP app exporting data)
+  //   http    — URLs whose bodies are cached under a key
+  // or `module: './path.ts'` / a package name, or an inline strategy object.
+  warmup: {
+    lock_ttl: 3600, // seconds the overlap lock survives a crashed run
+    strategies: [
+      { strategy: systemInfo },
+      { name: 'settings', type: 'inline', category: 'config', ttl: 3600, entries: [{ key: 'config:app', value: { name: 'demo' } }] },
+      // { name: 'permissions', type: 'command', category: 'permissions', ttl: 1800,
+      //   command: 'php', args: ['glueful', 'cache:export', '--format=ndjson', 'permissions'] },
+      // { name: 'catalog', type: 'file', path: 'storage/warmup/catalog.ndjson', tags: ['catalog'] },
+      // { name: 'menus', type: 'http', timeout: 5, urls: [{ url: 'https://cms.internal/api/menus', key: 'menus:main', ttl: 900 }] },
+      // { module: './warmup/countries.ts', options: { source: 'db' } },
+    ],
   },
 });

@@ -25,6 +25,7 @@ const COMMANDS: Record<string, Loader> = {
   purge: () => import('./purge.js'),
   clear: () => import('./clear.js'),
   status: () => import('./status.js'),
+  warmup: () => import('./warmup.js'),
 };
 
 const EXIT_CODES = `
@@ -99,6 +100,23 @@ function declare(program: Command, action: (name: string, cmd: Command) => Promi
   ])
     .option('-d, --detailed', 'add capabilities, effective config and alerts')
     .option('--fail-on-alert', 'exit 7 when an alert fires');
+  add('warmup', 'run the warmup strategies declared in the config (cron-safe)', [
+    'glueful cache:warmup --list',
+    'glueful cache:warmup',
+    'glueful cache:warmup --category config --dry-run',
+    'glueful cache:warmup --strategy countries,menus --refresh-ahead 0.8',
+    'glueful cache:warmup --background   # detach, log to .cache/glueful-warmup.log',
+  ])
+    .option('--list', 'show the registered strategies')
+    .option('--strategy <names>', 'only these strategies (comma-separated)')
+    .option('--category <name>', 'only strategies of this category')
+    .option('--dry-run', 'count what would be written; write nothing')
+    .option('--concurrency <n>', 'strategies run at the same time', '2')
+    .option('--refresh-ahead <ratio>', 'only rewarm entries missing or past this fraction of their TTL')
+    .option('--wait', 'wait for a running warmup instead of exiting')
+    .option('--background', 'detach and return at once (writes a pid and a log file)')
+    .option('--log-file <path>', 'log of a --background run')
+    .option('--pid-file <path>', 'pid file of a --background run');
 }
 
 function buildProgram(): Command {

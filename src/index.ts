@@ -8,3 +8,5 @@ export type { CacheStore, CacheDriver, SetOptions } from './core/contract.js';
 export { createStore } from './core/store-factory.js';
 export { loadConfig } from './config/load.js';
 export { Stampede, type StampedeSettings } from './stampede/stampede.js';
+export { defineWarmupStrategy } from './warmup/strategy.js';
+export type { WarmupContext, WarmupEntry, WarmupStrategy } from './warmup/strategy.js';

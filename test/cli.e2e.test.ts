@@ -211,6 +211,8 @@ describe('TypeScript config', () => {
     const data = JSON.parse(result.stdout);
     expect(data).toMatchObject({ config: join(repo, 'cache.config.example.ts'), prefix: 'glueful_', store: 'file' });
     expect(data.location).toBe(join(repo, '.cache', 'glueful-cache'));
+    const list = await glueful(['cache:warmup', '--list', '--json', '--config', join(repo, 'cache.config.example.ts')], { cwd: project.dir });
+    expect(JSON.parse(list.stdout).registered.map((r: { name: string }) => r.name)).toEqual(['system', 'settings']);
   });
 
   it('finds cache.config.ts in the project and says where a syntax error is', async () => {

@@ -84,6 +84,12 @@ export interface CacheConfig {
     enabled?: boolean;
     [option: string]: unknown;
   };
+  warmup?: {
+    /** What cache:warmup runs (see README "cache:warmup"). */
+    strategies?: unknown[];
+    /** Seconds the overlap lock lives if a run dies. Default 3600. */
+    lock_ttl?: number;
+  };
 }
 
 /** Identity function that gives config files type checking. */
@@ -99,6 +105,8 @@ export interface ResolvedConfig extends StoreFactoryConfig {
   stampede: { enabled: boolean; lockTtl: number; maxWaitTime: number; retryInterval: number; earlyThreshold: number };
   tagging: { enabled: boolean; categories: Record<string, string[]> };
   distributed: { enabled: boolean; [option: string]: unknown };
+  /** Warmup declarations, checked when cache:warmup loads them; baseDir resolves their paths. */
+  warmup: { strategies: unknown; lockTtl: number; baseDir: string };
 }
 
 /** Where the embedded store lives when nothing says otherwise. */
@@ -171,6 +179,7 @@ export function resolveConfig(
   const early = section('stampede_protection.early_expiration', stampede.early_expiration);
   const tagging = section('tagging', config.tagging);
   const distributed = section('distributed', config.distributed);
+  const warmup = section('warmup', config.warmup);
   return {
     source: context.source,
     projectRoot: context.projectRoot,
@@ -190,5 +199,10 @@ export function resolveConfig(
       categories: resolveCategories(tagging.categories),
     },
     distributed: { ...distributed, enabled: optionalBool('distributed.enabled', distributed.enabled) ?? false },
+    warmup: {
+      strategies: warmup.strategies,
+      lockTtl: optionalInt('warmup.lock_ttl', warmup.lock_ttl, 1, 86400) ?? 3600,
+      baseDir: context.baseDir,
+    },
   };
 }

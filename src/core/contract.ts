@@ -175,11 +175,11 @@ export interface CacheStore {
   set(key: string, value: unknown, options?: SetOptions): Promise<void>;
   /** Stores bytes exactly as given (no codec); with `nx`, only when absent. True when written. */
   setRaw(key: string, bytes: Buffer, options?: SetOptions & { nx?: boolean }): Promise<boolean>;
-  /** Writes many values from a (possibly async, possibly huge) stream, memory bounded. */
-  setMultiple(
-    entries: Iterable<[string, unknown]> | AsyncIterable<[string, unknown]>,
-    options?: SetOptions,
-  ): Promise<BulkWriteResult>;
+  /**
+   * Writes many values from a (possibly async, possibly huge) stream, memory
+   * bounded. An entry's own options (third element) override `options`.
+   */
+  setMultiple(entries: Iterable<BulkInput> | AsyncIterable<BulkInput>, options?: SetOptions): Promise<BulkWriteResult>;
   setNx(key: string, value: unknown, options?: SetOptions): Promise<boolean>;
   delete(key: string): Promise<boolean>;
   deleteMultiple(keys: readonly string[]): Promise<number>;
@@ -216,6 +216,9 @@ export interface CacheStore {
   getCapabilities(): Capabilities;
   dispose(): Promise<void>;
 }
+
+/** One entry of setMultiple: key, value, and optionally its own TTL and tags. */
+export type BulkInput = [key: string, value: unknown, options?: SetOptions];
 
 /** Options shared by the bulk deletes. */
 export interface BulkOptions extends ScanOptions {

@@ -8,6 +8,7 @@ import type { Capabilities } from './capabilities.js';
 import { decodeValue, encodeValue, GLUEFUL_MAX_VALUE_BYTES } from './codec.js';
 import type {
   BulkEntry,
+  BulkInput,
   BulkOptions,
   BulkWriteResult,
   CacheDriver,
@@ -131,23 +132,24 @@ export class NamespacedStore implements CacheStore {
     return written;
   }
 
-  async setMultiple(
-    entries: Iterable<[string, unknown]> | AsyncIterable<[string, unknown]>,
-    options: SetOptions = {},
-  ): Promise<BulkWriteResult> {
+  async setMultiple(entries: Iterable<BulkInput> | AsyncIterable<BulkInput>, options: SetOptions = {}): Promise<BulkWriteResult> {
     const ttl = options.ttl ?? 0;
     const tags = options.tags ?? [];
-    if (tags.length) {
-      this.requireTags();
-      this.checkTags(tags);
-    }
+    const checkTags = (list: readonly string[]) => {
+      if (list.length) {
+        this.requireTags();
+        this.checkTags(list);
+      }
+    };
+    checkTags(tags);
     // Batches, so a million entries cost a thousand async steps, not a million.
     const encoded = async function* (this: NamespacedStore): AsyncIterable<BulkEntry[]> {
       for await (const batch of batched(entries, BULK_BATCH)) {
-        yield batch.map(([key, value]) => {
+        yield batch.map(([key, value, own]) => {
           const bytes = encodeValue(value);
           this.checkSize(bytes);
-          return { key: this.fullKey(key), value: bytes, ttl, tags };
+          if (own?.tags) checkTags(own.tags);
+          return { key: this.fullKey(key), value: bytes, ttl: own?.ttl ?? ttl, tags: own?.tags ?? tags };
         });
       }
     }.call(this);

@@ -1,0 +1,164 @@
+/**
+ * cache:warmup — runs the warmup strategies declared in the config. Safe for
+ * cron on several hosts: an overlap lock in the store makes a second run
+ * exit 0 ("already running") or wait (--wait); --background detaches.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, openSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { encodeValue } from '../src/core/codec.js';
+import type { CacheStore } from '../src/core/contract.js';
+import { ExitCode, UsageError } from '../src/core/errors.js';
+import type { Output } from '../src/output/output.js';
+import { printTable } from '../src/output/table.js';
+import { Stampede } from '../src/stampede/stampede.js';
+import { TaggingService } from '../src/tags/tagging.js';
+import { loadStrategies, type RegisteredStrategy } from '../src/warmup/registry.js';
+import { runWarmup, type StrategyReport } from '../src/warmup/runner.js';
+import { parseCount, parseList } from './arguments.js';
+import type { CommandContext } from './context.js';
+
+/** Flags of cache:warmup. */
+export interface WarmupOptions {
+  list?: boolean;
+  strategy?: string;
+  category?: string;
+  dryRun?: boolean;
+  concurrency?: string;
+  refreshAhead?: string;
+  wait?: boolean;
+  background?: boolean;
+  logFile?: string;
+  pidFile?: string;
+}
+
+/** What cache:warmup returns. */
+export interface WarmupResult {
+  strategies?: StrategyReport[];
+  registered?: Array<{ name: string; category: string | null; description: string | null; source: string }>;
+  alreadyRunning?: boolean;
+  background?: { pid: number; logFile: string; pidFile: string };
+  dryRun?: boolean;
+  warmed?: number;
+  failed?: number;
+  durationMs?: number;
+}
+
+const LOCK_KEY = 'warmup:lock';
+
+function select(all: RegisteredStrategy[], options: WarmupOptions): RegisteredStrategy[] {
+  if (all.length === 0) throw new UsageError('no warmup strategies are configured: declare them under warmup.strategies (see cache.config.example.ts)');
+  const names = parseList(options.strategy);
+  for (const name of names) {
+    if (!all.some((r) => r.strategy.name === name)) {
+      throw new UsageError(`unknown strategy '${name}': registered strategies are ${all.map((r) => r.strategy.name).join(', ')}`);
+    }
+  }
+  let chosen = names.length ? all.filter((r) => names.includes(r.strategy.name)) : all;
+  if (options.category !== undefined) {
+    chosen = chosen.filter((r) => r.category === options.category);
+    if (chosen.length === 0) {
+      const categories = [...new Set(all.map((r) => r.category).filter(Boolean))];
+      throw new UsageError(`no strategy in category '${options.category}': categories in use are ${categories.join(', ') || 'none'}`);
+    }
+  }
+  return chosen;
+}
+
+function parseRatio(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ratio = Number(text);
+  if (!(ratio >= 0 && ratio < 1)) throw new UsageError(`invalid --refresh-ahead '${text}': expected a fraction of the TTL, 0 to below 1 (e.g. 0.8)`);
+  return ratio;
+}
+
+/** Detaches a copy of this command (without --background), logging to a file. */
+function detach(projectRoot: string, options: WarmupOptions): WarmupResult {
+  const logFile = resolve(options.logFile ?? join(projectRoot, '.cache', 'glueful-warmup.log'));
+  const pidFile = resolve(options.pidFile ?? join(projectRoot, '.cache', 'glueful-warmup.pid'));
+  mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(pidFile), { recursive: true, mode: 0o700 });
+  const log = openSync(logFile, 'a', 0o600);
+  const args = process.argv.slice(1).filter((a) => a !== '--background');
+  const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env: { ...process.env, NO_COLOR: '1' } });
+  child.unref();
+  writeFileSync(pidFile, `${child.pid}\n`, { mode: 0o600 });
+  return { background: { pid: child.pid!, logFile, pidFile } };
+}
+
+/** Takes the overlap lock; null when another run holds it (and --wait was not given). */
+async function overlapLock(ctx: CommandContext, store: CacheStore, ttl: number, wait: boolean): Promise<string | null> {
+  const token = randomUUID();
+  for (;;) {
+    if (await store.setNx(LOCK_KEY, token, { ttl })) return token;
+    if (!wait || ctx.signal.aborted) return null;
+    await sleep(500);
+  }
+}
+
+export async function run(ctx: CommandContext, _args: string[], options: WarmupOptions): Promise<WarmupResult> {
+  const config = await ctx.config();
+  const registered = await loadStrategies(config.warmup.strategies, config.warmup.baseDir);
+  if (options.list) {
+    return {
+      registered: registered.map((r) => ({ name: r.strategy.name, category: r.category ?? null, description: r.description ?? null, source: r.source })),
+    };
+  }
+  const chosen = select(registered, options);
+  const concurrency = parseCount(options.concurrency, '--concurrency', 2);
+  if (concurrency < 1) throw new UsageError('invalid --concurrency: at least 1');
+  const refreshAhead = parseRatio(options.refreshAhead);
+  if (options.background) return detach(config.projectRoot, options);
+
+  const store = await ctx.store();
+  const token = options.dryRun ? '' : await overlapLock(ctx, store, config.warmup.lockTtl, options.wait ?? false);
+  if (token === null) return { alreadyRunning: true };
+  const started = performance.now();
+  try {
+    const services = {
+      store,
+      stampede: new Stampede(store, config.stampede),
+      tagging: new TaggingService(store, config.tagging.categories),
+    };
+    const reports = await runWarmup(chosen, services, {
+      dryRun: options.dryRun,
+      concurrency,
+      refreshAhead,
+      signal: ctx.signal,
+      log: (message) => ctx.out.info(message),
+    });
+    await services.stampede.settle();
+    return {
+      strategies: reports,
+      dryRun: options.dryRun ?? false,
+      warmed: reports.reduce((n, r) => n + r.warmed, 0),
+      failed: reports.reduce((n, r) => n + r.failed + (r.error ? 1 : 0), 0),
+      durationMs: Math.round(performance.now() - started),
+    };
+  } finally {
+    if (token) await store.deleteIfEquals(LOCK_KEY, encodeValue(token)).catch(() => undefined);
+  }
+}
+
+export async function print(out: Output, result: WarmupResult): Promise<void> {
+  if (result.registered) {
+    if (result.registered.length === 0) return out.line('no warmup strategies are configured');
+    return printTable(out, ['strategy', 'category', 'source', 'description'], result.registered.map((r) => [r.name, r.category ?? '-', r.source, r.description ?? '']));
+  }
+  if (result.alreadyRunning) return out.info('a warmup is already running (overlap lock held): nothing done; use --wait to wait for it');
+  if (result.background) {
+    return out.info(`warmup running in the background: pid ${result.background.pid}, log ${result.background.logFile}`);
+  }
+  await printTable(
+    out,
+    ['strategy', 'category', result.dryRun ? 'would warm' : 'warmed', 'skipped', 'failed', 'duration', 'error'],
+    (result.strategies ?? []).map((r) => [r.name, r.category ?? '-', r.warmed, r.skipped, r.failed, `${r.durationMs} ms`, r.error ?? '']),
+  );
+}
+
+/** Exit 7 when any strategy failed or skipped bad input; the others are still done. */
+export function exitCode(result: WarmupResult): number {
+  return result.failed ? ExitCode.PARTIAL : ExitCode.OK;
+}

@@ -1,0 +1,114 @@
+/**
+ * Strategies usable from the config without code: `inline` entries, a
+ * `file` (JSON array or NDJSON), the NDJSON a `command` prints (so a PHP app
+ * can export its data: `php glueful cache:export`), and `http` URLs.
+ */
+import { spawn } from 'node:child_process';
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { isAbsolute, resolve } from 'node:path';
+import { CacheError, ConfigError } from '../core/errors.js';
+import type { WarmupContext, WarmupEntry, WarmupStrategy } from './strategy.js';
+
+/** Thrown (and counted, not fatal) for one malformed input line. */
+export class WarmupLineError extends CacheError {}
+
+function toEntry(raw: unknown, where: string): WarmupEntry {
+  const entry = raw as Partial<WarmupEntry> | null;
+  if (!entry || typeof entry !== 'object' || typeof entry.key !== 'string' || entry.key === '' || !('value' in entry)) {
+    throw new WarmupLineError(`${where}: expected {"key": "...", "value": ..., "ttl"?: seconds, "tags"?: [...]}`);
+  }
+  if (entry.ttl !== undefined && !(Number.isInteger(entry.ttl) && entry.ttl > 0)) {
+    throw new WarmupLineError(`${where}: ttl must be a positive whole number of seconds`);
+  }
+  return { key: entry.key, value: entry.value, ttl: entry.ttl, tags: entry.tags };
+}
+
+/** NDJSON lines as entries; a bad line is reported by number and skipped. */
+async function* ndjson(lines: AsyncIterable<string>, source: string, ctx: WarmupContext): AsyncIterable<WarmupEntry> {
+  let number = 0;
+  for await (const line of lines) {
+    number++;
+    if (line.trim() === '') continue;
+    try {
+      yield toEntry(JSON.parse(line), `${source} line ${number}`);
+    } catch (error) {
+      ctx.skip(error instanceof WarmupLineError ? error.message : `${source} line ${number}: not JSON`);
+    }
+  }
+}
+
+function option<T>(ctx: WarmupContext, name: string, check: (v: unknown) => v is T, expected: string, strategy: string): T {
+  const value = ctx.options[name];
+  if (!check(value)) throw new ConfigError(`warmup strategy '${strategy}': option ${name}: expected ${expected}`);
+  return value;
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string' && v !== '';
+const isArray = (v: unknown): v is unknown[] => Array.isArray(v);
+
+/** Creates a built-in strategy of `type` named `name`; baseDir resolves relative paths. */
+export function builtinStrategy(type: string, name: string, baseDir: string): WarmupStrategy | null {
+  switch (type) {
+    case 'inline':
+      return {
+        name,
+        warm: (ctx) => option(ctx, 'entries', isArray, 'a list of {key, value, ttl?, tags?}', name).map((e, i) => toEntry(e, `entries[${i}]`)),
+      };
+    case 'file':
+      return {
+        name,
+        async *warm(ctx) {
+          const path = option(ctx, 'path', isString, 'a file path', name);
+          const full = isAbsolute(path) ? path : resolve(baseDir, path);
+          if (/\.ndjson$|\.jsonl$/.test(full)) {
+            yield* ndjson(createInterface({ input: createReadStream(full), crlfDelay: Infinity }), path, ctx);
+            return;
+          }
+          const parsed = JSON.parse(await readFile(full, 'utf8')) as unknown;
+          if (!Array.isArray(parsed)) throw new ConfigError(`${path}: expected a JSON array of entries (or use .ndjson)`);
+          yield* parsed.map((e, i) => toEntry(e, `${path}[${i}]`));
+        },
+      };
+    case 'command':
+      return {
+        name,
+        async *warm(ctx) {
+          const command = option(ctx, 'command', isString, 'a program to run', name);
+          const args = (ctx.options.args as string[] | undefined) ?? [];
+          const child = spawn(command, args, { cwd: baseDir, stdio: ['ignore', 'pipe', 'pipe'], signal: ctx.signal });
+          let stderr = '';
+          child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+          const exited = new Promise<number | null>((res, rej) => {
+            child.on('error', rej);
+            child.on('close', res);
+          });
+          yield* ndjson(createInterface({ input: child.stdout, crlfDelay: Infinity }), command, ctx);
+          const code = await exited;
+          const last = stderr.trim().split('\n').pop();
+          if (code !== 0) throw new CacheError(`${command} exited with ${code}${last ? `: ${last}` : ''}`);
+        },
+      };
+    case 'http':
+      return {
+        name,
+        async *warm(ctx) {
+          const urls = option(ctx, 'urls', isArray, 'a list of {url, key, ttl?}', name) as Array<{ url: string; key: string; ttl?: number }>;
+          const timeoutMs = Number(ctx.options.timeout ?? 10) * 1000;
+          for (const { url, key, ttl } of urls) {
+            const response = await fetch(url, { signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]) });
+            if (!response.ok) throw new CacheError(`${url} answered ${response.status} ${response.statusText}`);
+            const type = response.headers.get('content-type') ?? '';
+            const value = type.includes('json') ? ((await response.json()) as unknown) : await response.text();
+            yield { key, value, ttl };
+          }
+        },
+      };
+    default:
+      return null;
+  }
+}
+
+/** The names of the built-in strategy types. */
+export const BUILTIN_TYPES = ['inline', 'file', 'command', 'http'];

@@ -1,0 +1,139 @@
+/**
+ * Runs warmup strategies: their entries stream into the store's bulk write
+ * (pipelined on Redis), a few strategies at a time; one failing strategy
+ * never stops the others. Records `warmup:last_run` / `warmup:last_result`
+ * as Glueful's PHP warmer does.
+ */
+import type { BulkInput, CacheStore } from '../core/contract.js';
+import { batched } from '../core/async.js';
+import type { Stampede } from '../stampede/stampede.js';
+import type { TaggingService } from '../tags/tagging.js';
+import type { RegisteredStrategy } from './registry.js';
+import type { WarmupContext, WarmupEntry, WarmupOutput } from './strategy.js';
+
+/** How a run is shaped. */
+export interface WarmupRunOptions {
+  dryRun?: boolean;
+  /** Strategies run at the same time. */
+  concurrency?: number;
+  /** Only rewarm entries missing or past this fraction of their TTL (0..1). */
+  refreshAhead?: number;
+  sampleSize?: number;
+  signal: AbortSignal;
+  log(message: string): void;
+}
+
+/** One strategy's outcome. */
+export interface StrategyReport {
+  name: string;
+  category: string | null;
+  warmed: number;
+  skipped: number;
+  failed: number;
+  durationMs: number;
+  error?: string;
+  /** With --dry-run: a few of the keys that would be written. */
+  sample?: string[];
+}
+
+/** Services a run hands to strategies. */
+export interface WarmupServices {
+  store: CacheStore;
+  stampede: Stampede;
+  tagging: TaggingService;
+}
+
+function asStream(output: Awaited<WarmupOutput>): Iterable<WarmupEntry> | AsyncIterable<WarmupEntry> {
+  if (!output) return [];
+  return output as Iterable<WarmupEntry> | AsyncIterable<WarmupEntry>;
+}
+
+/** Whether an entry is due under --refresh-ahead: missing, or past `ratio` of its TTL. */
+async function isDue(store: CacheStore, entry: WarmupEntry, ttl: number, ratio: number): Promise<boolean> {
+  const remaining = await store.ttl(entry.key);
+  if (remaining === null) return true;
+  if (remaining < 0 || ttl <= 0) return false;
+  return remaining <= ttl * (1 - ratio);
+}
+
+async function runOne(registered: RegisteredStrategy, services: WarmupServices, options: WarmupRunOptions): Promise<StrategyReport> {
+  const { strategy } = registered;
+  const report: StrategyReport = { name: strategy.name, category: registered.category ?? null, warmed: 0, skipped: 0, failed: 0, durationMs: 0 };
+  const started = performance.now();
+  const ctx: WarmupContext = {
+    store: services.store,
+    remember: (key, loader, ttl) => services.stampede.remember(key, loader, ttl),
+    tagging: services.tagging,
+    options: registered.options,
+    log: (message) => options.log(`${strategy.name}: ${message}`),
+    progress: (written) => void (report.warmed += written),
+    skip: (reason) => {
+      report.failed++;
+      options.log(`${strategy.name}: ${reason}`);
+    },
+    signal: options.signal,
+  };
+  try {
+    const output = await strategy.warm(ctx);
+    const entries = prepare(asStream(output), registered, services.store, options, report);
+    if (options.dryRun) {
+      report.sample = [];
+      for await (const batch of batched(entries, 1000)) {
+        report.warmed += batch.length;
+        for (const [key] of batch) if (report.sample.length < (options.sampleSize ?? 5)) report.sample.push(key);
+      }
+    } else {
+      const written = await services.store.setMultiple(entries);
+      report.warmed += written.written;
+      report.failed += written.failed;
+      for (const error of written.errors) options.log(`${strategy.name}: ${error}`);
+    }
+  } catch (error) {
+    report.error = error instanceof Error ? error.message : String(error);
+  }
+  report.durationMs = Math.round(performance.now() - started);
+  return report;
+}
+
+/** Entries as setMultiple inputs, with defaults applied and --refresh-ahead filtering. */
+async function* prepare(
+  entries: Iterable<WarmupEntry> | AsyncIterable<WarmupEntry>,
+  registered: RegisteredStrategy,
+  store: CacheStore,
+  options: WarmupRunOptions,
+  report: StrategyReport,
+): AsyncIterable<BulkInput> {
+  for await (const entry of entries) {
+    if (options.signal.aborted) return;
+    const ttl = entry.ttl ?? registered.ttl ?? 0;
+    const tags = [...registered.tags, ...(entry.tags ?? [])];
+    if (options.refreshAhead !== undefined && !(await isDue(store, entry, ttl, options.refreshAhead))) {
+      report.skipped++;
+      continue;
+    }
+    yield [entry.key, entry.value, { ttl, tags: tags.length ? tags : undefined }];
+  }
+}
+
+/** Runs the strategies, `concurrency` at a time, and records the run. */
+export async function runWarmup(
+  strategies: RegisteredStrategy[],
+  services: WarmupServices,
+  options: WarmupRunOptions,
+): Promise<StrategyReport[]> {
+  const reports: StrategyReport[] = new Array(strategies.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < strategies.length && !options.signal.aborted) {
+      const index = next++;
+      reports[index] = await runOne(strategies[index]!, services, options);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
+  const done = reports.filter(Boolean);
+  if (!options.dryRun) {
+    await services.store.set('warmup:last_run', Math.floor(Date.now() / 1000));
+    await services.store.set('warmup:last_result', done);
+  }
+  return done;
+}
