@@ -180,6 +180,8 @@ export interface CacheStore {
    * bounded. An entry's own options (third element) override `options`.
    */
   setMultiple(entries: Iterable<BulkInput> | AsyncIterable<BulkInput>, options?: SetOptions): Promise<BulkWriteResult>;
+  /** setMultiple for a stream already in batches (no per-entry async step: the fast path for big sources). */
+  setBatches(batches: AsyncIterable<BulkInput[]>, options?: SetOptions): Promise<BulkWriteResult>;
   setNx(key: string, value: unknown, options?: SetOptions): Promise<boolean>;
   delete(key: string): Promise<boolean>;
   deleteMultiple(keys: readonly string[]): Promise<number>;

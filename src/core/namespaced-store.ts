@@ -133,6 +133,11 @@ export class NamespacedStore implements CacheStore {
   }
 
   async setMultiple(entries: Iterable<BulkInput> | AsyncIterable<BulkInput>, options: SetOptions = {}): Promise<BulkWriteResult> {
+    // Batches, so a million entries cost a thousand async steps, not a million.
+    return this.setBatches(batched(entries, BULK_BATCH), options);
+  }
+
+  async setBatches(batches: AsyncIterable<BulkInput[]>, options: SetOptions = {}): Promise<BulkWriteResult> {
     const ttl = options.ttl ?? 0;
     const tags = options.tags ?? [];
     const checkTags = (list: readonly string[]) => {
@@ -142,9 +147,8 @@ export class NamespacedStore implements CacheStore {
       }
     };
     checkTags(tags);
-    // Batches, so a million entries cost a thousand async steps, not a million.
     const encoded = async function* (this: NamespacedStore): AsyncIterable<BulkEntry[]> {
-      for await (const batch of batched(entries, BULK_BATCH)) {
+      for await (const batch of batches) {
         yield batch.map(([key, value, own]) => {
           const bytes = encodeValue(value);
           this.checkSize(bytes);

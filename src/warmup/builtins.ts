@@ -6,7 +6,6 @@
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { isAbsolute, resolve } from 'node:path';
 import { CacheError, ConfigError } from '../core/errors.js';
 import type { WarmupContext, WarmupEntry, WarmupStrategy } from './strategy.js';
@@ -14,29 +13,45 @@ import type { WarmupContext, WarmupEntry, WarmupStrategy } from './strategy.js';
 /** Thrown (and counted, not fatal) for one malformed input line. */
 export class WarmupLineError extends CacheError {}
 
-function toEntry(raw: unknown, where: string): WarmupEntry {
+/** Checks one input entry; `where` names it in the error (built only on failure: this runs per line). */
+function toEntry(raw: unknown, where: () => string): WarmupEntry {
   const entry = raw as Partial<WarmupEntry> | null;
   if (!entry || typeof entry !== 'object' || typeof entry.key !== 'string' || entry.key === '' || !('value' in entry)) {
-    throw new WarmupLineError(`${where}: expected {"key": "...", "value": ..., "ttl"?: seconds, "tags"?: [...]}`);
+    throw new WarmupLineError(`${where()}: expected {"key": "...", "value": ..., "ttl"?: seconds, "tags"?: [...]}`);
   }
   if (entry.ttl !== undefined && !(Number.isInteger(entry.ttl) && entry.ttl > 0)) {
-    throw new WarmupLineError(`${where}: ttl must be a positive whole number of seconds`);
+    throw new WarmupLineError(`${where()}: ttl must be a positive whole number of seconds`);
   }
-  return { key: entry.key, value: entry.value, ttl: entry.ttl, tags: entry.tags };
+  return entry as WarmupEntry;
 }
 
-/** NDJSON lines as entries; a bad line is reported by number and skipped. */
-async function* ndjson(lines: AsyncIterable<string>, source: string, ctx: WarmupContext): AsyncIterable<WarmupEntry> {
+/**
+ * NDJSON from a byte stream as batches of entries (one per chunk read, so a
+ * million lines are not a million async steps); a bad line is reported by
+ * number and skipped.
+ */
+async function* ndjson(input: AsyncIterable<Buffer | string>, source: string, ctx: WarmupContext): AsyncIterable<WarmupEntry[]> {
   let number = 0;
-  for await (const line of lines) {
-    number++;
-    if (line.trim() === '') continue;
-    try {
-      yield toEntry(JSON.parse(line), `${source} line ${number}`);
-    } catch (error) {
-      ctx.skip(error instanceof WarmupLineError ? error.message : `${source} line ${number}: not JSON`);
+  let partial = '';
+  const parse = (lines: string[]): WarmupEntry[] => {
+    const entries: WarmupEntry[] = [];
+    for (const line of lines) {
+      number++;
+      if (line.trim() === '') continue;
+      try {
+        entries.push(toEntry(JSON.parse(line), () => `${source} line ${number}`));
+      } catch (error) {
+        ctx.skip(error instanceof WarmupLineError ? error.message : `${source} line ${number}: not JSON`);
+      }
     }
+    return entries;
+  };
+  for await (const chunk of input) {
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop()!;
+    yield parse(lines);
   }
+  if (partial) yield parse([partial]);
 }
 
 function option<T>(ctx: WarmupContext, name: string, check: (v: unknown) => v is T, expected: string, strategy: string): T {
@@ -54,7 +69,7 @@ export function builtinStrategy(type: string, name: string, baseDir: string): Wa
     case 'inline':
       return {
         name,
-        warm: (ctx) => option(ctx, 'entries', isArray, 'a list of {key, value, ttl?, tags?}', name).map((e, i) => toEntry(e, `entries[${i}]`)),
+        warm: (ctx) => option(ctx, 'entries', isArray, 'a list of {key, value, ttl?, tags?}', name).map((e, i) => toEntry(e, () => `entries[${i}]`)),
       };
     case 'file':
       return {
@@ -63,12 +78,12 @@ export function builtinStrategy(type: string, name: string, baseDir: string): Wa
           const path = option(ctx, 'path', isString, 'a file path', name);
           const full = isAbsolute(path) ? path : resolve(baseDir, path);
           if (/\.ndjson$|\.jsonl$/.test(full)) {
-            yield* ndjson(createInterface({ input: createReadStream(full), crlfDelay: Infinity }), path, ctx);
+            yield* ndjson(createReadStream(full, { encoding: 'utf8', highWaterMark: 256 * 1024 }), path, ctx);
             return;
           }
           const parsed = JSON.parse(await readFile(full, 'utf8')) as unknown;
           if (!Array.isArray(parsed)) throw new ConfigError(`${path}: expected a JSON array of entries (or use .ndjson)`);
-          yield* parsed.map((e, i) => toEntry(e, `${path}[${i}]`));
+          yield parsed.map((e, i) => toEntry(e, () => `${path}[${i}]`));
         },
       };
     case 'command':
@@ -84,7 +99,8 @@ export function builtinStrategy(type: string, name: string, baseDir: string): Wa
             child.on('error', rej);
             child.on('close', res);
           });
-          yield* ndjson(createInterface({ input: child.stdout, crlfDelay: Infinity }), command, ctx);
+          child.stdout.setEncoding('utf8');
+          yield* ndjson(child.stdout, command, ctx);
           const code = await exited;
           const last = stderr.trim().split('\n').pop();
           if (code !== 0) throw new CacheError(`${command} exited with ${code}${last ? `: ${last}` : ''}`);

@@ -5,11 +5,13 @@
  * as Glueful's PHP warmer does.
  */
 import type { BulkInput, CacheStore } from '../core/contract.js';
-import { batched } from '../core/async.js';
 import type { Stampede } from '../stampede/stampede.js';
 import type { TaggingService } from '../tags/tagging.js';
 import type { RegisteredStrategy } from './registry.js';
 import type { WarmupContext, WarmupEntry, WarmupOutput } from './strategy.js';
+
+/** Entries handed to the store's bulk write at a time. */
+const BATCH = 1000;
 
 /** How a run is shaped. */
 export interface WarmupRunOptions {
@@ -43,9 +45,10 @@ export interface WarmupServices {
   tagging: TaggingService;
 }
 
-function asStream(output: Awaited<WarmupOutput>): Iterable<WarmupEntry> | AsyncIterable<WarmupEntry> {
-  if (!output) return [];
-  return output as Iterable<WarmupEntry> | AsyncIterable<WarmupEntry>;
+type EntryStream = Iterable<WarmupEntry> | AsyncIterable<WarmupEntry | WarmupEntry[]>;
+
+function asStream(output: Awaited<WarmupOutput>): EntryStream {
+  return output ?? [];
 }
 
 /** Whether an entry is due under --refresh-ahead: missing, or past `ratio` of its TTL. */
@@ -78,12 +81,12 @@ async function runOne(registered: RegisteredStrategy, services: WarmupServices, 
     const entries = prepare(asStream(output), registered, services.store, options, report);
     if (options.dryRun) {
       report.sample = [];
-      for await (const batch of batched(entries, 1000)) {
+      for await (const batch of entries) {
         report.warmed += batch.length;
         for (const [key] of batch) if (report.sample.length < (options.sampleSize ?? 5)) report.sample.push(key);
       }
     } else {
-      const written = await services.store.setMultiple(entries);
+      const written = await services.store.setBatches(entries);
       report.warmed += written.written;
       report.failed += written.failed;
       for (const error of written.errors) options.log(`${strategy.name}: ${error}`);
@@ -95,24 +98,33 @@ async function runOne(registered: RegisteredStrategy, services: WarmupServices, 
   return report;
 }
 
-/** Entries as setMultiple inputs, with defaults applied and --refresh-ahead filtering. */
+/** Entries as batches of bulk inputs, with defaults applied and --refresh-ahead filtering. */
 async function* prepare(
-  entries: Iterable<WarmupEntry> | AsyncIterable<WarmupEntry>,
+  entries: EntryStream,
   registered: RegisteredStrategy,
   store: CacheStore,
   options: WarmupRunOptions,
   report: StrategyReport,
-): AsyncIterable<BulkInput> {
-  for await (const entry of entries) {
+): AsyncIterable<BulkInput[]> {
+  let batch: BulkInput[] = [];
+  const baseTags = registered.tags.length ? registered.tags : undefined;
+  for await (const item of entries) {
     if (options.signal.aborted) return;
-    const ttl = entry.ttl ?? registered.ttl ?? 0;
-    const tags = [...registered.tags, ...(entry.tags ?? [])];
-    if (options.refreshAhead !== undefined && !(await isDue(store, entry, ttl, options.refreshAhead))) {
-      report.skipped++;
-      continue;
+    for (const entry of Array.isArray(item) ? item : [item]) {
+      const ttl = entry.ttl ?? registered.ttl ?? 0;
+      const tags = entry.tags?.length ? [...registered.tags, ...entry.tags] : baseTags;
+      if (options.refreshAhead !== undefined && !(await isDue(store, entry, ttl, options.refreshAhead))) {
+        report.skipped++;
+        continue;
+      }
+      batch.push([entry.key, entry.value, { ttl, tags }]);
     }
-    yield [entry.key, entry.value, { ttl, tags: tags.length ? tags : undefined }];
+    if (batch.length >= BATCH) {
+      yield batch;
+      batch = [];
+    }
   }
+  if (batch.length) yield batch;
 }
 
 /** Runs the strategies, `concurrency` at a time, and records the run. */

@@ -18,8 +18,16 @@ export interface WarmupEntry {
   tags?: string[];
 }
 
-/** What `warm()` may produce: entries (sync or async, streamed or as a list), or nothing when it writes itself. */
-export type WarmupOutput = Iterable<WarmupEntry> | AsyncIterable<WarmupEntry> | Promise<WarmupEntry[] | void> | void;
+/**
+ * What `warm()` may produce: entries (sync or async, streamed or as a list),
+ * or nothing when it writes itself. A stream may also yield arrays of
+ * entries: much faster for big sources (no async step per entry).
+ */
+export type WarmupOutput =
+  | Iterable<WarmupEntry>
+  | AsyncIterable<WarmupEntry | WarmupEntry[]>
+  | Promise<WarmupEntry[] | void>
+  | void;
 
 /** Handed to every strategy. */
 export interface WarmupContext {

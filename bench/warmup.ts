@@ -1,0 +1,59 @@
+/**
+ * cache:warmup of 1 M entries from an NDJSON file into Redis, side by side
+ * with redis-benchmark -P 64 SET in the same run.
+ * Goal: >= 0.5x redis-benchmark's throughput, peak RSS <= 150 MB.
+ *
+ *   node bench/run.mjs warmup [entries, default 1000000]
+ */
+import { execFileSync } from 'node:child_process';
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { HOST, redisCli, startRedis } from '../test/helpers/servers.js';
+import { measureProcess, row } from './measure.js';
+
+const count = Number(process.argv[2] ?? 1_000_000);
+const bin = resolve(process.cwd(), 'bin/glueful.cjs');
+const dir = mkdtempSync(join(tmpdir(), 'glueful-warmup-bench-'));
+const server = await startRedis();
+
+async function writeNdjson(path: string): Promise<void> {
+  const out = createWriteStream(path);
+  for (let i = 0; i < count; i += 10_000) {
+    let chunk = '';
+    for (let j = i; j < Math.min(i + 10_000, count); j++) chunk += `{"key":"item:${j}","value":{"id":${j},"name":"item ${j}"},"ttl":3600}\n`;
+    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
+  }
+  await new Promise<void>((r) => out.end(() => r()));
+}
+
+try {
+  const file = join(dir, 'entries.ndjson');
+  await writeNdjson(file);
+  writeFileSync(join(dir, 'package.json'), '{}');
+  writeFileSync(join(dir, 'cache.config.json'), JSON.stringify({ warmup: { strategies: [{ name: 'catalog', type: 'file', path: 'entries.ndjson' }] } }));
+  console.log(`warmup: ${count} NDJSON entries into redis-server on ${HOST}:${server.port}`);
+
+  const out = execFileSync('redis-benchmark', ['-h', HOST, '-p', String(server.port), '-t', 'set', '-n', String(count), '-P', '64', '-r', String(count), '-q'], { encoding: 'utf8' });
+  const ceiling = Number(/SET: ([\d.]+) requests per second/.exec(out)![1]);
+  row('redis-benchmark -P 64 -t set', `${Math.round(ceiling / 1000)} k/s`);
+  redisCli(server.port, ['flushall']);
+
+  const run = await measureProcess(process.execPath, [bin, 'cache:warmup', '--json'], {
+    cwd: dir,
+    env: { ...process.env, CACHE_DRIVER: 'redis', REDIS_HOST: HOST, REDIS_PORT: String(server.port) },
+  });
+  if (run.code !== 0) throw new Error(run.stderr);
+  const result = JSON.parse(run.stdout) as { warmed: number };
+  const rate = count / (run.ms / 1000);
+  const stored = Number(redisCli(server.port, ['dbsize'])) - 2; // warmup:last_run and warmup:last_result
+  row('glueful cache:warmup (NDJSON file)', `${Math.round(rate / 1000)} k/s`, `${result.warmed} warmed, ${stored} stored, ${(run.ms / 1000).toFixed(2)} s`);
+  console.log('');
+  const check = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  row('ratio to redis-benchmark', `${(rate / ceiling).toFixed(2)}x`, `goal >= 0.5x: ${check(rate / ceiling >= 0.5)}`);
+  row('peak RSS', `${run.peakMiB.toFixed(0)} MiB`, `goal <= 150 MB: ${check(run.peakMiB * 1.048576 <= 150)}`);
+  if (stored !== count) throw new Error(`stored ${stored} of ${count}`);
+} finally {
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
