@@ -50,6 +50,17 @@ describe('TaggingService', () => {
     expect(() => service.tagsOf('nope')).toThrow(/unknown category 'nope': expected one of config, permissions, .*reporting/);
   });
 
+  it('lists the keys of a tag and the tags of a key', async () => {
+    const store = await seeded('lookup');
+    await store.addTags('user:1', ['auth']);
+    const service = new TaggingService(store);
+    const keys: string[] = [];
+    for await (const batch of service.keysOf('users')) keys.push(...batch);
+    expect(keys).toEqual(['user:1']);
+    expect(await service.tagsOfKey('user:1')).toEqual(['auth', 'users']);
+    expect(await service.tagsOfKey('report:q3', ['reports', 'users'])).toEqual(['reports']);
+  });
+
   it('counts keys per known tag without deleting', async () => {
     const store = await seeded('stats');
     const stats = await new TaggingService(store).statistics();

@@ -202,6 +202,8 @@ export interface CacheStore {
   clear(options?: BulkOptions): Promise<DeleteResult>;
 
   addTags(key: string, tags: readonly string[]): Promise<void>;
+  /** Keys (inside the prefix, without it) carrying a tag, streaming. */
+  getTagKeys(tag: string, options?: ScanOptions): AsyncIterable<string[]>;
   invalidateTags(tags: readonly string[], options?: BulkOptions): Promise<DeleteResult>;
 
   zadd(key: string, members: readonly ZMember[]): Promise<number>;

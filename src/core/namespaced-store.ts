@@ -273,6 +273,15 @@ export class NamespacedStore implements CacheStore {
     await this.backend.addTags(full, tags);
   }
 
+  async *getTagKeys(tag: string, options: ScanOptions = {}): AsyncIterable<string[]> {
+    this.requireTags();
+    this.checkTags([tag]);
+    const cut = this.prefix.length;
+    for await (const batch of this.onlyInPrefix(this.backend.tagMembers(tag, options), () => undefined)) {
+      if (batch.length) yield batch.map((k) => k.slice(cut));
+    }
+  }
+
   async invalidateTags(tags: readonly string[], options: BulkOptions = {}): Promise<DeleteResult> {
     this.requireTags();
     this.checkTags(tags);

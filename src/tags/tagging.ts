@@ -80,11 +80,37 @@ export class TaggingService {
     return this.invalidate(this.tagsOf(category), options);
   }
 
+  /** The keys carrying `tag` (inside the prefix), streaming. */
+  keysOf(tag: string, options: BulkOptions = {}): AsyncIterable<string[]> {
+    return this.store.getTagKeys(tag, options);
+  }
+
+  /**
+   * The tags, among `candidates` (default: every category's tags), that
+   * `key` carries. Stores index tag → keys, not the reverse, so each
+   * candidate's keys are walked until the key shows up.
+   */
+  async tagsOfKey(key: string, candidates: readonly string[] = this.knownTags()): Promise<string[]> {
+    const found: string[] = [];
+    for (const tag of candidates) {
+      for await (const keys of this.store.getTagKeys(tag)) {
+        if (keys.includes(key)) {
+          found.push(tag);
+          break;
+        }
+      }
+    }
+    return found;
+  }
+
+  private knownTags(): string[] {
+    return [...new Set(Object.values(this.categoryTags).flat())].sort();
+  }
+
   /** Keys per known tag (every category's tags), counted without deleting. */
   async statistics(options: BulkOptions = {}): Promise<Record<string, number>> {
-    const tags = [...new Set(Object.values(this.categoryTags).flat())].sort();
     const counts: Record<string, number> = {};
-    for (const tag of tags) {
+    for (const tag of this.knownTags()) {
       if (options.signal?.aborted) break;
       counts[tag] = (await this.store.invalidateTags([tag], { ...options, dryRun: true })).matched;
     }
