@@ -11,7 +11,7 @@ import { ConfigError } from '../core/errors.js';
 import { environment } from './dotenv.js';
 import { applyEnvironment } from './env.js';
 import { resolveConfig, type ResolvedConfig } from './schema.js';
-import { loadTypeScriptConfig } from './ts-loader.js';
+import { loadTypeScriptModule } from './ts-loader.js';
 
 /** cosmiconfig module name: files are `cache.config.*` and `.cacherc*`. */
 const MODULE = 'cache';
@@ -75,7 +75,7 @@ export function discoverConfig(cwd: string, root: string): string | null {
 async function readConfigFile(path: string): Promise<unknown> {
   if (!existsSync(path)) throw new ConfigError(`config file not found: ${path}`);
   // TypeScript bypasses cosmiconfig, whose loader runs the compiler on every call.
-  if (/\.m?ts$/.test(path)) return loadTypeScriptConfig(path);
+  if (/\.m?ts$/.test(path)) return loadTypeScriptModule(path);
   // cosmiconfig is CommonJS: bundled, its exports sit on `default`.
   const module = (await import('cosmiconfig')) as typeof Cosmiconfig & { default?: typeof Cosmiconfig };
   const { cosmiconfig, defaultLoaders } = module.default ?? module;

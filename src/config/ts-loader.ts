@@ -51,8 +51,8 @@ async function transpile(filepath: string, source: string): Promise<string> {
   return outputText;
 }
 
-/** Loads a `.ts` / `.mts` config file through the transpile cache. */
-export async function loadTypeScriptConfig(filepath: string): Promise<unknown> {
+/** Loads a `.ts` / `.mts` module (a config file, a warmup strategy) through the transpile cache. */
+export async function loadTypeScriptModule(filepath: string): Promise<unknown> {
   const source = await readFile(filepath, 'utf8');
   const hash = md5Hex(source);
   const target = compiledPath(filepath);

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import { loadTypeScriptConfig } from '../config/ts-loader.js';
+import { loadTypeScriptModule } from '../config/ts-loader.js';
 import { BUILTIN_TYPES, builtinStrategy } from './builtins.js';
 import type { WarmupStrategy } from './strategy.js';
 
@@ -34,7 +34,7 @@ async function loadModule(specifier: string, baseDir: string, where: string): Pr
   const path = local ? resolve(baseDir, specifier) : specifier;
   let loaded: unknown;
   try {
-    if (/\.m?ts$/.test(path)) loaded = await loadTypeScriptConfig(path);
+    if (/\.m?ts$/.test(path)) loaded = await loadTypeScriptModule(path);
     else {
       const load = createRequire(join(baseDir, 'noop.js'));
       const module = load(path) as { default?: unknown };
