@@ -1,6 +1,6 @@
 /** cache:expire <key> <ttl> — gives a key a new lifetime, or none with `never`. */
 import { parseDuration } from '../src/core/duration.js';
-import { KeyNotFoundError } from '../src/core/errors.js';
+import { KeyNotFoundError, UsageError } from '../src/core/errors.js';
 import { formatTtl } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import type { CommandContext } from './context.js';
@@ -15,6 +15,9 @@ export interface ExpireResult {
 const NEVER = new Set(['never', 'persist', '-1']);
 
 export async function run(ctx: CommandContext, [key, ttlText]: string[]): Promise<ExpireResult> {
+  if (ttlText === '0') {
+    throw new UsageError("invalid TTL '0': use 'never' to remove the expiry, or cache:delete to remove the key");
+  }
   const ttl = NEVER.has(ttlText!.toLowerCase()) ? -1 : parseDuration(ttlText!);
   const store = await ctx.store();
   if (!(await store.expire(key!, ttl))) throw new KeyNotFoundError(key!);

@@ -37,6 +37,7 @@ const cases: Array<[string, string[], number, RegExp]> = [
   ['a negative TTL', ['cache:set', 'k', 'v', '--ttl', '-5'], 2, /invalid TTL '-5'/],
   ['a TTL in words', ['cache:set', 'k', 'v', '--ttl', 'tomorrow'], 2, /invalid TTL 'tomorrow': use seconds or a duration/],
   ['a fractional TTL', ['cache:expire', 'k', '1.5h'], 2, /invalid TTL '1\.5h'/],
+  ['expire to 0', ['cache:expire', 'k', '0'], 2, /invalid TTL '0': use 'never' to remove the expiry, or cache:delete/],
   ['an empty key', ['cache:set', '', 'v'], 2, /invalid key: the key is empty/],
   ['an empty key to get', ['cache:get', ''], 2, /invalid key: the key is empty/],
   ['an empty tag', ['cache:set', 'k', 'v', '--tags', 'a,,b'], 2, /invalid list 'a,,b': empty item/],

@@ -138,6 +138,9 @@ describe('memcached: limits and failures', () => {
     expect(Date.now() - started).toBeLessThan(4000);
     expect(result.code).toBe(5);
     expect(result.stderr).toBe(`glueful: error: cannot use memcached at ${HOST}:${port}: connection refused\n`);
+    const purge = await cli(['cache:purge', 'x*', '--force'], { MEMCACHED_PORT: String(port) });
+    expect(purge.code).toBe(5);
+    expect(purge.stderr).toBe(`glueful: error: cannot use memcached at ${HOST}:${port}: connection refused\n`);
   });
 
   it('falls back to the file store when configured', async () => {

@@ -245,13 +245,19 @@ export class MemcachedDriver implements CacheDriver {
     return this.call(key, () => client.touch(key, expiryFor(ttl)));
   }
 
+  /** One server's matching keys, with connection failures named like every other error. */
+  private async *dump(server: MemcachedServer, matcher: RegExp, options: ScanOptions): AsyncIterable<string[]> {
+    try {
+      yield* dumpKeys(this.textTo(server, 'dump'), { matcher, signal: options.signal, batchSize: options.batchSize });
+    } catch (error) {
+      if (error instanceof CacheError) throw error;
+      throw memcachedUnavailable(error, [server]);
+    }
+  }
+
   async *scan(glob: string, options: ScanOptions = {}): AsyncIterable<string[]> {
     const matcher = globToRegExp(glob);
-    yield* mergeAsync(
-      this.servers.map((server) =>
-        dumpKeys(this.textTo(server, 'dump'), { matcher, signal: options.signal, batchSize: options.batchSize }),
-      ),
-    );
+    yield* mergeAsync(this.servers.map((server) => this.dump(server, matcher, options)));
   }
 
   /** Deletes, on each server, the keys its own metadump lists, with pipelined `md`. */
@@ -264,8 +270,7 @@ export class MemcachedDriver implements CacheDriver {
       this.servers.map(async (server) => {
         const deleter = this.textTo(server);
         const inFlight = new Set<Promise<void>>();
-        const dump = dumpKeys(this.textTo(server, 'dump'), { matcher, signal: options.signal, batchSize: DELETE_BATCH });
-        for await (const keys of dump) {
+        for await (const keys of this.dump(server, matcher, { signal: options.signal, batchSize: DELETE_BATCH })) {
           result.scanned += keys.length;
           result.matched += keys.length;
           for (const k of keys) if (result.sample.length < sampleSize) result.sample.push(k);
