@@ -94,7 +94,10 @@ describe('validation names the key and the expected value', () => {
 
 describe('environment', () => {
   it('overrides the file with the variables Glueful reads', async () => {
-    writeFileSync(join(dir, 'cache.config.json'), '{"prefix":"file_","stores":{"redis":{"host":"cfg"}}}');
+    writeFileSync(
+      join(dir, 'cache.config.json'),
+      '{"prefix":"file_","stores":{"redis":{"host":"cfg"}},"distributed":{"nodes":[{"host":"10.0.0.1","port":6379}]}}',
+    );
     const config = await load({
       CACHE_PREFIX: 'env_',
       CACHE_DRIVER: 'redis',
@@ -116,6 +119,11 @@ describe('environment', () => {
     expect(config.tagging.enabled).toBe(false);
     expect(config.stampede.enabled).toBe(false);
     expect(config.distributed.enabled).toBe(true);
+    expect(config.stores.distributed).toMatchObject({ driver: 'distributed', nodes: [{ driver: 'redis', host: '10.0.0.1', port: 6379 }] });
+  });
+
+  it('a distributed store switched on without nodes says so', async () => {
+    await expect(load({ DISTRIBUTED_CACHE_ENABLED: 'true' })).rejects.toThrow(/distributed\.nodes: expected a list of nodes/);
   });
 
   it('accepts an empty CACHE_PREFIX to see a PHP app\'s unprefixed keys', async () => {

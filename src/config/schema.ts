@@ -80,8 +80,17 @@ export interface CacheConfig {
     categories?: Record<string, string[]>;
   };
   distributed?: {
-    /** Env: DISTRIBUTED_CACHE_ENABLED. */
+    /** Env: DISTRIBUTED_CACHE_ENABLED. When on, the distributed store is the default. */
     enabled?: boolean;
+    /** Independent servers: { driver: 'redis' | 'memcached', host, port, weight?, id?, ...store options }. */
+    nodes?: Array<Record<string, unknown>>;
+    /** Ring points per node at weight 1. Default 150. */
+    virtual_nodes?: number;
+    /** Extra copies on the next distinct nodes. Default 0. */
+    replicas?: number;
+    health?: { max_failures?: number; recovery_time?: number; timeout?: number };
+    /** Where processes share node health. Default <project root>/.cache/glueful-distributed-health.json. */
+    state_file?: string;
     [option: string]: unknown;
   };
   warmup?: {
@@ -152,6 +161,33 @@ function resolveStores(raw: Record<string, unknown>, baseDir: string, projectRoo
   return stores;
 }
 
+function resolveDistributed(raw: Record<string, unknown>, baseDir: string, projectRoot: string): StoreDefinition {
+  if (!Array.isArray(raw.nodes) || raw.nodes.length === 0) invalid('distributed.nodes', 'a list of nodes', raw.nodes);
+  const health = section('distributed.health', raw.health);
+  const timeout = optionalNumber('distributed.health.timeout', health.timeout, 0.001, 3600);
+  const nodes = (raw.nodes as unknown[]).map((node, i) => {
+    const where = `distributed.nodes[${i}]`;
+    const n = section(where, node);
+    const driver = optionalString(`${where}.driver`, n.driver) ?? 'redis';
+    if (driver !== 'redis' && driver !== 'memcached') invalid(`${where}.driver`, 'redis or memcached', driver);
+    return {
+      ...resolveServer(where, { timeout, ...n }, driver),
+      id: optionalString(`${where}.id`, n.id),
+      weight: optionalNumber(`${where}.weight`, n.weight, 0.01, 1000) ?? 1,
+    };
+  });
+  const stateFile = optionalString('distributed.state_file', raw.state_file);
+  return {
+    driver: 'distributed',
+    nodes,
+    virtualNodes: optionalInt('distributed.virtual_nodes', raw.virtual_nodes, 1, 10_000) ?? 150,
+    replicas: optionalInt('distributed.replicas', raw.replicas, 0, 16) ?? 0,
+    maxFailures: optionalInt('distributed.health.max_failures', health.max_failures, 1, 1000) ?? 3,
+    recoveryTime: optionalNumber('distributed.health.recovery_time', health.recovery_time, 0, 86400) ?? 30,
+    stateFile: stateFile ? resolve(baseDir, stateFile) : join(projectRoot, '.cache', 'glueful-distributed-health.json'),
+  };
+}
+
 function resolveCategories(raw: unknown): Record<string, string[]> {
   const categories = section('tagging.categories', raw);
   for (const [name, tags] of Object.entries(categories)) {
@@ -169,7 +205,11 @@ export function resolveConfig(
 ): ResolvedConfig {
   const config = section('(top level)', raw);
   const stores = resolveStores(section('stores', config.stores), context.baseDir, context.projectRoot);
-  const defaultStore = optionalString('default', config.default) ?? 'file';
+  const distributedRaw = section('distributed', config.distributed);
+  if (optionalBool('distributed.enabled', distributedRaw.enabled)) {
+    stores.distributed = resolveDistributed(distributedRaw, context.baseDir, context.projectRoot);
+  }
+  const defaultStore = optionalString('default', config.default) ?? (stores.distributed ? 'distributed' : 'file');
   if (!stores[defaultStore]) {
     throw new ConfigError(
       `invalid configuration: default: expected one of the configured stores (${Object.keys(stores).join(', ')}), got "${defaultStore}"`,

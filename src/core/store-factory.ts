@@ -35,12 +35,14 @@ const DRIVERS: Record<string, () => Promise<DriverModule>> = {
   file: () => import('../drivers/file.js'),
   redis: () => import('../drivers/redis.js'),
   memcached: () => import('../drivers/memcached.js'),
+  distributed: () => import('../drivers/distributed.js'),
 };
 
 /** The driver names this build knows. */
 export const KNOWN_DRIVERS = Object.keys(DRIVERS);
 
-async function loadDriver(definition: StoreDefinition): Promise<CacheDriver> {
+/** Creates the driver a definition names, importing its module on first use. */
+export async function loadDriver(definition: StoreDefinition): Promise<CacheDriver> {
   const load = DRIVERS[definition.driver];
   if (!load) {
     throw new ConfigError(`unknown driver '${definition.driver}': expected one of ${KNOWN_DRIVERS.join(', ')}`);

@@ -20,7 +20,7 @@ import type {
   ScanOptions,
   ZMember,
 } from '../core/contract.js';
-import { CacheError, PartialFailureError, UsageError } from '../core/errors.js';
+import { CacheError, PartialFailureError, StoreUnavailableError, UsageError } from '../core/errors.js';
 import { connect, isConnectionFailure, planConnection, unavailable, type ConnectionPlan, type RedisConnectionOptions } from './redis-connection.js';
 import { parseInfo, summarizeInfo } from './redis-info.js';
 
@@ -94,12 +94,26 @@ export class RedisDriver implements CacheDriver {
 
   /** Runs a command, mapping failures to the tool's errors. */
   private async run<T>(command: (client: Redis | Cluster) => Promise<T>): Promise<T> {
-    const client = await this.connection();
+    let client: Redis | Cluster;
+    try {
+      client = await this.connection();
+    } catch (error) {
+      this.client = undefined; // a later call (a long-lived process) may find the server back
+      throw error;
+    }
     try {
       return await command(client);
     } catch (error) {
-      throw this.translate(error);
+      const translated = this.translate(error);
+      if (translated instanceof StoreUnavailableError) this.forget(client);
+      throw translated;
     }
+  }
+
+  /** Drops a client whose connection failed, so the next call reconnects. */
+  private forget(client: Redis | Cluster): void {
+    client.disconnect();
+    this.client = undefined;
   }
 
   private translate(error: unknown): Error {

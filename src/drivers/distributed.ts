@@ -1,0 +1,286 @@
+/**
+ * The distributed store: several independent Redis or Memcached servers
+ * (not a Redis Cluster) sharing keys through a consistent-hashing ring.
+ * Single-key operations go to the key's node (and its replicas); a node that
+ * keeps failing leaves the ring until `recoveryTime`, its keys going to the
+ * next node; pattern work, tags, flush and status fan out to every node in
+ * parallel and report per node — never a silent partial success (exit 7).
+ */
+import { mergeAsync } from '../core/async.js';
+import type { Capabilities } from '../core/capabilities.js';
+import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, ScanOptions, ZMember } from '../core/contract.js';
+import { ConfigError, PartialFailureError, StoreUnavailableError } from '../core/errors.js';
+import { loadDriver, type StoreDefinition } from '../core/store-factory.js';
+import { HashRing } from '../distributed/hash-ring.js';
+import { HealthState } from '../distributed/health.js';
+
+/** Driver name constant. */
+export const DRIVER_NAME = 'distributed';
+
+/** One node: a store definition plus its place on the ring. */
+export interface DistributedNode extends StoreDefinition {
+  /** Stable identity on the ring; default `driver://host:port`. */
+  id?: string;
+  weight?: number;
+}
+
+/** Options of the distributed store (the `distributed` config block). */
+export interface DistributedDriverOptions {
+  nodes: DistributedNode[];
+  /** Ring points per node at weight 1. Default 150. */
+  virtualNodes?: number;
+  /** Extra copies written to the next distinct nodes. Default 0. */
+  replicas?: number;
+  /** Consecutive failures that take a node out. Default 3. */
+  maxFailures?: number;
+  /** Seconds before a node taken out is tried again. Default 30. */
+  recoveryTime?: number;
+  /** Where node health is shared between processes. */
+  stateFile: string;
+}
+
+interface Node {
+  id: string;
+  definition: StoreDefinition;
+  driver?: Promise<CacheDriver>;
+}
+
+/** The distributed store driver. */
+export class DistributedDriver implements CacheDriver {
+  readonly driver = DRIVER_NAME;
+  readonly capabilities: Capabilities;
+  readonly location: string;
+  private readonly nodes: Node[];
+  private readonly ring: HashRing;
+  private readonly health: HealthState;
+  private readonly replicas: number;
+
+  constructor(options: DistributedDriverOptions) {
+    if (!options.nodes?.length) throw new ConfigError('invalid configuration: distributed.nodes: expected at least one node');
+    this.nodes = options.nodes.map((n) => ({ id: n.id ?? `${n.driver}://${String(n.host ?? '127.0.0.1')}:${String(n.port ?? '')}`, definition: n }));
+    this.ring = new HashRing(this.nodes.map((n, i) => ({ id: n.id, weight: options.nodes[i]!.weight ?? 1 })), options.virtualNodes ?? 150);
+    this.health = new HealthState(options.stateFile, { maxFailures: options.maxFailures ?? 3, recoveryTime: options.recoveryTime ?? 30 });
+    this.replicas = Math.min(options.replicas ?? 0, this.nodes.length - 1);
+    const memcached = options.nodes.some((n) => n.driver === 'memcached');
+    this.capabilities = {
+      listKeys: true,
+      ttlRead: true,
+      tags: memcached ? 'emulated' : 'native',
+      sortedSets: true,
+      atomicCounters: true,
+      persistent: !memcached,
+      shared: true,
+      maxKeyBytes: memcached ? 250 : 512 * 1024 * 1024,
+    };
+    this.location = `distributed://${this.nodes.map((n) => n.id).join(',')}`;
+  }
+
+  private child(index: number): Promise<CacheDriver> {
+    const node = this.nodes[index]!;
+    node.driver ??= loadDriver(node.definition);
+    return node.driver;
+  }
+
+  /** Runs `op` on one node, recording the outcome in the shared health state. */
+  private async onNode<T>(index: number, op: (driver: CacheDriver) => Promise<T>): Promise<T> {
+    const id = this.nodes[index]!.id;
+    try {
+      const result = await op(await this.child(index));
+      this.health.succeeded(id);
+      return result;
+    } catch (error) {
+      if (error instanceof StoreUnavailableError) this.health.failed(id);
+      throw error;
+    }
+  }
+
+  private usable = (index: number): boolean => !this.health.isDown(this.nodes[index]!.id);
+
+  /** Reads from the key's first healthy node, failing over along the ring. */
+  private async read<T>(key: string, op: (driver: CacheDriver) => Promise<T>): Promise<T> {
+    const candidates = this.ring.walk(key, this.nodes.length, this.usable);
+    let last: unknown = new StoreUnavailableError(`no node of the distributed store is available for '${key}'`);
+    for (const index of candidates.slice(0, 1 + this.replicas + 1)) {
+      try {
+        return await this.onNode(index, op);
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        last = error;
+      }
+    }
+    throw last;
+  }
+
+  /** Writes to the key's node and replicas; a failed node hands over to the next one. */
+  private async write<T>(key: string, op: (driver: CacheDriver) => Promise<T>): Promise<T> {
+    const wanted = 1 + this.replicas;
+    let written = 0;
+    let first: T | undefined;
+    let last: unknown;
+    for (const index of this.ring.walk(key, this.nodes.length, this.usable)) {
+      try {
+        const result = await this.onNode(index, op);
+        if (written === 0) first = result;
+        if (++written === wanted) break;
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        last = error;
+      }
+    }
+    if (written === 0) throw last ?? new StoreUnavailableError(`no node of the distributed store is available for '${key}'`);
+    return first as T;
+  }
+
+  /** Runs `op` on every node in parallel; unreachable nodes make it a partial failure. */
+  private async everyNode<T>(what: string, op: (driver: CacheDriver, index: number) => Promise<T>): Promise<T[]> {
+    const settled = await Promise.allSettled(this.nodes.map((_, i) => this.onNode(i, (d) => op(d, i))));
+    const failed = settled.flatMap((s, i) => (s.status === 'rejected' ? [`${this.nodes[i]!.id} (${(s.reason as Error).message})`] : []));
+    const done = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    if (failed.length) {
+      throw new PartialFailureError(`${what} reached ${done.length} of ${this.nodes.length} nodes; failed: ${failed.join('; ')}`, { nodes: done.length, failedNodes: failed.length });
+    }
+    return done;
+  }
+
+  get(key: string) {
+    return this.read(key, (d) => d.get(key));
+  }
+  getMany(keys: string[]) {
+    return Promise.all(keys.map((k) => this.get(k)));
+  }
+  async set(key: string, value: Buffer, ttl: number, tags?: readonly string[]) {
+    await this.write(key, (d) => d.set(key, value, ttl, tags));
+  }
+  setNx(key: string, value: Buffer, ttl: number) {
+    return this.write(key, (d) => d.setNx(key, value, ttl));
+  }
+  async delete(keys: readonly string[]) {
+    const counts = await Promise.all(keys.map((k) => this.write(k, (d) => d.delete([k]))));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+  deleteIfEquals(key: string, value: Buffer) {
+    return this.write(key, (d) => d.deleteIfEquals(key, value));
+  }
+  has(key: string) {
+    return this.read(key, (d) => d.has(key));
+  }
+  increment(key: string, by: number) {
+    return this.write(key, (d) => d.increment(key, by));
+  }
+  ttl(key: string) {
+    return this.read(key, (d) => d.ttl(key));
+  }
+  expire(key: string, ttl: number) {
+    return this.write(key, (d) => d.expire(key, ttl));
+  }
+  async addTags(key: string, tags: readonly string[]) {
+    await this.write(key, (d) => d.addTags(key, tags));
+  }
+  zadd(key: string, members: readonly ZMember[]) {
+    return this.write(key, (d) => d.zadd(key, members));
+  }
+  zrange(key: string, start: number, stop: number) {
+    return this.read(key, (d) => d.zrange(key, start, stop));
+  }
+  zremrangebyscore(key: string, min: number, max: number) {
+    return this.write(key, (d) => d.zremrangebyscore(key, min, max));
+  }
+
+  async *scan(glob: string, options: ScanOptions = {}): AsyncIterable<string[]> {
+    const drivers = await Promise.all(this.nodes.map((_, i) => this.child(i)));
+    yield* mergeAsync(drivers.map((d) => d.scan(glob, options)));
+  }
+
+  async *tagMembers(tag: string, options: ScanOptions = {}): AsyncIterable<string[]> {
+    const drivers = await Promise.all(this.nodes.map((_, i) => this.child(i)));
+    yield* mergeAsync(drivers.map((d) => d.tagMembers(tag, options)));
+  }
+
+  async dropTags(tags: readonly string[]) {
+    await this.everyNode('dropping tags', (d) => d.dropTags(tags));
+  }
+
+  /** Every node deletes its own matches in parallel; per node, natively where it can. */
+  async deleteMatching(glob: string, options: BulkOptions = {}): Promise<DeleteResult> {
+    const total: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
+    const report = () => options.onProgress?.({ scanned: total.scanned, matched: total.matched, deleted: total.deleted });
+    await this.everyNode('the purge', async (d) => {
+      const result = (await d.deleteMatching?.(glob, { ...options, onProgress: undefined })) ?? (await streamDelete(d, glob, options));
+      total.scanned += result.scanned;
+      total.matched += result.matched;
+      total.deleted += result.deleted;
+      total.sample.push(...result.sample.slice(0, Math.max(0, (options.sampleSize ?? 10) - total.sample.length)));
+      report();
+    }).catch((error: unknown) => {
+      if (error instanceof PartialFailureError) Object.assign(error.done, { deleted: total.deleted });
+      throw error;
+    });
+    return total;
+  }
+
+  async flushDatabase(database: number) {
+    return (await this.everyNode('the flush', async (d) => (d.flushDatabase ? d.flushDatabase(database) : []))).flat();
+  }
+
+  async pruneTags(options: ScanOptions = {}) {
+    const counts = await this.everyNode('tag cleanup', async (d) => (await d.pruneTags?.(options)) ?? 0);
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
+  async ping() {
+    const times = await this.everyNode('the ping', (d) => d.ping());
+    return Math.max(...times);
+  }
+
+  async stats(): Promise<DriverStats> {
+    const shares = this.ring.shares();
+    const settled = await Promise.allSettled(this.nodes.map((_, i) => this.onNode(i, (d) => d.stats())));
+    const rows = settled.map((s, i) => {
+      const health = this.health.describe(this.nodes[i]!.id);
+      const stats = s.status === 'fulfilled' ? s.value : undefined;
+      return {
+        node: this.nodes[i]!.id,
+        state: s.status === 'fulfilled' ? (health.down ? 'recovering' : 'up') : 'down',
+        failures: health.failures,
+        share: `${(shares[i]! * 100).toFixed(1)}%`,
+        keys: stats?.totalKeys ?? null,
+        memory: stats?.memoryUsed ?? null,
+      };
+    });
+    const up = settled.filter((s) => s.status === 'fulfilled').map((s) => (s as PromiseFulfilledResult<DriverStats>).value);
+    const sum = (pick: (s: DriverStats) => number | undefined) => up.reduce((t, s) => t + (pick(s) ?? 0), 0);
+    return {
+      totalKeys: sum((s) => s.totalKeys),
+      bytes: sum((s) => s.bytes),
+      hits: sum((s) => s.hits),
+      misses: sum((s) => s.misses),
+      info: { mode: 'distributed', nodes: this.nodes.length, up: up.length, replicas: this.replicas },
+      nodes: rows,
+      warnings: [
+        ...rows.filter((r) => r.state !== 'up').map((r) => `node ${r.node} is ${r.state}`),
+        ...up.flatMap((s) => s.warnings ?? []),
+      ],
+    };
+  }
+
+  async dispose() {
+    await Promise.all(this.nodes.map(async (n) => (await n.driver?.catch(() => null))?.dispose()));
+  }
+}
+
+/** Purge on a node that has no native bulk delete: walk and delete in batches. */
+async function streamDelete(driver: CacheDriver, glob: string, options: BulkOptions): Promise<DeleteResult> {
+  const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
+  for await (const keys of driver.scan(glob, options)) {
+    result.scanned += keys.length;
+    result.matched += keys.length;
+    result.deleted += await driver.delete(keys);
+    result.sample.push(...keys.slice(0, Math.max(0, (options.sampleSize ?? 10) - result.sample.length)));
+  }
+  return result;
+}
+
+/** Creates the distributed store driver (nodes connect on first use). */
+export function createDriver(options: DistributedDriverOptions): CacheDriver {
+  return new DistributedDriver(options);
+}

@@ -1,0 +1,164 @@
+/**
+ * The distributed store over three real redis-server and three real
+ * memcached nodes: ring balance and stability, placement agreement between
+ * processes, failover when a node dies mid-load and rejoin after
+ * recovery_time, fan-out that never hides an unreachable node.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CacheStore } from '../src/core/contract.js';
+import { NamespacedStore } from '../src/core/namespaced-store.js';
+import { HashRing } from '../src/distributed/hash-ring.js';
+import { DistributedDriver, type DistributedDriverOptions } from '../src/drivers/distributed.js';
+import { glueful, tempProject } from './helpers/cli.js';
+import { HOST, redisCli, startMemcached, startRedis, type ServerHandle } from './helpers/servers.js';
+import { runStoreContract } from './helpers/store-contract.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'glueful-distributed-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const stores: CacheStore[] = [];
+afterAll(async () => {
+  await Promise.all(stores.map((s) => s.dispose()));
+});
+
+function distributed(options: Partial<DistributedDriverOptions> & Pick<DistributedDriverOptions, 'nodes'>, prefix = 'd:'): CacheStore {
+  const store = new NamespacedStore(
+    new DistributedDriver({ stateFile: join(dir, `health-${Math.random()}.json`), ...options }),
+    { name: 'distributed', prefix },
+  );
+  stores.push(store);
+  return store;
+}
+
+describe('the ring', () => {
+  const ids = ['redis://10.0.0.1:6379', 'redis://10.0.0.2:6379', 'redis://10.0.0.3:6379'];
+
+  it('spreads 100 k keys within ±10% of each node\'s weighted share at 150 virtual nodes', () => {
+    const ring = new HashRing([{ id: ids[0]!, weight: 1 }, { id: ids[1]!, weight: 1 }, { id: ids[2]!, weight: 2 }], 150);
+    const counts = [0, 0, 0];
+    for (let i = 0; i < 100_000; i++) counts[ring.walk(`user:${i}`, 1)[0]!]!++;
+    const expected = [25_000, 25_000, 50_000];
+    counts.forEach((c, i) => expect(Math.abs(c - expected[i]!) / expected[i]!).toBeLessThan(0.1));
+  });
+
+  it('removing one of N nodes moves only its keys: no more than 1/N + 2%', () => {
+    const three = new HashRing(ids.map((id) => ({ id, weight: 1 })), 150);
+    const two = new HashRing(ids.slice(0, 2).map((id) => ({ id, weight: 1 })), 150);
+    let moved = 0;
+    for (let i = 0; i < 100_000; i++) {
+      const key = `k:${i}`;
+      const before = ids[three.walk(key, 1)[0]!];
+      const after = ids[two.walk(key, 1)[0]!];
+      if (before !== after) {
+        moved++;
+        expect(before).toBe(ids[2]); // keys move only off the removed node
+      }
+    }
+    expect(moved / 100_000).toBeLessThanOrEqual(1 / 3 + 0.02);
+  });
+});
+
+describe('on three redis nodes', () => {
+  let nodes: ServerHandle[];
+  beforeAll(async () => {
+    nodes = await Promise.all([startRedis(), startRedis(), startRedis()]);
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  });
+  const spec = () => nodes.map((n) => ({ driver: 'redis', host: HOST, port: n.port, timeout: 0.5 }));
+
+  runStoreContract('distributed (3 redis nodes)', { create: async (prefix) => distributed({ nodes: spec() }, prefix) });
+
+  it('places keys the same way in another process (the CLI) as in this one', async () => {
+    const project = tempProject();
+    try {
+      writeFileSync(join(project.dir, 'package.json'), '{}');
+      writeFileSync(
+        join(project.dir, 'cache.config.json'),
+        JSON.stringify({ prefix: 'agree:', distributed: { enabled: true, nodes: spec() } }),
+      );
+      for (let i = 0; i < 30; i++) expect((await glueful(['cache:set', `k${i}`, `v${i}`], { cwd: project.dir })).code).toBe(0);
+      const ring = new HashRing(spec().map((n) => ({ id: `redis://${HOST}:${n.port}`, weight: 1 })), 150);
+      for (let i = 0; i < 30; i++) {
+        const owner = nodes[ring.walk(`agree:k${i}`, 1)[0]!]!;
+        expect(redisCli(owner.port, ['get', `agree:k${i}`])).toBe(`json:"v${i}"`);
+      }
+      const status = JSON.parse((await glueful(['cache:status', '--json'], { cwd: project.dir })).stdout);
+      expect(status.driver).toBe('distributed');
+      expect(status.nodes).toHaveLength(3);
+      expect(status.nodes.map((n: { state: string }) => n.state)).toEqual(['up', 'up', 'up']);
+    } finally {
+      project.cleanup();
+    }
+  });
+
+  it('a node killed during writes: writes go on elsewhere after max_failures; it rejoins after recovery_time', async () => {
+    const victim = await startRedis();
+    const port = victim.port;
+    const store = distributed({ nodes: [...spec(), { driver: 'redis', host: HOST, port, timeout: 0.3 }], maxFailures: 2, recoveryTime: 2 }, 'fo:');
+    let failed = 0;
+    let written = 0;
+    for (let i = 0; i < 400; i++) {
+      if (i === 100) await victim.kill();
+      try {
+        await store.set(`k${i}`, i);
+        written++;
+      } catch {
+        failed++;
+      }
+    }
+    // Only the writes that met the dead node before it was taken out failed.
+    expect(failed).toBeLessThanOrEqual(2);
+    expect(written).toBe(400 - failed);
+    const stats = await store.getStats();
+    expect(stats.nodes!.find((n) => n.node === `redis://${HOST}:${port}`)).toMatchObject({ state: 'down' });
+    const restarted = await startRedis([], { port });
+    try {
+      await sleep(2100);
+      await store.set('after-recovery', 1);
+      for (let i = 0; i < 50; i++) await store.set(`again${i}`, i);
+      expect(Number(redisCli(port, ['dbsize']))).toBeGreaterThan(0);
+      expect((await store.getStats()).nodes!.every((n) => n.state === 'up')).toBe(true);
+    } finally {
+      await restarted.stop();
+    }
+  });
+
+  it('a fan-out with a node down is exit 7 naming the node, never a silent partial success', async () => {
+    const lonely = await startRedis();
+    const port = lonely.port;
+    const project = tempProject();
+    try {
+      writeFileSync(join(project.dir, 'package.json'), '{}');
+      writeFileSync(
+        join(project.dir, 'cache.config.json'),
+        JSON.stringify({ distributed: { enabled: true, nodes: [...spec(), { driver: 'redis', host: HOST, port }], health: { timeout: 0.5 } } }),
+      );
+      await lonely.kill();
+      const result = await glueful(['cache:purge', '*', '--force'], { cwd: project.dir });
+      expect(result.code).toBe(7);
+      expect(result.stderr).toMatch(new RegExp(`reached 3 of 4 nodes; failed: redis://127\\.0\\.0\\.1:${port}`));
+    } finally {
+      project.cleanup();
+      await lonely.stop();
+    }
+  });
+});
+
+describe('on three memcached nodes', () => {
+  let nodes: ServerHandle[];
+  beforeAll(async () => {
+    nodes = await Promise.all([startMemcached(), startMemcached(), startMemcached()]);
+  });
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  });
+
+  runStoreContract('distributed (3 memcached nodes)', {
+    create: async (prefix) => distributed({ nodes: nodes.map((n) => ({ driver: 'memcached', host: HOST, port: n.port, timeout: 1 })) }, prefix),
+  });
+});
