@@ -88,6 +88,8 @@ export interface CacheConfig {
     virtual_nodes?: number;
     /** Extra copies on the next distinct nodes. Default 0. */
     replicas?: number;
+    /** Only `consistent-hashing` (the default). */
+    strategy?: string;
     health?: { max_failures?: number; recovery_time?: number; timeout?: number };
     /** Where processes share node health. Default <project root>/.cache/glueful-distributed-health.json. */
     state_file?: string;
@@ -176,6 +178,12 @@ function resolveDistributed(raw: Record<string, unknown>, baseDir: string, proje
       weight: optionalNumber(`${where}.weight`, n.weight, 0.01, 1000) ?? 1,
     };
   });
+  const strategy = optionalString('distributed.strategy', raw.strategy) ?? 'consistent-hashing';
+  if (strategy !== 'consistent-hashing') {
+    // Round-robin spreads writes evenly but cannot find a key again without a
+    // per-key record of where it went; a CLI run by cron has nowhere to keep one.
+    invalid('distributed.strategy', '"consistent-hashing" (round-robin cannot find keys again across processes)', strategy);
+  }
   const stateFile = optionalString('distributed.state_file', raw.state_file);
   return {
     driver: 'distributed',

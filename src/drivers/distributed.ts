@@ -43,6 +43,8 @@ interface Node {
   id: string;
   definition: StoreDefinition;
   driver?: Promise<CacheDriver>;
+  /** The driver once loaded, so the hot path skips an await. */
+  loaded?: CacheDriver;
 }
 
 /** The distributed store driver. */
@@ -77,15 +79,16 @@ export class DistributedDriver implements CacheDriver {
 
   private child(index: number): Promise<CacheDriver> {
     const node = this.nodes[index]!;
-    node.driver ??= loadDriver(node.definition);
+    node.driver ??= loadDriver(node.definition).then((driver) => (node.loaded = driver));
     return node.driver;
   }
 
   /** Runs `op` on one node, recording the outcome in the shared health state. */
   private async onNode<T>(index: number, op: (driver: CacheDriver) => Promise<T>): Promise<T> {
-    const id = this.nodes[index]!.id;
+    const node = this.nodes[index]!;
+    const id = node.id;
     try {
-      const result = await op(await this.child(index));
+      const result = await op(node.loaded ?? (await this.child(index)));
       this.health.succeeded(id);
       return result;
     } catch (error) {
@@ -98,9 +101,18 @@ export class DistributedDriver implements CacheDriver {
 
   /** Reads from the key's first healthy node, failing over along the ring. */
   private async read<T>(key: string, op: (driver: CacheDriver) => Promise<T>): Promise<T> {
-    const candidates = this.ring.walk(key, this.nodes.length, this.usable);
+    const owner = this.ring.walk(key, 1, this.usable)[0];
+    if (owner !== undefined) {
+      try {
+        return await this.onNode(owner, op);
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+      }
+    }
+    // The owner failed: its replicas, then the node that takes its writes meanwhile.
+    const candidates = this.ring.walk(key, this.nodes.length, this.usable).filter((i) => i !== owner);
     let last: unknown = new StoreUnavailableError(`no node of the distributed store is available for '${key}'`);
-    for (const index of candidates.slice(0, 1 + this.replicas + 1)) {
+    for (const index of candidates.slice(0, this.replicas + 1)) {
       try {
         return await this.onNode(index, op);
       } catch (error) {
@@ -117,7 +129,10 @@ export class DistributedDriver implements CacheDriver {
     let written = 0;
     let first: T | undefined;
     let last: unknown;
-    for (const index of this.ring.walk(key, this.nodes.length, this.usable)) {
+    // Usually the first `wanted` nodes answer; the rest of the ring is walked only on failure.
+    let candidates = this.ring.walk(key, wanted, this.usable);
+    for (let c = 0; c < candidates.length; c++) {
+      const index = candidates[c]!;
       try {
         const result = await this.onNode(index, op);
         if (written === 0) first = result;
@@ -125,6 +140,10 @@ export class DistributedDriver implements CacheDriver {
       } catch (error) {
         if (!(error instanceof StoreUnavailableError)) throw error;
         last = error;
+        if (c === candidates.length - 1) {
+          const tried = candidates;
+          candidates = [...tried, ...this.ring.walk(key, this.nodes.length, this.usable).filter((i) => !tried.includes(i))];
+        }
       }
     }
     if (written === 0) throw last ?? new StoreUnavailableError(`no node of the distributed store is available for '${key}'`);
@@ -240,6 +259,7 @@ export class DistributedDriver implements CacheDriver {
       const stats = s.status === 'fulfilled' ? s.value : undefined;
       return {
         node: this.nodes[i]!.id,
+        weight: this.ring.nodes[i]!.weight,
         state: s.status === 'fulfilled' ? (health.down ? 'recovering' : 'up') : 'down',
         failures: health.failures,
         share: `${(shares[i]! * 100).toFixed(1)}%`,
