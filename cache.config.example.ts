@@ -93,8 +93,16 @@ export default defineConfig({
     categories: { reports: ['reports', 'exports'] },
   },
 
+  // Several independent servers on a consistent-hashing ring (see README).
   distributed: {
-    enabled: false, // Env: DISTRIBUTED_CACHE_ENABLED
+    enabled: false, // Env: DISTRIBUTED_CACHE_ENABLED; when on, the default store
+    // nodes: [
+    //   { driver: 'redis', host: '10.0.0.31', port: 6379 },
+    //   { driver: 'redis', host: '10.0.0.32', port: 6379, weight: 2 },
+    //   { driver: 'memcached', host: '10.0.0.41', port: 11211, id: 'mc-a' },
+    // ],
+    // virtual_nodes: 150, replicas: 0,
+    // health: { max_failures: 3, recovery_time: 30, timeout: 1 },
   },
 
   // What `glueful cache:warmup` runs. Built-in types need no code:
