@@ -7,6 +7,7 @@
  * node. A key goes to the first point at or after the first word of md5(key).
  */
 import { md5 } from '../core/md5.js';
+import { PointRing } from '../core/point-ring.js';
 
 /** A node on the ring. */
 export interface RingNode {
@@ -14,10 +15,9 @@ export interface RingNode {
   weight: number;
 }
 
-/** Points sorted by hash, each naming a node index. */
+/** The distributed store's ring. */
 export class HashRing {
-  private readonly points: Uint32Array;
-  private readonly owners: Uint16Array;
+  private readonly ring: PointRing;
 
   constructor(
     readonly nodes: readonly RingNode[],
@@ -31,21 +31,7 @@ export class HashRing {
         for (let w = 0; w < 4; w++) entries.push([digest.readUInt32BE(w * 4), index]);
       }
     });
-    entries.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    this.points = Uint32Array.from(entries, (e) => e[0]);
-    this.owners = Uint16Array.from(entries, (e) => e[1]);
-  }
-
-  private start(key: string): number {
-    const hash = md5(key).readUInt32BE(0);
-    let low = 0;
-    let high = this.points.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (this.points[mid]! < hash) low = mid + 1;
-      else high = mid;
-    }
-    return low === this.points.length ? 0 : low;
+    this.ring = new PointRing(entries);
   }
 
   /**
@@ -54,9 +40,9 @@ export class HashRing {
    */
   walk(key: string, count: number, usable: (index: number) => boolean = () => true): number[] {
     const found: number[] = [];
-    const begin = this.start(key);
-    for (let i = 0; i < this.points.length && found.length < count; i++) {
-      const owner = this.owners[(begin + i) % this.points.length]!;
+    const begin = this.ring.first(md5(key).readUInt32BE(0));
+    for (let i = 0; i < this.ring.size && found.length < count; i++) {
+      const owner = this.ring.ownerAt(begin + i);
       if (!found.includes(owner) && usable(owner)) found.push(owner);
     }
     return found;
@@ -65,9 +51,10 @@ export class HashRing {
   /** Share of the hash space each node owns (0..1), for cache:status. */
   shares(): number[] {
     const shares = this.nodes.map(() => 0);
-    for (let i = 0; i < this.points.length; i++) {
-      const previous = i === 0 ? this.points[this.points.length - 1]! - 2 ** 32 : this.points[i - 1]!;
-      shares[this.owners[i]!]! += (this.points[i]! - previous) / 2 ** 32;
+    const size = this.ring.size;
+    for (let i = 0; i < size; i++) {
+      const previous = i === 0 ? this.ring.pointAt(size - 1) - 2 ** 32 : this.ring.pointAt(i - 1);
+      shares[this.ring.ownerAt(i)]! += (this.ring.pointAt(i) - previous) / 2 ** 32;
     }
     return shares;
   }

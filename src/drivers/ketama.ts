@@ -11,6 +11,7 @@
  * libketama-style weighted hashing over the same "host:port" names agree.
  */
 import { md5 } from '../core/md5.js';
+import { PointRing } from '../core/point-ring.js';
 
 /** A server on the ring. */
 export interface RingServer {
@@ -19,10 +20,9 @@ export interface RingServer {
   weight: number;
 }
 
-/** The ring: points sorted, each naming a server index. */
+/** The memcached servers' ring. */
 export class KetamaRing {
-  private readonly points: Uint32Array;
-  private readonly owners: Uint16Array;
+  private readonly ring: PointRing;
 
   constructor(servers: readonly RingServer[]) {
     const total = servers.reduce((sum, s) => sum + s.weight, 0);
@@ -34,21 +34,11 @@ export class KetamaRing {
         for (let j = 0; j < 4; j++) entries.push([digest.readUInt32LE(j * 4), index]);
       }
     });
-    entries.sort((a, b) => a[0] - b[0]);
-    this.points = Uint32Array.from(entries, (e) => e[0]);
-    this.owners = Uint16Array.from(entries, (e) => e[1]);
+    this.ring = new PointRing(entries);
   }
 
   /** The index of the server that owns `key`. */
   serverFor(key: string): number {
-    const hash = md5(key).readUInt32LE(0);
-    let low = 0;
-    let high = this.points.length;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (this.points[mid]! < hash) low = mid + 1;
-      else high = mid;
-    }
-    return this.owners[low === this.points.length ? 0 : low]!;
+    return this.ring.ownerAt(this.ring.first(md5(key).readUInt32LE(0)));
   }
 }
