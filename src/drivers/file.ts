@@ -9,8 +9,7 @@
  * in the meta document as an extra `tags` field the PHP driver ignores.
  * Names are hashes, so no key can escape the directory.
  */
-import type { Dirent } from 'node:fs';
-import { access, mkdir, open, opendir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { access, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Capabilities } from '../core/capabilities.js';
@@ -21,6 +20,7 @@ import { globToRegExp } from '../core/glob.js';
 import { md5Hex } from '../core/md5.js';
 import { addScores, parseScoreMap, rangeOf, removeByScore, serializeScoreMap } from '../core/score-map.js';
 import { withFileLock } from './file-lock.js';
+import { FileWalker, isExpired, isMissing, now, parseMeta, type Meta } from './file-walk.js';
 
 /** Driver name constant. */
 export const DRIVER_NAME = 'file';
@@ -37,15 +37,6 @@ export interface FileDriverOptions {
   lockTimeoutMs?: number;
 }
 
-/** The `.meta` document, as Glueful writes it plus our optional fields. */
-interface Meta {
-  key?: string;
-  created: number;
-  expires: number;
-  ttl: number;
-  tags?: string[];
-}
-
 const CAPABILITIES: Capabilities = {
   listKeys: true,
   ttlRead: true,
@@ -57,23 +48,7 @@ const CAPABILITIES: Capabilities = {
   maxKeyBytes: Infinity,
 };
 
-const now = (): number => Math.floor(Date.now() / 1000);
-const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'ENOENT';
 const PRUNE_STAMP = '.glueful-prune';
-const READ_CONCURRENCY = 128;
-const DIR_CONCURRENCY = 64;
-const SHARD = /^[0-9a-f]{2}$/;
-
-function parseMeta(text: string): Meta | null {
-  try {
-    const meta = JSON.parse(text.startsWith('json:') ? text.slice(5) : text) as Meta;
-    return typeof meta === 'object' && meta !== null && typeof meta.expires === 'number' ? meta : null;
-  } catch {
-    return null;
-  }
-}
-
-const isExpired = (meta: Meta, at = now()): boolean => meta.expires > 0 && meta.expires <= at;
 
 /** The Glueful-format file store. */
 export class FileDriver implements CacheDriver {
@@ -84,12 +59,14 @@ export class FileDriver implements CacheDriver {
   private readonly lockTimeoutMs: number;
   private readonly cleanupFrequency: number;
   private pruneChecked = false;
+  private readonly walker: FileWalker;
 
   constructor(options: FileDriverOptions) {
     this.location = options.path;
     this.levels = options.hashLevels ?? 2;
     this.lockTimeoutMs = options.lockTimeoutMs ?? 5000;
     this.cleanupFrequency = options.cleanupFrequency ?? 3600;
+    this.walker = new FileWalker(this.location, this.levels, (error) => this.ioError(error));
   }
 
   /** The path of an entry without extension. */
@@ -264,86 +241,9 @@ export class FileDriver implements CacheDriver {
     });
   }
 
-  /**
-   * Every `.meta` file below the directory, in batches. Shard directories are
-   * listed many at a time (a 2-level layout can hold 65,536 of them, and one
-   * readdir after another is what makes a naive walk slow); a flat directory
-   * is streamed, since it may hold millions of names.
-   */
-  private async *metaFiles(): AsyncIterable<string[]> {
-    let dirs = [this.location];
-    for (let depth = 0; depth < this.levels; depth++) {
-      const next: string[] = [];
-      for (let i = 0; i < dirs.length; i += DIR_CONCURRENCY) {
-        const listed = await Promise.all(dirs.slice(i, i + DIR_CONCURRENCY).map((d) => this.list(d)));
-        listed.forEach((entries, j) => {
-          for (const e of entries) if (e.isDirectory() && SHARD.test(e.name)) next.push(join(dirs[i + j]!, e.name));
-        });
-      }
-      dirs = next;
-    }
-    if (this.levels === 0) {
-      yield* this.streamFlat();
-      return;
-    }
-    for (let i = 0; i < dirs.length; i += DIR_CONCURRENCY) {
-      const listed = await Promise.all(dirs.slice(i, i + DIR_CONCURRENCY).map((d) => this.list(d)));
-      const paths = listed.flatMap((entries, j) =>
-        entries.filter((e) => e.isFile() && e.name.endsWith('.meta')).map((e) => join(dirs[i + j]!, e.name)),
-      );
-      if (paths.length) yield paths;
-    }
-  }
-
-  private async list(dir: string): Promise<Dirent[]> {
-    try {
-      return await readdir(dir, { withFileTypes: true });
-    } catch (error) {
-      if (isMissing(error)) return [];
-      throw this.ioError(error);
-    }
-  }
-
-  private async *streamFlat(): AsyncIterable<string[]> {
-    let handle;
-    try {
-      handle = await opendir(this.location, { bufferSize: 1024 });
-    } catch (error) {
-      if (isMissing(error)) return;
-      throw this.ioError(error);
-    }
-    let batch: string[] = [];
-    for await (const dirent of handle) {
-      if (!dirent.isFile() || !dirent.name.endsWith('.meta')) continue;
-      batch.push(join(this.location, dirent.name));
-      if (batch.length >= READ_CONCURRENCY) {
-        yield batch;
-        batch = [];
-      }
-    }
-    if (batch.length) yield batch;
-  }
-
-  /** Live entries (key + meta), read in parallel, in batches. */
-  private async *entries(options: ScanOptions = {}): AsyncIterable<Array<{ key: string; meta: Meta }>> {
-    for await (const paths of this.metaFiles()) {
-      for (let i = 0; i < paths.length; i += READ_CONCURRENCY) {
-        if (options.signal?.aborted) return;
-        const chunk = paths.slice(i, i + READ_CONCURRENCY);
-        const metas = await Promise.all(chunk.map((p) => readFile(p, 'utf8').then(parseMeta, () => null)));
-        const at = now();
-        const live: Array<{ key: string; meta: Meta }> = [];
-        for (const meta of metas) {
-          if (meta && typeof meta.key === 'string' && !isExpired(meta, at)) live.push({ key: meta.key, meta });
-        }
-        yield live;
-      }
-    }
-  }
-
   async *scan(glob: string, options: ScanOptions = {}): AsyncIterable<string[]> {
     const matcher = globToRegExp(glob);
-    for await (const batch of this.entries(options)) {
+    for await (const batch of this.walker.entries(options)) {
       const keys = batch.filter((e) => matcher.test(e.key)).map((e) => e.key);
       if (keys.length) yield keys;
     }
@@ -360,7 +260,7 @@ export class FileDriver implements CacheDriver {
   }
 
   async *tagMembers(tag: string, options: ScanOptions = {}): AsyncIterable<string[]> {
-    for await (const batch of this.entries(options)) {
+    for await (const batch of this.walker.entries(options)) {
       const keys = batch.filter((e) => e.meta.tags?.includes(tag)).map((e) => e.key);
       if (keys.length) yield keys;
     }
@@ -431,7 +331,7 @@ export class FileDriver implements CacheDriver {
     let expired = 0;
     let bytes = 0;
     const at = now();
-    for await (const paths of this.metaFiles()) {
+    for await (const paths of this.walker.metaFiles()) {
       const found = await Promise.all(
         paths.map(async (path) => ({
           meta: await readFile(path, 'utf8').then(parseMeta, () => null),
@@ -456,7 +356,7 @@ export class FileDriver implements CacheDriver {
   async prune(): Promise<number> {
     let removed = 0;
     const at = now();
-    for await (const paths of this.metaFiles()) {
+    for await (const paths of this.walker.metaFiles()) {
       for (const path of paths) {
         const base = path.slice(0, -'.meta'.length);
         const meta = await readFile(path, 'utf8').then(parseMeta, () => null);

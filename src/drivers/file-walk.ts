@@ -1,0 +1,126 @@
+/**
+ * Walking a Glueful file-cache directory: every `.meta` file (shard
+ * directories listed many at a time, a flat directory streamed), and the
+ * live entries they describe.
+ */
+import type { Dirent } from 'node:fs';
+import { opendir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ScanOptions } from '../core/contract.js';
+
+/** The `.meta` document, as Glueful writes it plus our optional fields. */
+export interface Meta {
+  key?: string;
+  created: number;
+  expires: number;
+  ttl: number;
+  tags?: string[];
+}
+
+/** Unix time in seconds, as the meta documents use. */
+export const now = (): number => Math.floor(Date.now() / 1000);
+/** True for a file that is not there (ENOENT). */
+export const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'ENOENT';
+const READ_CONCURRENCY = 128;
+const DIR_CONCURRENCY = 64;
+const SHARD = /^[0-9a-f]{2}$/;
+
+/** Reads a `.meta` document (`json:` + JSON, or bare JSON); null when it is not one. */
+export function parseMeta(text: string): Meta | null {
+  try {
+    const meta = JSON.parse(text.startsWith('json:') ? text.slice(5) : text) as Meta;
+    return typeof meta === 'object' && meta !== null && typeof meta.expires === 'number' ? meta : null;
+  } catch {
+    return null;
+  }
+}
+
+/** True once a meta's `expires` (unix seconds, 0 = never) has passed. */
+export const isExpired = (meta: Meta, at = now()): boolean => meta.expires > 0 && meta.expires <= at;
+
+/** The directory walk of one cache directory. */
+export class FileWalker {
+  constructor(
+    private readonly location: string,
+    private readonly levels: number,
+    private readonly ioError: (error: unknown) => Error,
+  ) {}
+
+  /**
+   * Every `.meta` file below the directory, in batches. Shard directories are
+   * listed many at a time (a 2-level layout can hold 65,536 of them, and one
+   * readdir after another is what makes a naive walk slow); a flat directory
+   * is streamed, since it may hold millions of names.
+   */
+  async *metaFiles(): AsyncIterable<string[]> {
+    let dirs = [this.location];
+    for (let depth = 0; depth < this.levels; depth++) {
+      const next: string[] = [];
+      for (let i = 0; i < dirs.length; i += DIR_CONCURRENCY) {
+        const listed = await Promise.all(dirs.slice(i, i + DIR_CONCURRENCY).map((d) => this.list(d)));
+        listed.forEach((entries, j) => {
+          for (const e of entries) if (e.isDirectory() && SHARD.test(e.name)) next.push(join(dirs[i + j]!, e.name));
+        });
+      }
+      dirs = next;
+    }
+    if (this.levels === 0) {
+      yield* this.streamFlat();
+      return;
+    }
+    for (let i = 0; i < dirs.length; i += DIR_CONCURRENCY) {
+      const listed = await Promise.all(dirs.slice(i, i + DIR_CONCURRENCY).map((d) => this.list(d)));
+      const paths = listed.flatMap((entries, j) =>
+        entries.filter((e) => e.isFile() && e.name.endsWith('.meta')).map((e) => join(dirs[i + j]!, e.name)),
+      );
+      if (paths.length) yield paths;
+    }
+  }
+
+  private async list(dir: string): Promise<Dirent[]> {
+    try {
+      return await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) return [];
+      throw this.ioError(error);
+    }
+  }
+
+  private async *streamFlat(): AsyncIterable<string[]> {
+    let handle;
+    try {
+      handle = await opendir(this.location, { bufferSize: 1024 });
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw this.ioError(error);
+    }
+    let batch: string[] = [];
+    for await (const dirent of handle) {
+      if (!dirent.isFile() || !dirent.name.endsWith('.meta')) continue;
+      batch.push(join(this.location, dirent.name));
+      if (batch.length >= READ_CONCURRENCY) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
+  }
+
+  /** Live entries (key + meta), read in parallel, in batches. */
+  async *entries(options: ScanOptions = {}): AsyncIterable<Array<{ key: string; meta: Meta }>> {
+    for await (const paths of this.metaFiles()) {
+      for (let i = 0; i < paths.length; i += READ_CONCURRENCY) {
+        if (options.signal?.aborted) return;
+        const chunk = paths.slice(i, i + READ_CONCURRENCY);
+        const metas = await Promise.all(chunk.map((p) => readFile(p, 'utf8').then(parseMeta, () => null)));
+        const at = now();
+        const live: Array<{ key: string; meta: Meta }> = [];
+        for (const meta of metas) {
+          if (meta && typeof meta.key === 'string' && !isExpired(meta, at)) live.push({ key: meta.key, meta });
+        }
+        yield live;
+      }
+    }
+  }
+
+}
