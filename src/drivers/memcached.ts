@@ -314,6 +314,41 @@ export class MemcachedDriver implements CacheDriver {
     for (let i = 0; i < keys.length; i += DELETE_BATCH) yield keys.slice(i, i + DELETE_BATCH);
   }
 
+  /**
+   * Rewrites each tag index without the keys that are gone. The rewrite is a
+   * compare-and-swap (`mg v c` then `ms … C<cas>`), so an APPEND racing it
+   * makes it retry rather than lose the appended key.
+   */
+  async pruneTags(options: ScanOptions = {}): Promise<number> {
+    let removed = 0;
+    for await (const indexes of this.scan(`${TAG_INDEX_PREFIX}*`, options)) {
+      for (const index of indexes) removed += await this.pruneIndex(index);
+    }
+    return removed;
+  }
+
+  private async pruneIndex(index: string): Promise<number> {
+    const server = this.serverOf(index);
+    const text = this.textTo(server);
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const reply = await this.call(server, () => text.request(`mg ${index} v c\r\n`, (line) => !line.startsWith('VA ')));
+      const cas = / c(\d+)/.exec(reply[0]?.toString('latin1') ?? '')?.[1];
+      if (!cas || !reply[1]) return 0;
+      const keys = [...new Set(reply[1].toString('utf8').split('\n').filter(Boolean))];
+      const alive = await Promise.all(keys.map((k) => this.has(k)));
+      const live = keys.filter((_, i) => alive[i]);
+      if (live.length === keys.length) return 0;
+      const body = Buffer.from(live.map((k) => `${k}\n`).join(''));
+      const command = live.length
+        ? Buffer.concat([Buffer.from(`ms ${index} ${body.length} C${cas} T0\r\n`), body, Buffer.from('\r\n')])
+        : `md ${index} C${cas}\r\n`;
+      const answer = (await this.call(server, () => text.request(command, () => true)))[0]?.toString('latin1') ?? '';
+      if (answer.startsWith('HD')) return keys.length - live.length;
+      if (!answer.startsWith('EX')) return 0; // gone meanwhile (NF): nothing left to prune
+    }
+    return 0;
+  }
+
   async dropTags(tags: readonly string[]): Promise<void> {
     await this.delete(tags.map((t) => TAG_INDEX_PREFIX + t));
   }
