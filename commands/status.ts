@@ -38,6 +38,8 @@ export interface StatusResult {
   info: DriverStats['info'];
   /** One row per server, for stores spread over several (a Redis Cluster). */
   nodes?: DriverStats['nodes'];
+  /** Servers of a multi-server store that did not answer. */
+  unreachable: string[];
   alerts: string[];
   capabilities?: Record<string, unknown>;
   effectiveConfig?: unknown;
@@ -68,6 +70,36 @@ function alertsFor(result: StatusResult, stats: DriverStats): string[] {
   return alerts;
 }
 
+/** Runs a look-up whose failure (a node down mid-way) becomes an alert, not the end of the report. */
+async function soft<T>(result: StatusResult, what: string, work: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof CacheError)) throw error;
+    result.alerts.push(`${what} unavailable: ${error.message}`);
+    return undefined;
+  }
+}
+
+/** Keys, size, hit ratio, per-node rows and alerts of a store that answered. */
+async function fillFigures(ctx: CommandContext, result: StatusResult): Promise<void> {
+  const store = await ctx.store();
+  const [counted, stats] = await Promise.all([soft(result, 'the key count', () => countKeys(ctx)), soft(result, 'server figures', () => store.getStats())]);
+  if (counted) {
+    result.keys = counted.keys < 0 ? null : counted.keys;
+    result.keysPartial = counted.partial;
+  }
+  if (!stats) return;
+  result.totalKeys = stats.totalKeys ?? null;
+  result.bytes = stats.bytes ?? null;
+  result.info = stats.info;
+  if (stats.nodes) result.nodes = stats.nodes;
+  result.unreachable = stats.unreachable ?? [];
+  const lookups = (stats.hits ?? 0) + (stats.misses ?? 0);
+  result.hitRatio = lookups > 0 ? (stats.hits ?? 0) / lookups : null;
+  result.alerts.push(...alertsFor(result, stats));
+}
+
 export async function run(
   ctx: CommandContext,
   _args: string[],
@@ -90,31 +122,23 @@ export async function run(
     bytes: null,
     hitRatio: null,
     info: {},
+    unreachable: [],
     alerts: [],
   };
   try {
     result.latencyMs = Math.round((await store.ping()) * 100) / 100;
-    const [counted, stats] = await Promise.all([countKeys(ctx), store.getStats()]);
     result.healthy = true;
-    result.keys = counted.keys < 0 ? null : counted.keys;
-    result.keysPartial = counted.partial;
-    result.totalKeys = stats.totalKeys ?? null;
-    result.bytes = stats.bytes ?? null;
-    result.info = stats.info;
-    if (stats.nodes) result.nodes = stats.nodes;
-    const lookups = (stats.hits ?? 0) + (stats.misses ?? 0);
-    result.hitRatio = lookups > 0 ? (stats.hits ?? 0) / lookups : null;
-    result.alerts = alertsFor(result, stats);
   } catch (error) {
     if (!(error instanceof CacheError)) throw error;
     result.error = error.message;
   }
+  if (result.healthy) await fillFigures(ctx, result);
   if (options.detailed) {
     result.capabilities = describeCapabilities(store.capabilities);
     result.effectiveConfig = redactConfig(config);
     if (result.healthy && store.capabilities.tags !== false) {
       const budget = AbortSignal.any([ctx.signal, AbortSignal.timeout(COUNT_BUDGET_MS)]);
-      result.tags = await new TaggingService(store, config.tagging.categories).statistics({ signal: budget });
+      result.tags = await soft(result, 'tag statistics', () => new TaggingService(store, config.tagging.categories).statistics({ signal: budget }));
     }
   }
   return result;
@@ -158,8 +182,9 @@ export async function print(out: Output, r: StatusResult): Promise<void> {
   for (const alert of r.alerts) out.line(style.yellow(`alert: ${alert}`));
 }
 
-/** Exit 5 when unreachable; 7 with --fail-on-alert when an alert fired. */
+/** Exit 5 when unreachable; 7 when some servers did not answer, or with --fail-on-alert when an alert fired. */
 export function exitCode(r: StatusResult, options: { failOnAlert?: boolean }): number {
   if (!r.healthy) return ExitCode.UNREACHABLE;
+  if (r.unreachable.length) return ExitCode.PARTIAL;
   return options.failOnAlert && r.alerts.length ? ExitCode.PARTIAL : ExitCode.OK;
 }

@@ -142,6 +142,13 @@ describe('on three redis nodes', () => {
       const result = await glueful(['cache:purge', '*', '--force'], { cwd: project.dir });
       expect(result.code).toBe(7);
       expect(result.stderr).toMatch(new RegExp(`reached 3 of 4 nodes; failed: redis://127\\.0\\.0\\.1:${port}`));
+      // status still draws the ring, marks the dead node, and exits 7 rather than calling the store unreachable
+      const status = await glueful(['cache:status', '--json'], { cwd: project.dir });
+      expect(status.code).toBe(7);
+      const report = JSON.parse(status.stdout);
+      expect(report).toMatchObject({ healthy: true, unreachable: [`redis://${HOST}:${port}`] });
+      expect(report.nodes.map((n: { state: string }) => n.state)).toEqual(['up', 'up', 'up', 'down']);
+      expect(report.alerts.join('\n')).toMatch(new RegExp(`node redis://127\\.0\\.0\\.1:${port} is down`));
     } finally {
       project.cleanup();
       await lonely.stop();

@@ -49,6 +49,8 @@ export interface DriverStats {
   nodes?: Array<Record<string, string | number | boolean | null>>;
   /** Conditions the operator should know about (shown as alerts). */
   warnings?: string[];
+  /** Servers of a multi-server store that did not answer (status then exits 7). */
+  unreachable?: string[];
 }
 
 /** One entry of a bulk write, already encoded, with its full key. */

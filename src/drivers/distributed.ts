@@ -246,8 +246,13 @@ export class DistributedDriver implements CacheDriver {
     return counts.reduce((a, b) => a + b, 0);
   }
 
+  /** Usable while any node answers; which nodes do not is for stats() to report. */
   async ping() {
-    const times = await this.everyNode('the ping', (d) => d.ping());
+    const settled = await Promise.allSettled(this.nodes.map((_, i) => this.onNode(i, (d) => d.ping())));
+    const times = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    if (times.length === 0) {
+      throw new StoreUnavailableError(`no node of the distributed store answered (${this.nodes.map((n) => n.id).join(', ')})`);
+    }
     return Math.max(...times);
   }
 
@@ -276,6 +281,7 @@ export class DistributedDriver implements CacheDriver {
       misses: sum((s) => s.misses),
       info: { mode: 'distributed', nodes: this.nodes.length, up: up.length, replicas: this.replicas },
       nodes: rows,
+      unreachable: rows.filter((r) => r.state === 'down').map((r) => r.node),
       warnings: [
         ...rows.filter((r) => r.state !== 'up').map((r) => `node ${r.node} is ${r.state}`),
         ...up.flatMap((s) => s.warnings ?? []),
