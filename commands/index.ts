@@ -31,7 +31,8 @@ const COMMANDS: Record<string, Loader> = {
 const EXIT_CODES = `
 Exit codes:
   0 ok  1 unexpected error  2 usage  3 configuration  4 key not found
-  5 store unreachable  6 not supported by this store  7 partly failed  130 interrupted`;
+  5 store unreachable  6 not supported by this store  7 partly failed  130 interrupted
+  141 the reader of the output went away (| head): output ends quietly`;
 
 function examples(lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
@@ -163,8 +164,22 @@ function report(out: Output, error: unknown): number {
   return code;
 }
 
+/**
+ * When the reader of stdout or stderr goes away (`| head`, `less` quit
+ * early) the next write fails with EPIPE. Stop at once and quietly, with
+ * the status a process killed by SIGPIPE has (as cat and redis-cli end):
+ * nobody is left to read the rest.
+ */
+function endQuietlyOnBrokenPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    process.exit(error.code === 'EPIPE' ? ExitCode.BROKEN_PIPE : ExitCode.UNEXPECTED);
+  });
+}
+
 /** Runs the CLI with `argv` (process.argv form) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  endQuietlyOnBrokenPipe(process.stdout);
+  endQuietlyOnBrokenPipe(process.stderr);
   const wantsJson = argv.includes('--json');
   let out = new Output({ json: wantsJson });
   const controller = new AbortController();

@@ -11,7 +11,6 @@ import { glueful, tempProject } from './helpers/cli.js';
 let project: ReturnType<typeof tempProject>;
 beforeAll(() => {
   project = tempProject();
-  writeFileSync(join(project.dir, 'package.json'), '{}');
 });
 afterAll(() => project.cleanup());
 

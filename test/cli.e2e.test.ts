@@ -2,7 +2,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { glueful, tempProject } from './helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, cleanEnv, glueful, tempProject } from './helpers/cli.js';
 
 let project: ReturnType<typeof tempProject>;
 const run = (args: string[], input?: string | Buffer, env?: Record<string, string>) =>
@@ -14,7 +15,6 @@ const json = async (args: string[], input?: string) => {
 
 beforeAll(() => {
   project = tempProject();
-  writeFileSync(join(project.dir, 'package.json'), '{"name":"e2e"}');
 });
 afterAll(() => project.cleanup());
 
@@ -183,9 +183,18 @@ describe('status', () => {
 });
 
 describe('output conventions', () => {
-  it('prints no colour codes with NO_COLOR or into a pipe', async () => {
-    const result = await run(['cache:status'], undefined, { FORCE_COLOR: '1' });
-    expect(result.stdout).not.toMatch(/\x1b\[/);
+  it('prints no colour codes into a pipe', async () => {
+    const piped = await run(['cache:status'], undefined, { NO_COLOR: undefined });
+    expect(piped.code).toBe(0);
+    expect(piped.stdout).toMatch(/file/);
+    expect(piped.stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it('FORCE_COLOR colours a pipe, and NO_COLOR wins over it', async () => {
+    const forced = await run(['cache:status'], undefined, { NO_COLOR: undefined, FORCE_COLOR: '1' });
+    expect(forced.stdout).toMatch(/\x1b\[/);
+    const both = await run(['cache:status'], undefined, { NO_COLOR: '1', FORCE_COLOR: '1' });
+    expect(both.stdout).not.toMatch(/\x1b\[/);
   });
 
   it('--quiet hides messages but keeps results', async () => {
@@ -198,6 +207,53 @@ describe('output conventions', () => {
     const help = await run(['cache:purge', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Examples:/);
+  });
+});
+
+describe('into a pipe whose reader goes away', () => {
+  /** Runs `glueful args | reader` in bash; returns both exit codes and the streams. */
+  function piped(args: string[], reader: string): Promise<{ stdout: string; stderr: string; codes: number[] }> {
+    const cli = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
+    return new Promise((resolve, reject) => {
+      const child = spawn('bash', ['-c', `${cli} | ${reader}; echo "codes:\${PIPESTATUS[*]}" >&2`], {
+        cwd: project.dir,
+        env: cleanEnv(),
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', () => {
+        const codes = /codes:([\d ]+)/.exec(stderr)?.[1]?.trim().split(' ').map(Number) ?? [];
+        resolve({ stdout, stderr: stderr.replace(/codes:.*\n/, ''), codes });
+      });
+    });
+  }
+
+  beforeAll(async () => {
+    // Larger than a pipe's buffer, so the writer is still writing when head leaves.
+    await run(['cache:set', 'big', '-'], 'x'.repeat(900_000));
+  });
+
+  it('cache:get big | head -c 100 ends quietly with 141 (as cat does)', async () => {
+    const result = await piped(['cache:get', 'big'], 'head -c 100');
+    expect(result.stdout).toBe('x'.repeat(100));
+    expect(result.stderr).toBe('');
+    expect(result.codes).toEqual([141, 0]);
+  });
+
+  it('--json output into head -n 1 ends quietly too', async () => {
+    const result = await piped(['cache:get', 'big', '--json'], 'head -n 1');
+    expect(result.stdout).toBe('{\n');
+    expect(result.stderr).toBe('');
+    expect(result.codes).toEqual([141, 0]);
+  });
+
+  it('a reader that reads everything sees exit 0', async () => {
+    const result = await piped(['cache:get', 'big'], 'wc -c');
+    expect(result.stdout.trim()).toBe('900001');
+    expect(result.codes).toEqual([0, 0]);
   });
 });
 
@@ -218,7 +274,6 @@ describe('TypeScript config', () => {
   it('finds cache.config.ts in the project and says where a syntax error is', async () => {
     const sub = tempProject();
     try {
-      writeFileSync(join(sub.dir, 'package.json'), '{}');
       writeFileSync(join(sub.dir, 'cache.config.ts'), "export default { prefix: 'typed_' as string };\n");
       const status = await glueful(['cache:status', '--json'], { cwd: sub.dir });
       expect(JSON.parse(status.stdout)).toMatchObject({ prefix: 'typed_', config: join(sub.dir, 'cache.config.ts') });

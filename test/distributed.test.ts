@@ -76,7 +76,6 @@ describe('on three redis nodes', () => {
   it('places keys the same way in another process (the CLI) as in this one', async () => {
     const project = tempProject();
     try {
-      writeFileSync(join(project.dir, 'package.json'), '{}');
       writeFileSync(
         join(project.dir, 'cache.config.json'),
         JSON.stringify({ prefix: 'agree:', distributed: { enabled: true, nodes: spec() } }),
@@ -133,7 +132,6 @@ describe('on three redis nodes', () => {
     const port = lonely.port;
     const project = tempProject();
     try {
-      writeFileSync(join(project.dir, 'package.json'), '{}');
       writeFileSync(
         join(project.dir, 'cache.config.json'),
         JSON.stringify({ distributed: { enabled: true, nodes: [...spec(), { driver: 'redis', host: HOST, port }], health: { timeout: 0.5 } } }),

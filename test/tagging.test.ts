@@ -75,7 +75,6 @@ describe('cache:clear --category', () => {
   const run = (args: string[]) => glueful(args, { cwd: project.dir });
 
   it('deletes the category\'s tags, asks for --force, and lists valid categories', async () => {
-    writeFileSync(join(project.dir, 'package.json'), '{}');
     writeFileSync(join(project.dir, 'cache.config.json'), JSON.stringify({ tagging: { categories: { reporting: ['reports'] } } }));
     await run(['cache:set', 'u', '1', '--tags', 'users']);
     await run(['cache:set', 'a', '1', '--tags', 'auth']);

@@ -5,15 +5,12 @@
  * cover that side.
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, tempProject } from './helpers/cli.js';
 
 let project: ReturnType<typeof tempProject>;
 beforeAll(() => {
   project = tempProject();
-  writeFileSync(join(project.dir, 'package.json'), '{}');
 });
 afterAll(() => project.cleanup());
 

@@ -17,7 +17,6 @@ let http: Server;
 let httpPort = 0;
 beforeAll(async () => {
   project = tempProject();
-  writeFileSync(join(project.dir, 'package.json'), '{}');
   http = createServer((req, res) => {
     if (req.url === '/menu') {
       res.setHeader('content-type', 'application/json');

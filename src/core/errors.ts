@@ -15,6 +15,8 @@ export const ExitCode = {
   UNSUPPORTED: 6,
   PARTIAL: 7,
   INTERRUPTED: 130,
+  /** The reader of our output went away (`| head`): 128 + SIGPIPE, as cat and redis-cli end. */
+  BROKEN_PIPE: 141,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];

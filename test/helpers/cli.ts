@@ -1,6 +1,6 @@
 /** Runs the real built CLI (bin/glueful.cjs) as a subprocess. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -19,10 +19,16 @@ export interface CliOptions {
   timeoutMs?: number;
 }
 
-/** An environment without the caller's cache settings, so tests see only what they set. */
+/**
+ * An environment without the caller's cache settings, so tests see only what
+ * they set. NO_COLOR is on unless `extra` removes it (`NO_COLOR: undefined`).
+ */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1' };
-  for (const [k, v] of Object.entries(extra)) if (v !== undefined) env[k] = v;
+  for (const [k, v] of Object.entries(extra)) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
   return env;
 }
 
@@ -48,9 +54,13 @@ export function glueful(args: string[], options: CliOptions): Promise<CliResult>
   });
 }
 
-/** A fresh project directory (with a package.json so it is its own project root). */
+/**
+ * A fresh project directory with a package.json, so it is its own project
+ * root: config discovery and the default cache directory stay inside it
+ * instead of resolving to whatever project lies above the temp directory.
+ */
 export function tempProject(): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'glueful-test-'));
-  rmSync(join(dir, 'package.json'), { force: true });
+  writeFileSync(join(dir, 'package.json'), '{"name":"glueful-cache-test","private":true}\n');
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
