@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { BIN, cleanEnv, glueful, tempProject } from './helpers/cli.js';
 
 let project: ReturnType<typeof tempProject>;
-const run = (args: string[], input?: string | Buffer, env?: Record<string, string>) =>
+const run = (args: string[], input?: string | Buffer, env?: Record<string, string | undefined>) =>
   glueful(args, { cwd: project.dir, input, env });
 const json = async (args: string[], input?: string) => {
   const result = await run([...args, '--json'], input);
