@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages, the programs the test suite starts for
+# real when they are missing: redis-server (plain, TLS, Cluster, Sentinel),
+# memcached, openssl (test certificates) and script (pseudo-terminal tests).
+# Quick and silent when everything is there. Needs root, or sudo.
+set -euo pipefail
+
+need=()
+for pair in redis-server:redis-server memcached:memcached openssl:openssl script:bsdutils; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "test-deps: need root (or sudo) to install: ${need[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+echo "test-deps: installing ${need[*]} (apt-get)"
+"${sudo[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

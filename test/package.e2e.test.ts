@@ -1,0 +1,131 @@
+/**
+ * The package as users get it: `npm pack`, installed into an empty prefix
+ * (`npm install -g --prefix`), the `glueful` it puts on PATH, and the library
+ * imported with `import` and `require` from a scratch project against the
+ * file store, a real redis-server and a real memcached, type-checked with the
+ * shipped declarations.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanEnv } from './helpers/cli.js';
+import { HOST, startMemcached, startRedis, type ServerHandle } from './helpers/servers.js';
+
+const REPO = resolve(import.meta.dirname, '..');
+const VERSION = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version as string;
+
+let root: string;
+let tarball: string;
+let prefix: string;
+let scratch: string;
+let redis: ServerHandle;
+let memcached: ServerHandle;
+
+function npm(args: string[], cwd: string): string {
+  // --ignore-scripts on pack: `npm test` has just built dist/, and rebuilding it
+  // here would pull it from under the other test files running in parallel.
+  return execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=warn'], { cwd, encoding: 'utf8', stdio: 'pipe' });
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'glueful-pack-'));
+  npm(['pack', '--ignore-scripts', '--pack-destination', root], REPO);
+  tarball = join(root, readdirSync(root).find((f) => f.endsWith('.tgz'))!);
+  prefix = join(root, 'prefix');
+  npm(['install', '-g', '--prefix', prefix, tarball], root);
+  scratch = join(root, 'scratch');
+  mkdirSync(scratch);
+  writeFileSync(join(scratch, 'package.json'), '{"name":"scratch","private":true}\n');
+  npm(['install', tarball, '@types/node@20'], scratch);
+  [redis, memcached] = await Promise.all([startRedis(), startMemcached()]);
+}, 180_000);
+
+afterAll(async () => {
+  await Promise.all([redis?.stop(), memcached?.stop()]);
+  rmSync(root, { recursive: true, force: true });
+});
+
+describe('the packed package', () => {
+  it('ships the built CLI, the library and its declarations, not the sources', () => {
+    const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
+    expect(listing).toEqual(expect.arrayContaining(['package/bin/glueful.cjs', 'package/dist/glueful.cjs', 'package/dist/index.js', 'package/dist/index.cjs', 'package/dist/types/index.d.ts']));
+    expect(listing.filter((f) => /^package\/(src|commands|test)\//.test(f))).toEqual([]);
+  });
+
+  it('installs a working glueful into an empty prefix', () => {
+    const bin = join(prefix, 'bin', 'glueful');
+    const cwd = join(root, 'cli-project');
+    mkdirSync(cwd);
+    writeFileSync(join(cwd, 'package.json'), '{}');
+    const env = cleanEnv();
+    const version = spawnSync(bin, ['--version'], { cwd, env, encoding: 'utf8' });
+    expect(version.stdout.trim()).toBe(VERSION);
+    const set = spawnSync(bin, ['cache:set', 'greeting', 'hello', '--ttl', '15m'], { cwd, env, encoding: 'utf8' });
+    expect(set.status).toBe(0);
+    const get = spawnSync(bin, ['cache:get', 'greeting', '--json'], { cwd, env, encoding: 'utf8' });
+    expect(JSON.parse(get.stdout)).toMatchObject({ key: 'greeting', value: 'hello', format: 'json' });
+  });
+
+  // One script body, run as an ES module (import) and as CommonJS (require).
+  const body = (load: string) => `
+${load}
+const stores = JSON.parse(process.argv[2]);
+const results = {};
+for (const [name, env] of Object.entries(stores)) {
+  const config = await lib.loadConfig({ cwd: process.cwd(), env });
+  const { store } = await lib.createStore(config);
+  await store.set('consumer:' + name, { from: name, n: 1 }, { ttl: 60 });
+  results[name] = { driver: store.driver, value: await store.get('consumer:' + name), ttl: await store.ttl('consumer:' + name) };
+  await store.delete('consumer:' + name);
+  await store.dispose();
+}
+console.log(JSON.stringify(results));
+`;
+
+  const storesEnv = () => ({
+    file: { CACHE_DRIVER: 'file' },
+    redis: { CACHE_DRIVER: 'redis', REDIS_HOST: HOST, REDIS_PORT: String(redis.port) },
+    memcached: { CACHE_DRIVER: 'memcached', MEMCACHED_HOST: HOST, MEMCACHED_PORT: String(memcached.port) },
+  });
+
+  for (const [kind, file, load] of [
+    ['import', 'consumer.mjs', "import * as lib from 'glueful-cache';"],
+    ['require', 'consumer.cjs', "const lib = require('glueful-cache');\n(async () => {"],
+  ] as const) {
+    it(`${kind} of the library talks to the file store, Redis and Memcached`, () => {
+      const source = kind === 'require' ? body(load) + '})().catch((e) => { console.error(e); process.exit(1); });\n' : body(load);
+      writeFileSync(join(scratch, file), source);
+      const result = spawnSync(process.execPath, [file, JSON.stringify(storesEnv())], { cwd: scratch, env: cleanEnv(), encoding: 'utf8', timeout: 30_000 });
+      expect(result.stderr).toBe('');
+      const data = JSON.parse(result.stdout);
+      for (const name of ['file', 'redis', 'memcached']) {
+        expect(data[name].driver).toBe(name);
+        expect(data[name].value).toEqual({ from: name, n: 1 });
+        expect(data[name].ttl).toBeGreaterThan(55);
+        expect(data[name].ttl).toBeLessThanOrEqual(60);
+      }
+    });
+  }
+
+  it('type-checks a strict TypeScript consumer with the shipped declarations (skipLibCheck off)', () => {
+    writeFileSync(
+      join(scratch, 'consumer.ts'),
+      `import { createStore, defineConfig, loadConfig, type CacheStore } from 'glueful-cache';
+export const config = defineConfig({ default: 'file', prefix: 'app_' });
+export async function read(key: string): Promise<unknown> {
+  const { store }: { store: CacheStore } = await createStore(await loadConfig());
+  return store.get(key);
+}
+// @ts-expect-error: the prefix is a string
+defineConfig({ prefix: 42 });
+`,
+    );
+    const tsc = join(scratch, 'node_modules', 'typescript', 'bin', 'tsc');
+    const args = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', 'consumer.ts'];
+    const result = spawnSync(process.execPath, [tsc, ...args], { cwd: scratch, encoding: 'utf8' });
+    expect(result.stdout + result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+});
