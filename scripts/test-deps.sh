@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the programs the test suite starts for
 # real when they are missing: redis-server (plain, TLS, Cluster, Sentinel),
-# memcached, openssl (test certificates) and script (pseudo-terminal tests).
+# memcached, sasl2-bin (a SASL memcached), openssl (test certificates) and
+# script (pseudo-terminal tests).
 # Quick and silent when everything is there. Needs root, or sudo.
 set -euo pipefail
 
 need=()
-for pair in redis-server:redis-server memcached:memcached openssl:openssl script:bsdutils; do
+for pair in redis-server:redis-server memcached:memcached saslpasswd2:sasl2-bin openssl:openssl script:bsdutils; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

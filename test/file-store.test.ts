@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NamespacedStore } from '../src/core/namespaced-store.js';
 import { FileDriver } from '../src/drivers/file.js';
@@ -101,7 +101,8 @@ describe('file store: Glueful PHP interoperability', () => {
 
 describe('file store: safety', () => {
   it('keeps hostile keys inside the directory', async () => {
-    const dir = join(root, 'hostile');
+    const box = join(root, 'hostile');
+    const dir = join(box, 'store');
     const store = fileStore('', dir, 2);
     const keys = ['../../etc/passwd', 'a\0b', 'k'.repeat(10_000), '日本語のキー', '/abs/path', '..'];
     for (const key of keys) {
@@ -112,8 +113,12 @@ describe('file store: safety', () => {
       readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
     const files = walk(dir).filter((f) => f.endsWith('.cache'));
     expect(files).toHaveLength(keys.length);
-    for (const f of files) expect(f.startsWith(dir)).toBe(true);
+    // Every entry is named by its hash alone (two shard levels), whatever the key held...
+    for (const f of files) expect(relative(dir, f)).toMatch(/^[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{28}\.cache$/);
+    // ...and nothing was written beside or above the store directory.
+    expect(readdirSync(box)).toEqual(['store']);
     expect(existsSync(join(root, 'etc'))).toBe(false);
+    expect(existsSync('/abs/path')).toBe(false);
   });
 
   it('creates directories 0700 and files 0600', async () => {

@@ -4,6 +4,8 @@
  * consistent hashing over several servers, size and key limits, a server
  * without the LRU crawler, failures and flush.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheStore } from '../src/core/contract.js';
 import { NamespacedStore } from '../src/core/namespaced-store.js';
@@ -12,7 +14,7 @@ import { MemcachedDriver, expiryFor, type MemcachedDriverOptions } from '../src/
 import { TextConnection } from '../src/drivers/memcached-text.js';
 import { decodeKey, parseDumpLine } from '../src/drivers/memcached-dump.js';
 import { glueful, tempProject } from './helpers/cli.js';
-import { HOST, freePort, startMemcached, type ServerHandle } from './helpers/servers.js';
+import { HOST, freePort, startMemcached, startMemcachedSasl, type ServerHandle } from './helpers/servers.js';
 import { runStoreContract } from './helpers/store-contract.js';
 
 const stores: CacheStore[] = [];
@@ -256,5 +258,56 @@ describe('memcached: several servers', () => {
     const stats = await memcachedStore({ servers: servers() }).getStats();
     expect(stats.nodes).toHaveLength(3);
     expect(stats.nodes![0]).toMatchObject({ version: expect.stringMatching(/^1\.6/) });
+  });
+});
+
+describe('memcached with SASL credentials', () => {
+  let sasl: ServerHandle;
+  let saslProject: ReturnType<typeof tempProject>;
+  beforeAll(async () => {
+    sasl = await startMemcachedSasl('ops', 'sasl-secret');
+    saslProject = tempProject();
+    const config = { default: 'memcached', stores: { memcached: { driver: 'memcached', host: HOST, port: sasl.port, username: 'ops', password: 'sasl-secret' } } };
+    writeFileSync(join(saslProject.dir, 'cache.config.json'), JSON.stringify(config));
+  });
+  afterAll(async () => {
+    await sasl?.stop();
+    saslProject?.cleanup();
+  });
+  const saslCli = (args: string[]) => glueful(args, { cwd: saslProject.dir });
+
+  // The same contract: what SASL rules out (TTL reads, listing) runs as the not-supported side.
+  runStoreContract('memcached (SASL)', {
+    create: async (prefix) => memcachedStore({ port: sasl.port, username: 'ops', password: 'sasl-secret' }, prefix),
+  });
+
+  it('describes this instance: no TTL reads or key listing, the rest as usual', () => {
+    const caps = new MemcachedDriver({ port: sasl.port, username: 'ops', password: 'x' }).capabilities;
+    expect(caps).toMatchObject({ listKeys: false, ttlRead: false, tags: 'emulated', sortedSets: true });
+    expect(new MemcachedDriver({ port: server.port }).capabilities).toMatchObject({ listKeys: true, ttlRead: true });
+  });
+
+  it('purge and clear refuse up front (exit 6), before asking or deleting anything', async () => {
+    expect((await saslCli(['cache:set', 'user:1', 'kept'])).code).toBe(0);
+    for (const args of [['cache:purge', 'user:*', '--force'], ['cache:clear', '--force'], ['cache:purge', 'user:*', '--dry-run']]) {
+      const result = await saslCli(args);
+      expect(result.code).toBe(6);
+      expect(result.stderr).toMatch(/not supported by the memcached store/);
+      expect(result.stderr).not.toMatch(/sasl-secret/);
+    }
+    expect((await saslCli(['cache:get', 'user:1'])).stdout).toBe('kept\n');
+  });
+
+  it('get, status and ttl say what they can: value without TTL, figures over the binary protocol', async () => {
+    await saslCli(['cache:set', 'user:2', 'v', '--ttl', '1h']);
+    const get = JSON.parse((await saslCli(['cache:get', 'user:2', '--json'])).stdout);
+    expect(get).toMatchObject({ value: 'v', ttl: null });
+    const status = await saslCli(['cache:status', '--json']);
+    expect(status.code).toBe(0);
+    const data = JSON.parse(status.stdout);
+    expect(data).toMatchObject({ healthy: true, driver: 'memcached' });
+    expect(data.totalKeys).toBeGreaterThanOrEqual(1);
+    expect(status.stdout).not.toMatch(/sasl-secret/);
+    expect((await saslCli(['cache:ttl', 'user:2'])).code).toBe(6);
   });
 });

@@ -64,9 +64,11 @@ export class DistributedDriver implements CacheDriver {
     this.health = new HealthState(options.stateFile, { maxFailures: options.maxFailures ?? 3, recoveryTime: options.recoveryTime ?? 30 });
     this.replicas = Math.min(options.replicas ?? 0, this.nodes.length - 1);
     const memcached = options.nodes.some((n) => n.driver === 'memcached');
+    // A memcached node with SASL credentials has no text protocol: no TTL reads, no listing.
+    const sasl = options.nodes.some((n) => n.driver === 'memcached' && Boolean(n.username));
     this.capabilities = {
-      listKeys: true,
-      ttlRead: true,
+      listKeys: !sasl,
+      ttlRead: !sasl,
       tags: memcached ? 'emulated' : 'native',
       sortedSets: true,
       atomicCounters: true,

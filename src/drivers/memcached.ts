@@ -19,6 +19,7 @@ import { addScores, parseScoreMap, rangeOf, removeByScore, serializeScoreMap } f
 import { KetamaRing } from './ketama.js';
 import { memcachedUnavailable, parseServers, type MemcachedServer } from './memcached-servers.js';
 import { dumpKeys } from './memcached-dump.js';
+import * as binary from './memcached-binary.js';
 import { TextConnection } from './memcached-text.js';
 
 /** Driver name constant. */
@@ -59,6 +60,13 @@ const CAPABILITIES: Capabilities = {
   maxKeyBytes: 250,
 };
 
+/**
+ * memcached turns its text protocol off when SASL is on, and with it the
+ * TTL reads (`mg`) and key listing (`metadump`): a store with credentials
+ * says so up front instead of starting work it cannot finish.
+ */
+const SASL_CAPABILITIES: Capabilities = { ...CAPABILITIES, listKeys: false, ttlRead: false };
+
 /** The expiry field memcached expects for a TTL in seconds (0 = never). */
 export function expiryFor(ttl: number): number {
   if (ttl <= 0) return 0;
@@ -68,7 +76,7 @@ export function expiryFor(ttl: number): number {
 /** The Memcached store driver. */
 export class MemcachedDriver implements CacheDriver {
   readonly driver = DRIVER_NAME;
-  readonly capabilities = CAPABILITIES;
+  readonly capabilities: Capabilities;
   readonly location: string;
   private readonly servers: MemcachedServer[];
   private readonly ring: KetamaRing;
@@ -84,6 +92,7 @@ export class MemcachedDriver implements CacheDriver {
     this.ring = new KetamaRing(this.servers.map((s) => ({ id: `${s.host}:${s.port}`, weight: s.weight })));
     this.timeoutMs = Math.round((options.timeout ?? 2.5) * 1000);
     this.sasl = Boolean(options.username);
+    this.capabilities = this.sasl ? SASL_CAPABILITIES : CAPABILITIES;
     this.location = `memcached://${this.servers.map((s) => `${s.host}:${s.port}`).join(',')}`;
   }
 
@@ -205,9 +214,13 @@ export class MemcachedDriver implements CacheDriver {
     return results.filter(Boolean).length;
   }
 
-  /** Compare-and-delete with meta commands: read the value and its CAS, delete only with that CAS. */
+  /** Compare-and-delete: read the value and its CAS, delete only with that CAS (meta commands, or binary with SASL). */
   async deleteIfEquals(key: string, value: Buffer): Promise<boolean> {
     const server = this.serverOf(key);
+    if (this.sasl) {
+      const client = await this.connection();
+      return this.call(server, () => binary.deleteIfEquals(client, key, value));
+    }
     const text = this.textTo(server);
     return this.call(server, async () => {
       const reply = await text.request(`mg ${key} v c\r\n`, (line) => !line.startsWith('VA '));
@@ -403,15 +416,37 @@ export class MemcachedDriver implements CacheDriver {
     };
   }
 
-  private async serverStats(server: MemcachedServer) {
-    const started = performance.now();
-    const lines = await this.call(server, () => this.textTo(server).request('stats\r\n', (l) => l === 'END'));
-    const latency = Math.round((performance.now() - started) * 100) / 100;
+  /** A server's `stats`: over the text protocol, or memjs' binary STAT when SASL turned text off. */
+  private async rawStats(server: MemcachedServer): Promise<Map<string, string>> {
     const stats = new Map<string, string>();
+    if (this.sasl) {
+      const client = await this.connection();
+      const wanted = `${server.host}:${server.port}`;
+      // memjs asks every server and calls back once per server.
+      const found = await this.call(server, () =>
+        new Promise<Record<string, string>>((resolve, reject) => {
+          client.stats((error, name, values) => {
+            if (name !== wanted) return;
+            if (error || !values) reject(error ?? new Error('no stats'));
+            else resolve(values);
+          });
+        }),
+      );
+      for (const [name, value] of Object.entries(found)) stats.set(name, value);
+      return stats;
+    }
+    const lines = await this.call(server, () => this.textTo(server).request('stats\r\n', (l) => l === 'END'));
     for (const line of lines) {
       const [, name, value] = line.toString('latin1').split(' ');
       if (name && value !== undefined) stats.set(name, value);
     }
+    return stats;
+  }
+
+  private async serverStats(server: MemcachedServer) {
+    const started = performance.now();
+    const stats = await this.rawStats(server);
+    const latency = Math.round((performance.now() - started) * 100) / 100;
     const num = (name: string) => (stats.has(name) ? Number(stats.get(name)) : null);
     return {
       stats,

@@ -72,7 +72,12 @@ function exited(proc: ChildProcess): Promise<void> {
 }
 
 async function launch(command: string, args: string[], port: number, dir: string, waitPort = port): Promise<ServerHandle> {
-  const proc = spawn(command, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  return adopt(spawn(command, args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] }), port, dir, waitPort);
+}
+
+/** Waits for a started server to listen, and wraps it in a handle. */
+async function adopt(proc: ChildProcess, port: number, dir: string, waitPort = port): Promise<ServerHandle> {
+  const command = proc.spawnfile;
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => (stderr += d));
   try {
@@ -189,4 +194,24 @@ export async function startMemcached(extra: string[] = []): Promise<ServerHandle
   // memcached refuses to run as root unless told which user to be.
   const user = process.getuid?.() === 0 ? ['-u', 'root'] : [];
   return launch('memcached', ['-p', String(port), '-l', HOST, '-U', '0', '-m', '64', ...user, ...extra], port, dir);
+}
+
+/**
+ * memcached with SASL on (binary protocol only; its text protocol is then
+ * off), PLAIN against a sasldb made with saslpasswd2 (Debian sasl2-bin).
+ */
+export async function startMemcachedSasl(username: string, password: string): Promise<ServerHandle> {
+  requireBinary('memcached', 'memcached');
+  requireBinary('saslpasswd2', 'sasl2-bin');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'glueful-memcached-sasl-'));
+  execFileSync('saslpasswd2', ['-p', '-a', 'memcached', '-c', '-f', join(dir, 'sasldb'), username], { input: password });
+  writeFileSync(join(dir, 'memcached.conf'), `mech_list: plain\nsasldb_path: ${join(dir, 'sasldb')}\n`);
+  const user = process.getuid?.() === 0 ? ['-u', 'root'] : [];
+  const proc = spawn('memcached', ['-S', '-p', String(port), '-l', HOST, '-U', '0', '-m', '16', ...user], {
+    cwd: dir,
+    env: { ...process.env, SASL_CONF_PATH: dir },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return adopt(proc, port, dir);
 }
