@@ -232,6 +232,38 @@ describe('memcached: several servers', () => {
     expect((await store.deletePattern('k*')).deleted).toBe(300);
   });
 
+  it('clear --tags a,b with the server of b down: exit 7 with what a deleted, one report', async () => {
+    const pair = await Promise.all([startMemcached(), startMemcached()]);
+    const ids = pair.map((n) => `${HOST}:${n.port}`);
+    const ring = new KetamaRing(ids.map((id) => ({ id, weight: 1 })));
+    try {
+      // A tag whose index and keys all live on server 0, and one whose index lives on server 1.
+      const names = Array.from({ length: 200 }, (_, i) => `t${i}`);
+      const onFirst = names.find((t) => ring.serverFor(`_gf_tag:${t}`) === 0)!;
+      const onSecond = names.find((t) => ring.serverFor(`_gf_tag:${t}`) === 1)!;
+      const keys = Array.from({ length: 400 }, (_, i) => `k${i}`).filter((k) => ring.serverFor(`glueful_${k}`) === 0).slice(0, 5);
+      const store = memcachedStore({ servers: ids });
+      for (const key of keys) await store.set(key, 1, { tags: [onFirst] });
+      await pair[1]!.kill();
+      const sub = tempProject();
+      try {
+        writeFileSync(join(sub.dir, 'cache.config.json'), JSON.stringify({ default: 'memcached', stores: { memcached: { driver: 'memcached', servers: ids, timeout: 1 } } }));
+        const cleared = await glueful(['cache:clear', '--tags', `${onFirst},${onSecond}`, '--force', '--json'], { cwd: sub.dir });
+        expect(cleared.code).toBe(7);
+        const error = JSON.parse(cleared.stdout).error;
+        expect(error).toMatchObject({ code: 7, type: 'PartialFailureError', done: { deleted: keys.length } });
+        expect(error.message).toMatch(new RegExp(`stopped after deleting ${keys.length} keys \\(tags not finished: ${onSecond}\\)`));
+        expect(error.message).toContain(ids[1]);
+        expect(cleared.stderr.trim().split('\n')).toHaveLength(1);
+        for (const key of keys) expect(await store.has(key)).toBe(false);
+      } finally {
+        sub.cleanup();
+      }
+    } finally {
+      await Promise.all(pair.map((n) => n.stop()));
+    }
+  });
+
   it('removing one of 3 servers moves about a third of the keys', () => {
     const three = new KetamaRing(['a:1', 'b:1', 'c:1'].map((id) => ({ id, weight: 1 })));
     const two = new KetamaRing(['a:1', 'b:1'].map((id) => ({ id, weight: 1 })));

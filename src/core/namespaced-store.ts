@@ -282,19 +282,37 @@ export class NamespacedStore implements CacheStore {
     }
   }
 
+  /**
+   * Deletes the keys of every tag as one piece of work: progress counts
+   * across the tags, and a failure part-way (say, the server holding the
+   * second tag's index is down) is one PartialFailureError with everything
+   * deleted so far and the tags not finished.
+   */
   async invalidateTags(tags: readonly string[], options: BulkOptions = {}): Promise<DeleteResult> {
     this.requireTags();
     this.checkTags(tags);
-    const total: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
     let outside = 0;
-    for (const tag of tags) {
-      const inPrefix = this.onlyInPrefix(this.backend.tagMembers(tag, options), () => outside++);
-      const result = await this.reportingProgress(options, (tracked) => this.deleteStream(inPrefix, tracked));
-      total.scanned += result.scanned;
-      total.matched += result.matched;
-      total.deleted += result.deleted;
-      total.sample.push(...result.sample.slice(0, (options.sampleSize ?? 10) - total.sample.length));
-    }
+    const finished: string[] = [];
+    const total = await this.reportingProgress(
+      options,
+      async (tracked) => {
+        const sum: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
+        for (const tag of tags) {
+          const before = { ...sum };
+          const onProgress = (p: Progress): void =>
+            tracked.onProgress?.({ scanned: before.scanned + p.scanned, matched: before.matched + p.matched, deleted: before.deleted + p.deleted });
+          const inPrefix = this.onlyInPrefix(this.backend.tagMembers(tag, tracked), () => outside++);
+          const result = await this.deleteStream(inPrefix, { ...tracked, onProgress });
+          sum.scanned += result.scanned;
+          sum.matched += result.matched;
+          sum.deleted += result.deleted;
+          sum.sample.push(...result.sample.slice(0, (options.sampleSize ?? 10) - sum.sample.length));
+          finished.push(tag);
+        }
+        return sum;
+      },
+      () => `tags not finished: ${tags.filter((t) => !finished.includes(t)).join(', ')}`,
+    );
     // A tag that still names keys outside our prefix belongs partly to someone else: keep it.
     if (!options.dryRun && outside === 0) await this.backend.dropTags(tags);
     return total;
@@ -404,9 +422,15 @@ export class NamespacedStore implements CacheStore {
   }
 
   /** Runs a bulk delete so that a failure part-way says how much was already deleted. */
+  /**
+   * Runs a bulk delete, tracking its progress; a failure after some keys
+   * were deleted becomes one PartialFailureError saying how many (exit 7),
+   * with `unfinished()` naming what was left, when the work can tell.
+   */
   private async reportingProgress(
     options: BulkOptions,
     work: (tracked: BulkOptions) => Promise<DeleteResult>,
+    unfinished?: () => string,
   ): Promise<DeleteResult> {
     const seen: Progress = { scanned: 0, matched: 0, deleted: 0 };
     const onProgress = (p: Progress): void => {
@@ -418,7 +442,8 @@ export class NamespacedStore implements CacheStore {
     } catch (error) {
       if (seen.deleted === 0) throw error;
       const reason = error instanceof Error ? error.message : String(error);
-      throw new PartialFailureError(`stopped after deleting ${seen.deleted} keys: ${reason}`, { ...seen }, { cause: error });
+      const left = unfinished ? ` (${unfinished()})` : '';
+      throw new PartialFailureError(`stopped after deleting ${seen.deleted} keys${left}: ${reason}`, { ...seen }, { cause: error });
     }
   }
 }
