@@ -4,11 +4,12 @@
  * old or the new value, never a torn one, and no lock that blocks the next writer.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NamespacedStore } from '../src/core/namespaced-store.js';
+import { md5Hex } from '../src/core/md5.js';
 import { FileDriver } from '../src/drivers/file.js';
 import { glueful } from './helpers/cli.js';
 
@@ -16,6 +17,8 @@ const dir = mkdtempSync(join(tmpdir(), 'glueful-concurrency-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const library = resolve(import.meta.dirname, '../dist/index.js');
 const cacheDir = join(dir, 'cache');
+const walk = (d: string): string[] =>
+  readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
 
 /** Runs a script in a child process with `store` (file store over cacheDir) in scope. */
 function child(body: string): ReturnType<typeof spawn> {
@@ -89,5 +92,41 @@ describe('file store across processes', () => {
       expect(Date.now() - started).toBeLessThan(2000);
     }
     expect(sawWriter).toBe(true); // the reader really raced a live writer
+    // Whatever the killed writers left (temp files, lock claims), the prune pass removes, and status counts.
+    const driver = new FileDriver({ path: cacheDir, hashLevels: 1 });
+    const leftovers = () => walk(cacheDir).filter((f) => /\.tmp-|\.glock/.test(f));
+    const left = leftovers().length;
+    expect((await driver.stats()).info.leftoverFiles).toBe(left);
+    await driver.prune();
+    expect(leftovers()).toEqual([]);
+    expect(await local.get('big')).toBe(a);
+  });
+
+  it('prune removes the temp and lock files of dead writers, keeps a live one, status counts them', async () => {
+    const store = join(dir, 'leftovers');
+    const driver = new FileDriver({ path: store, hashLevels: 0 });
+    await driver.set('k', Buffer.from('json:1'), 0);
+    const base = join(store, md5Hex('k'));
+    const dead = 2 ** 22 + 1; // above Linux's default pid_max: no such process
+    const deadFiles = [`${base}.cache.tmp-${dead}-abc123`, `${base}.glock.${dead}.xyz789`, `${base}.glock`];
+    writeFileSync(deadFiles[0]!, 'half a val');
+    writeFileSync(deadFiles[1]!, `${dead} 1 t`);
+    writeFileSync(deadFiles[2]!, `${dead} 1 t`);
+    const live = `${base}.meta.tmp-${process.pid}-live01`;
+    writeFileSync(live, 'being written');
+    const ancient = `${base}.cache.tmp-${process.pid}-old001`;
+    writeFileSync(ancient, 'stuck');
+    utimesSync(ancient, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
+    const foreign = join(store, 'php-driver.tmp');
+    writeFileSync(foreign, 'not ours');
+    const stats = await driver.stats();
+    expect(stats.info.leftoverFiles).toBe(4);
+    expect(stats.warnings).toEqual([expect.stringMatching(/^4 temp or lock files left by interrupted writers/)]);
+    expect(await driver.prune()).toBe(4);
+    for (const f of [...deadFiles, ancient]) expect(existsSync(f)).toBe(false);
+    expect(existsSync(live)).toBe(true);
+    expect(existsSync(foreign)).toBe(true);
+    expect((await driver.get('k'))?.toString()).toBe('json:1');
+    expect((await driver.stats()).info.leftoverFiles).toBe(0);
   });
 });

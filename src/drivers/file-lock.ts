@@ -22,7 +22,8 @@ export interface LockOptions {
   staleMs: number;
 }
 
-function isAlive(pid: number): boolean {
+/** True while a process with this pid exists (on this host). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -52,7 +52,12 @@ export class FileWalker {
    * readdir after another is what makes a naive walk slow); a flat directory
    * is streamed, since it may hold millions of names.
    */
-  async *metaFiles(): AsyncIterable<string[]> {
+  metaFiles(): AsyncIterable<string[]> {
+    return this.files((name) => name.endsWith('.meta'));
+  }
+
+  /** Every file below the directory (entry directories only) whose name passes `wanted`, in batches. */
+  async *files(wanted: (name: string) => boolean): AsyncIterable<string[]> {
     let dirs = [this.location];
     for (let depth = 0; depth < this.levels; depth++) {
       const next: string[] = [];
@@ -65,13 +70,13 @@ export class FileWalker {
       dirs = next;
     }
     if (this.levels === 0) {
-      yield* this.streamFlat();
+      yield* this.streamFlat(wanted);
       return;
     }
     for (let i = 0; i < dirs.length; i += DIR_CONCURRENCY) {
       const listed = await Promise.all(dirs.slice(i, i + DIR_CONCURRENCY).map((d) => this.list(d)));
       const paths = listed.flatMap((entries, j) =>
-        entries.filter((e) => e.isFile() && e.name.endsWith('.meta')).map((e) => join(dirs[i + j]!, e.name)),
+        entries.filter((e) => e.isFile() && wanted(e.name)).map((e) => join(dirs[i + j]!, e.name)),
       );
       if (paths.length) yield paths;
     }
@@ -86,7 +91,7 @@ export class FileWalker {
     }
   }
 
-  private async *streamFlat(): AsyncIterable<string[]> {
+  private async *streamFlat(wanted: (name: string) => boolean): AsyncIterable<string[]> {
     let handle;
     try {
       handle = await opendir(this.location, { bufferSize: 1024 });
@@ -96,7 +101,7 @@ export class FileWalker {
     }
     let batch: string[] = [];
     for await (const dirent of handle) {
-      if (!dirent.isFile() || !dirent.name.endsWith('.meta')) continue;
+      if (!dirent.isFile() || !wanted(dirent.name)) continue;
       batch.push(join(this.location, dirent.name));
       if (batch.length >= READ_CONCURRENCY) {
         yield batch;

@@ -20,6 +20,7 @@ import { globToRegExp } from '../core/glob.js';
 import { md5Hex } from '../core/md5.js';
 import { addScores, parseScoreMap, rangeOf, removeByScore, serializeScoreMap } from '../core/score-map.js';
 import { withFileLock } from './file-lock.js';
+import { isLeftoverName, removeIfStale, staleToken } from './file-leftovers.js';
 import { FileWalker, isExpired, isMissing, now, parseMeta, type Meta } from './file-walk.js';
 
 /** Driver name constant. */
@@ -345,16 +346,34 @@ export class FileDriver implements CacheDriver {
         bytes += cache.size;
       }
     }
+    const leftovers = await this.staleLeftovers();
     return {
       totalKeys: entries,
       bytes,
-      info: { hashLevels: this.levels, expiredEntries: expired },
+      info: { hashLevels: this.levels, expiredEntries: expired, leftoverFiles: leftovers.length },
+      warnings: leftovers.length
+        ? [`${leftovers.length} temp or lock files left by interrupted writers (the next prune pass removes them)`]
+        : undefined,
     };
   }
 
-  /** Removes expired entries (the PHP driver only drops them when read). */
+  /** Temp and lock files whose writer is gone (see file-leftovers.ts). */
+  private async staleLeftovers(): Promise<string[]> {
+    const stale: string[] = [];
+    for await (const paths of this.walker.files(isLeftoverName)) {
+      const tokens = await Promise.all(paths.map((p) => staleToken(p)));
+      paths.forEach((p, i) => tokens[i] !== null && stale.push(p));
+    }
+    return stale;
+  }
+
+  /**
+   * Removes expired entries (the PHP driver only drops them when read) and
+   * the temp and lock files of writers that were killed mid-write.
+   */
   async prune(): Promise<number> {
     let removed = 0;
+    for (const path of await this.staleLeftovers()) if (await removeIfStale(path)) removed++;
     const at = now();
     for await (const paths of this.walker.metaFiles()) {
       for (const path of paths) {
