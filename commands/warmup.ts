@@ -15,6 +15,7 @@ import type { Output } from '../src/output/output.js';
 import { printTable } from '../src/output/table.js';
 import { Stampede } from '../src/stampede/stampede.js';
 import { TaggingService } from '../src/tags/tagging.js';
+import { BUILTIN_TYPE_DOCS } from '../src/warmup/builtins.js';
 import { loadStrategies, type RegisteredStrategy } from '../src/warmup/registry.js';
 import { runWarmup, type StrategyReport } from '../src/warmup/runner.js';
 import { parseCount, parseList } from './arguments.js';
@@ -38,6 +39,9 @@ export interface WarmupOptions {
 export interface WarmupResult {
   strategies?: StrategyReport[];
   registered?: Array<{ name: string; category: string | null; description: string | null; source: string }>;
+  /** With --list: the built-in strategy types, and the config file to declare strategies in. */
+  builtinTypes?: Array<{ type: string; description: string; example: string }>;
+  declareIn?: string;
   alreadyRunning?: boolean;
   background?: { pid: number; logFile: string; pidFile: string };
   dryRun?: boolean;
@@ -104,6 +108,8 @@ export async function run(ctx: CommandContext, _args: string[], options: WarmupO
   if (options.list) {
     return {
       registered: registered.map((r) => ({ name: r.strategy.name, category: r.category ?? null, description: r.description ?? null, source: r.source })),
+      builtinTypes: [...BUILTIN_TYPE_DOCS],
+      declareIn: config.source ?? join(config.projectRoot, 'cache.config.ts'),
     };
   }
   const chosen = select(registered, options);
@@ -144,7 +150,7 @@ export async function run(ctx: CommandContext, _args: string[], options: WarmupO
 
 export async function print(out: Output, result: WarmupResult): Promise<void> {
   if (result.registered) {
-    if (result.registered.length === 0) return out.line('no warmup strategies are configured');
+    if (result.registered.length === 0) return printNoStrategies(out, result);
     return printTable(out, ['strategy', 'category', 'source', 'description'], result.registered.map((r) => [r.name, r.category ?? '-', r.source, r.description ?? '']));
   }
   if (result.alreadyRunning) return out.info('a warmup is already running (overlap lock held): nothing done; use --wait to wait for it');
@@ -156,6 +162,20 @@ export async function print(out: Output, result: WarmupResult): Promise<void> {
     ['strategy', 'category', result.dryRun ? 'would warm' : 'warmed', 'skipped', 'failed', 'duration', 'error'],
     (result.strategies ?? []).map((r) => [r.name, r.category ?? '-', r.warmed, r.skipped, r.failed, `${r.durationMs} ms`, r.error ?? '']),
   );
+}
+
+/** With nothing configured: the built-in types, one line each, and where to declare a strategy. */
+async function printNoStrategies(out: Output, result: WarmupResult): Promise<void> {
+  const c = await out.colors();
+  out.line('No warmup strategies are configured.');
+  out.line(`Declare them under warmup.strategies in ${result.declareIn} (every option: cache.config.example.ts).`);
+  out.line('');
+  out.line('Built-in strategy types:');
+  const width = Math.max(...(result.builtinTypes ?? []).map((t) => t.type.length));
+  for (const t of result.builtinTypes ?? []) out.line(`  ${c.bold(t.type.padEnd(width))}  ${t.description}`);
+  out.line('');
+  out.line(`Or a module: { module: './warmup/countries.ts' } exporting defineWarmupStrategy({ name, warm(ctx) }).`);
+  out.line(`Example: ${result.builtinTypes?.[0]?.example ?? ''}`);
 }
 
 /** Exit 7 when any strategy failed or skipped bad input; the others are still done. */

@@ -42,6 +42,24 @@ const json = async (args: string[], env: Record<string, string> = {}) => {
   return { ...result, data: JSON.parse(result.stdout) };
 };
 
+describe('--list', () => {
+  it('with nothing configured: the built-in types, one line each, and where to declare one', async () => {
+    const empty = tempProject();
+    try {
+      const human = await glueful(['cache:warmup', '--list'], { cwd: empty.dir });
+      expect(human.code).toBe(0);
+      for (const type of ['inline', 'file', 'command', 'http']) expect(human.stdout).toMatch(new RegExp(`^  ${type} +\\S`, 'm'));
+      expect(human.stdout).toContain(`warmup.strategies in ${join(empty.dir, 'cache.config.ts')}`);
+      const data = JSON.parse((await glueful(['cache:warmup', '--list', '--json'], { cwd: empty.dir })).stdout);
+      expect(data.registered).toEqual([]);
+      expect(data.builtinTypes.map((t: { type: string }) => t.type)).toEqual(['inline', 'file', 'command', 'http']);
+      expect(data.declareIn).toBe(join(empty.dir, 'cache.config.ts'));
+    } finally {
+      empty.cleanup();
+    }
+  });
+});
+
 describe('built-in strategies', () => {
   it('inline, file (JSON and NDJSON with bad lines), command, http: each reported, failures exit 7', async () => {
     writeFileSync(join(project.dir, 'entries.json'), JSON.stringify([{ key: 'j:1', value: 1 }, { key: 'j:2', value: 2, ttl: 60 }]));

@@ -126,5 +126,13 @@ export function builtinStrategy(type: string, name: string, baseDir: string): Wa
   }
 }
 
+/** What each built-in strategy type does, and how to declare one (for `cache:warmup --list`). */
+export const BUILTIN_TYPE_DOCS: ReadonlyArray<{ type: string; description: string; example: string }> = [
+  { type: 'inline', description: 'entries written in the config itself', example: "{ name: 'settings', type: 'inline', entries: [{ key: 'config:app', value: {...}, ttl: 3600 }] }" },
+  { type: 'file', description: 'a JSON array or NDJSON file of {key, value, ttl?, tags?}', example: "{ name: 'catalog', type: 'file', path: './warmup/catalog.ndjson' }" },
+  { type: 'command', description: 'a program printing NDJSON entries (e.g. the PHP app exporting its data)', example: "{ name: 'export', type: 'command', command: 'php', args: ['glueful', 'cache:export'] }" },
+  { type: 'http', description: 'URL bodies cached under a key, with a timeout and status check', example: "{ name: 'menu', type: 'http', urls: [{ url: 'https://app/menu.json', key: 'menu', ttl: 300 }] }" },
+];
+
 /** The names of the built-in strategy types. */
-export const BUILTIN_TYPES = ['inline', 'file', 'command', 'http'];
+export const BUILTIN_TYPES = BUILTIN_TYPE_DOCS.map((d) => d.type);
