@@ -11,9 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CacheStore } from '../src/core/contract.js';
+import { loadDriver } from '../src/drivers/registry.js';
 import { NamespacedStore } from '../src/core/namespaced-store.js';
-import { DistributedDriver } from '../src/drivers/distributed.js';
-import { RedisDriver } from '../src/drivers/redis.js';
+import { DistributedDriver } from '../src/drivers/distributed/index.js';
+import { RedisDriver } from '../src/drivers/redis/index.js';
 import { HOST, redisCli, startRedis } from '../test/helpers/servers.js';
 import { row } from './measure.js';
 
@@ -27,7 +28,7 @@ const ring = servers.slice(1);
 const singleStore = (): CacheStore => new NamespacedStore(new RedisDriver({ host: HOST, port: single.port }), { name: 'redis', prefix: 'b:' });
 const ringStore = (nodes = ring): CacheStore =>
   new NamespacedStore(
-    new DistributedDriver({ nodes: nodes.map((n) => ({ driver: 'redis', host: HOST, port: n.port })), stateFile: join(dir, 'health.json') }),
+    new DistributedDriver({ nodes: nodes.map((n) => ({ driver: 'redis', host: HOST, port: n.port })), stateFile: join(dir, 'health.json') }, { loadDriver }),
     { name: 'distributed', prefix: 'b:' },
   );
 

@@ -6,7 +6,7 @@
 import { loadConfig } from '../src/config/load.js';
 import type { ResolvedConfig } from '../src/config/schema.js';
 import type { CacheStore } from '../src/core/contract.js';
-import { createStore } from '../src/core/store-factory.js';
+import { createStore } from '../src/store.js';
 import type { Output } from '../src/output/output.js';
 
 /** The flags every command accepts. */

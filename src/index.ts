@@ -5,7 +5,7 @@
 export { defineConfig } from './config/schema.js';
 export type { CacheConfig, FileStoreConfig, MemcachedStoreConfig, RedisStoreConfig, StoreConfig } from './config/schema.js';
 export type { CacheStore, CacheDriver, SetOptions } from './core/contract.js';
-export { createStore } from './core/store-factory.js';
+export { createStore } from './store.js';
 export { loadConfig } from './config/load.js';
 export { Stampede, type StampedeSettings } from './stampede/stampede.js';
 export { defineWarmupStrategy } from './warmup/strategy.js';

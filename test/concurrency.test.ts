@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NamespacedStore } from '../src/core/namespaced-store.js';
 import { md5Hex } from '../src/core/md5.js';
-import { FileDriver } from '../src/drivers/file.js';
+import { FileDriver } from '../src/drivers/file/index.js';
 import { glueful } from './helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'glueful-concurrency-'));

@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheStore } from '../src/core/contract.js';
+import { loadDriver } from '../src/drivers/registry.js';
 import { NamespacedStore } from '../src/core/namespaced-store.js';
-import { HashRing } from '../src/distributed/hash-ring.js';
-import { DistributedDriver, type DistributedDriverOptions } from '../src/drivers/distributed.js';
+import { HashRing } from '../src/drivers/distributed/hash-ring.js';
+import { DistributedDriver, type DistributedDriverOptions } from '../src/drivers/distributed/index.js';
 import { glueful, tempProject } from './helpers/cli.js';
 import { HOST, redisCli, startMemcached, startRedis, type ServerHandle } from './helpers/servers.js';
 import { runStoreContract } from './helpers/store-contract.js';
@@ -26,7 +27,7 @@ afterAll(async () => {
 
 function distributed(options: Partial<DistributedDriverOptions> & Pick<DistributedDriverOptions, 'nodes'>, prefix = 'd:'): CacheStore {
   const store = new NamespacedStore(
-    new DistributedDriver({ stateFile: join(dir, `health-${Math.random()}.json`), ...options }),
+    new DistributedDriver({ stateFile: join(dir, `health-${Math.random()}.json`), ...options }, { loadDriver }),
     { name: 'distributed', prefix },
   );
   stores.push(store);

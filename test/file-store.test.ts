@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NamespacedStore } from '../src/core/namespaced-store.js';
-import { FileDriver } from '../src/drivers/file.js';
+import { FileDriver } from '../src/drivers/file/index.js';
 import { runStoreContract } from './helpers/store-contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'glueful-file-store-'));

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CacheStore } from '../src/core/contract.js';
 import { StoreUnavailableError } from '../src/core/errors.js';
 import { NamespacedStore } from '../src/core/namespaced-store.js';
-import { RedisDriver, type RedisDriverOptions } from '../src/drivers/redis.js';
+import { RedisDriver, type RedisDriverOptions } from '../src/drivers/redis/index.js';
 import { glueful, tempProject } from './helpers/cli.js';
 import {
   HOST,

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NamespacedStore } from '../src/core/namespaced-store.js';
-import { FileDriver } from '../src/drivers/file.js';
+import { FileDriver } from '../src/drivers/file/index.js';
 import { Stampede } from '../src/stampede/stampede.js';
 import { HOST, startMemcached, startRedis, type ServerHandle } from './helpers/servers.js';
 
@@ -74,7 +74,7 @@ describe.each(targets)('stampede protection on %s', (_name, spec) => {
     const values = await fleet(spec(), prefix, "stampede.remember('expensive', loader, 60)");
     expect(values).toHaveLength(50);
     expect(new Set(values)).toEqual(new Set(['computed-1']));
-    const { store } = await import('../src/core/store-factory.js').then((m) =>
+    const { store } = await import('../src/store.js').then((m) =>
       m.createStore({ default: 's', prefix, fallbackToFile: false, stores: { s: spec() as never } }),
     );
     expect(await store.get('loads')).toBe(1);
@@ -84,7 +84,7 @@ describe.each(targets)('stampede protection on %s', (_name, spec) => {
 
   it('past the early-refresh threshold: one refresh, the others keep the current value', async () => {
     const prefix = `er${Date.now()}:`;
-    const { createStore } = await import('../src/core/store-factory.js');
+    const { createStore } = await import('../src/store.js');
     const { store } = await createStore({ default: 's', prefix, fallbackToFile: false, stores: { s: spec() as never } });
     await store.set('hot', 'old', { ttl: 10 }); // ttl 100 s with threshold 0.8 refreshes below 20 s left
     const values = await fleet(spec(), prefix, "stampede.rememberWithEarlyExpiration('hot', loader, 100, 0.8)");

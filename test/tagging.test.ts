@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NamespacedStore } from '../src/core/namespaced-store.js';
-import { FileDriver } from '../src/drivers/file.js';
+import { FileDriver } from '../src/drivers/file/index.js';
 import { PREDEFINED_CATEGORIES, TaggingService } from '../src/tags/tagging.js';
 import { glueful, tempProject } from './helpers/cli.js';
 

@@ -1,7 +1,8 @@
 /**
- * createStore(): a store by name, its driver module loaded only when used
- * (a file-store user never loads ioredis or memjs), with the optional
- * fallback to the file store when a server cannot be reached.
+ * openStore(): a store by name over the driver its definition names, with
+ * the optional fallback to the file store when a server cannot be reached.
+ * The core knows no driver: the caller hands it a loader (the registry in
+ * src/drivers/registry.ts, through src/store.ts).
  */
 import type { CacheDriver } from './contract.js';
 import { ConfigError, StoreUnavailableError } from './errors.js';
@@ -28,27 +29,13 @@ export interface StoreFactoryHooks {
   onWarning?: (message: string) => void;
 }
 
-type DriverModule = { createDriver(options: never): CacheDriver };
+/** Creates the driver a store definition names (the driver registry does, loading its module on first use). */
+export type DriverLoader = (definition: StoreDefinition) => Promise<CacheDriver>;
 
-/** Driver modules by name, imported on first use. */
-const DRIVERS: Record<string, () => Promise<DriverModule>> = {
-  file: () => import('../drivers/file.js'),
-  redis: () => import('../drivers/redis.js'),
-  memcached: () => import('../drivers/memcached.js'),
-  distributed: () => import('../drivers/distributed.js'),
-};
-
-/** The driver names this build knows. */
-export const KNOWN_DRIVERS = Object.keys(DRIVERS);
-
-/** Creates the driver a definition names, importing its module on first use. */
-export async function loadDriver(definition: StoreDefinition): Promise<CacheDriver> {
-  const load = DRIVERS[definition.driver];
-  if (!load) {
-    throw new ConfigError(`unknown driver '${definition.driver}': expected one of ${KNOWN_DRIVERS.join(', ')}`);
-  }
-  const module = await load();
-  return module.createDriver(definition as never);
+/** What a driver module is handed besides its options. */
+export interface DriverEnvironment {
+  /** Loads other drivers: the distributed store builds its nodes with it. */
+  loadDriver: DriverLoader;
 }
 
 function fileDefinition(config: StoreFactoryConfig): StoreDefinition {
@@ -64,15 +51,16 @@ export interface CreatedStore {
 }
 
 /**
- * Creates the store called `name` (default: config.default). When the
+ * Opens the store called `name` with drivers from `loadDriver`. When the
  * server is unreachable and fallbackToFile is on, returns the file store and
  * warns through hooks.onWarning.
  */
-export async function createStore(
+export async function openStore(
   config: StoreFactoryConfig,
-  name = config.default,
-  hooks: StoreFactoryHooks = {},
+  name: string,
+  hooks: StoreFactoryHooks & DriverEnvironment,
 ): Promise<CreatedStore> {
+  const { loadDriver } = hooks;
   const definition = config.stores[name];
   if (!definition) {
     const known = Object.keys(config.stores).join(', ');

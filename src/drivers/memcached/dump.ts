@@ -8,8 +8,8 @@
  * servers before 1.4.31, or started with the crawler disabled, refuse (exit 6).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { NotSupportedError } from '../core/errors.js';
-import type { TextConnection } from './memcached-text.js';
+import { NotSupportedError } from '../../core/errors.js';
+import type { TextConnection } from './text.js';
 
 /** What to keep from a dump. */
 export interface DumpOptions {

@@ -6,13 +6,13 @@
  * next node; pattern work, tags, flush and status fan out to every node in
  * parallel and report per node — never a silent partial success (exit 7).
  */
-import { mergeAsync } from '../core/async.js';
-import type { Capabilities } from '../core/capabilities.js';
-import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, ScanOptions, ZMember } from '../core/contract.js';
-import { ConfigError, PartialFailureError, StoreUnavailableError } from '../core/errors.js';
-import { loadDriver, type StoreDefinition } from '../core/store-factory.js';
-import { HashRing } from '../distributed/hash-ring.js';
-import { HealthState } from '../distributed/health.js';
+import { mergeAsync } from '../../core/async.js';
+import type { Capabilities } from '../../core/capabilities.js';
+import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, ScanOptions, ZMember } from '../../core/contract.js';
+import { ConfigError, PartialFailureError, StoreUnavailableError } from '../../core/errors.js';
+import type { DriverEnvironment, DriverLoader, StoreDefinition } from '../../core/store-factory.js';
+import { HashRing } from './hash-ring.js';
+import { HealthState } from './health.js';
 
 /** Driver name constant. */
 export const DRIVER_NAME = 'distributed';
@@ -57,7 +57,10 @@ export class DistributedDriver implements CacheDriver {
   private readonly health: HealthState;
   private readonly replicas: number;
 
-  constructor(options: DistributedDriverOptions) {
+  private readonly loadDriver: DriverLoader;
+
+  constructor(options: DistributedDriverOptions, environment: DriverEnvironment) {
+    this.loadDriver = environment.loadDriver;
     if (!options.nodes?.length) throw new ConfigError('invalid configuration: distributed.nodes: expected at least one node');
     this.nodes = options.nodes.map((n) => ({ id: n.id ?? `${n.driver}://${String(n.host ?? '127.0.0.1')}:${String(n.port ?? '')}`, definition: n }));
     this.ring = new HashRing(this.nodes.map((n, i) => ({ id: n.id, weight: options.nodes[i]!.weight ?? 1 })), options.virtualNodes ?? 150);
@@ -81,7 +84,7 @@ export class DistributedDriver implements CacheDriver {
 
   private child(index: number): Promise<CacheDriver> {
     const node = this.nodes[index]!;
-    node.driver ??= loadDriver(node.definition).then((driver) => (node.loaded = driver));
+    node.driver ??= this.loadDriver(node.definition).then((driver) => (node.loaded = driver));
     return node.driver;
   }
 
@@ -308,7 +311,7 @@ async function streamDelete(driver: CacheDriver, glob: string, options: BulkOpti
   return result;
 }
 
-/** Creates the distributed store driver (nodes connect on first use). */
-export function createDriver(options: DistributedDriverOptions): CacheDriver {
-  return new DistributedDriver(options);
+/** Creates the distributed store driver (nodes connect on first use, loaded through `environment`). */
+export function createDriver(options: DistributedDriverOptions, environment: DriverEnvironment): CacheDriver {
+  return new DistributedDriver(options, environment);
 }

@@ -6,8 +6,8 @@
  * driver://host:port), so two hosts running the CLI place a key on the same
  * node. A key goes to the first point at or after the first word of md5(key).
  */
-import { md5 } from '../core/md5.js';
-import { PointRing } from '../core/point-ring.js';
+import { md5 } from '../../core/md5.js';
+import { PointRing } from '../../core/point-ring.js';
 
 /** A node on the ring. */
 export interface RingNode {

@@ -10,7 +10,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
-import type { BulkEntry, BulkWriteResult } from '../core/contract.js';
+import type { BulkEntry, BulkWriteResult } from '../../core/contract.js';
 
 /** Where and how to open the raw connection. */
 export interface MassInsertTarget {

@@ -10,8 +10,8 @@
  * (little-endian), wrapping around. Other clients configured for
  * libketama-style weighted hashing over the same "host:port" names agree.
  */
-import { md5 } from '../core/md5.js';
-import { PointRing } from '../core/point-ring.js';
+import { md5 } from '../../core/md5.js';
+import { PointRing } from '../../core/point-ring.js';
 
 /** A server on the ring. */
 export interface RingServer {

@@ -8,8 +8,8 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import slotOf from 'cluster-key-slot';
-import { mergeAsync } from '../core/async.js';
-import type { Capabilities } from '../core/capabilities.js';
+import { mergeAsync } from '../../core/async.js';
+import type { Capabilities } from '../../core/capabilities.js';
 import type {
   BulkEntry,
   BulkOptions,
@@ -19,10 +19,10 @@ import type {
   DriverStats,
   ScanOptions,
   ZMember,
-} from '../core/contract.js';
-import { CacheError, PartialFailureError, StoreUnavailableError, UsageError } from '../core/errors.js';
-import { connect, isConnectionFailure, planConnection, unavailable, type ConnectionPlan, type RedisConnectionOptions } from './redis-connection.js';
-import { parseInfo, summarizeInfo } from './redis-info.js';
+} from '../../core/contract.js';
+import { CacheError, PartialFailureError, StoreUnavailableError, UsageError } from '../../core/errors.js';
+import { connect, isConnectionFailure, planConnection, unavailable, type ConnectionPlan, type RedisConnectionOptions } from './connection.js';
+import { parseInfo, summarizeInfo } from './info.js';
 
 /** Driver name constant. */
 export const DRIVER_NAME = 'redis';
@@ -225,7 +225,7 @@ export class RedisDriver implements CacheDriver {
     const client = await this.connection();
     if (this.isCluster(client)) return null;
     const stream = (client as Redis & { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
-    const { massInsert } = await import('./redis-mass-insert.js');
+    const { massInsert } = await import('./mass-insert.js');
     try {
       return await massInsert(
         {

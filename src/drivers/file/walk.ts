@@ -6,7 +6,7 @@
 import type { Dirent } from 'node:fs';
 import { opendir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ScanOptions } from '../core/contract.js';
+import type { ScanOptions } from '../../core/contract.js';
 
 /** The `.meta` document, as Glueful writes it plus our optional fields. */
 export interface Meta {

@@ -12,7 +12,7 @@
  * other programs, the PHP driver's included, never match these names.
  */
 import { readFile, stat, unlink } from 'node:fs/promises';
-import { isAlive } from './file-lock.js';
+import { isAlive } from './lock.js';
 
 /** No write or lock is held this long; anything older was abandoned. */
 export const MAX_AGE_MS = 10 * 60_000;

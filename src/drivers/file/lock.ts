@@ -12,7 +12,7 @@
  */
 import { link, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StoreUnavailableError } from '../core/errors.js';
+import { StoreUnavailableError } from '../../core/errors.js';
 
 /** Lock timing. */
 export interface LockOptions {

@@ -1,5 +1,5 @@
 /** Parsing the memcached server list, and naming servers in errors. */
-import { ConfigError, StoreUnavailableError } from '../core/errors.js';
+import { ConfigError, StoreUnavailableError } from '../../core/errors.js';
 
 /** A server with its ring weight. */
 export interface MemcachedServer {

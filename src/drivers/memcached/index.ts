@@ -10,17 +10,17 @@
  * {member: score} map under the key, as Glueful's PHP driver stores them.
  */
 import type { Client } from 'memjs';
-import { mergeAsync } from '../core/async.js';
-import type { Capabilities } from '../core/capabilities.js';
-import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, ScanOptions, ZMember } from '../core/contract.js';
-import { CacheError, NotSupportedError, UsageError } from '../core/errors.js';
-import { globToRegExp } from '../core/glob.js';
-import { addScores, parseScoreMap, rangeOf, removeByScore, serializeScoreMap } from '../core/score-map.js';
+import { mergeAsync } from '../../core/async.js';
+import type { Capabilities } from '../../core/capabilities.js';
+import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, ScanOptions, ZMember } from '../../core/contract.js';
+import { CacheError, NotSupportedError, UsageError } from '../../core/errors.js';
+import { globToRegExp } from '../../core/glob.js';
+import { addScores, parseScoreMap, rangeOf, removeByScore, serializeScoreMap } from '../../core/score-map.js';
 import { KetamaRing } from './ketama.js';
-import { memcachedUnavailable, parseServers, type MemcachedServer } from './memcached-servers.js';
-import { dumpKeys } from './memcached-dump.js';
-import * as binary from './memcached-binary.js';
-import { TextConnection } from './memcached-text.js';
+import { memcachedUnavailable, parseServers, type MemcachedServer } from './servers.js';
+import { dumpKeys } from './dump.js';
+import * as binary from './binary.js';
+import { TextConnection } from './text.js';
 
 /** Driver name constant. */
 export const DRIVER_NAME = 'memcached';

@@ -12,16 +12,16 @@
 import { access, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Capabilities } from '../core/capabilities.js';
-import { decodeCounter, encodeCounter } from '../core/codec.js';
-import type { CacheDriver, DriverStats, ScanOptions, ZMember } from '../core/contract.js';
-import { StoreUnavailableError, UsageError } from '../core/errors.js';
-import { globToRegExp } from '../core/glob.js';
-import { md5Hex } from '../core/md5.js';
-import { addScores, parseScoreMap, rangeOf, removeByScore, serializeScoreMap } from '../core/score-map.js';
-import { withFileLock } from './file-lock.js';
-import { isLeftoverName, removeIfStale, staleToken } from './file-leftovers.js';
-import { FileWalker, isExpired, isMissing, now, parseMeta, type Meta } from './file-walk.js';
+import type { Capabilities } from '../../core/capabilities.js';
+import { decodeCounter, encodeCounter } from '../../core/codec.js';
+import type { CacheDriver, DriverStats, ScanOptions, ZMember } from '../../core/contract.js';
+import { StoreUnavailableError, UsageError } from '../../core/errors.js';
+import { globToRegExp } from '../../core/glob.js';
+import { md5Hex } from '../../core/md5.js';
+import { addScores, parseScoreMap, rangeOf, removeByScore, serializeScoreMap } from '../../core/score-map.js';
+import { withFileLock } from './lock.js';
+import { isLeftoverName, removeIfStale, staleToken } from './leftovers.js';
+import { FileWalker, isExpired, isMissing, now, parseMeta, type Meta } from './walk.js';
 
 /** Driver name constant. */
 export const DRIVER_NAME = 'file';

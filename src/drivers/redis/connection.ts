@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Cluster, ClusterNode, Redis, RedisOptions } from 'ioredis';
-import { ConfigError, StoreUnavailableError } from '../core/errors.js';
+import { ConfigError, StoreUnavailableError } from '../../core/errors.js';
 
 /** A host and port. */
 export interface RedisNodeAddress {
