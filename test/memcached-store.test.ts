@@ -7,6 +7,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capabilitiesOf } from '../src/core/capabilities.js';
 import type { CacheStore } from '../src/core/contract.js';
 import { NamespacedStore } from '../src/core/namespaced-store.js';
 import { KetamaRing } from '../src/drivers/memcached/ketama.js';
@@ -314,9 +315,9 @@ describe('memcached with SASL credentials', () => {
   });
 
   it('describes this instance: no TTL reads or key listing, the rest as usual', () => {
-    const caps = new MemcachedDriver({ port: sasl.port, username: 'ops', password: 'x' }).capabilities;
+    const caps = capabilitiesOf(new MemcachedDriver({ port: sasl.port, username: 'ops', password: 'x' }));
     expect(caps).toMatchObject({ listKeys: false, ttlRead: false, tags: 'emulated', sortedSets: true });
-    expect(new MemcachedDriver({ port: server.port }).capabilities).toMatchObject({ listKeys: true, ttlRead: true });
+    expect(capabilitiesOf(new MemcachedDriver({ port: server.port }))).toMatchObject({ listKeys: true, ttlRead: true });
   });
 
   it('purge and clear refuse up front (exit 6), before asking or deleting anything', async () => {

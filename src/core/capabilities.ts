@@ -1,36 +1,27 @@
 /**
- * What a store can do, as data. Commands ask these flags and never look at
- * driver classes; a missing capability becomes a NotSupportedError naming it.
+ * What a store can do, as data, computed from the driver instance: an
+ * optional piece that is present is a capability (see CacheDriver). Commands
+ * ask these flags and never look at driver classes; a missing capability
+ * becomes a NotSupportedError naming it.
  */
-export interface Capabilities {
-  /** Keys can be enumerated (getKeys, getKeyCount, purge, clear by prefix). */
-  readonly listKeys: boolean;
-  /** The remaining TTL of a key can be read. */
-  readonly ttlRead: boolean;
-  /** Tags: `native` (server-side sets), `emulated` (kept by this tool), or none. */
-  readonly tags: 'native' | 'emulated' | false;
-  /** zadd / zrange / zremrangebyscore. */
-  readonly sortedSets: boolean;
-  /** increment / decrement are atomic across processes. */
-  readonly atomicCounters: boolean;
-  /** Data survives a restart of the server / machine. */
-  readonly persistent: boolean;
-  /** Entries live on a server shared with other machines. */
-  readonly shared: boolean;
-  /** Largest key the backend accepts, in bytes (Infinity when unbounded). */
-  readonly maxKeyBytes: number;
+import type { CacheDriver, Capabilities } from './contract.js';
+
+export type { Capabilities } from './contract.js';
+
+/** The capabilities of one driver instance. */
+export function capabilitiesOf(driver: CacheDriver): Capabilities {
+  return {
+    listKeys: typeof driver.scan === 'function',
+    ttlRead: typeof driver.ttl === 'function',
+    tags: driver.tags?.kind ?? false,
+    sortedSets: driver.sortedSets !== undefined,
+    bulkWrite: typeof driver.setMany === 'function',
+    flushDatabase: typeof driver.flushDatabase === 'function',
+    ...driver.traits,
+  };
 }
 
-/** A readable list of the capabilities a store has, for `cache:status --detailed`. */
+/** The capabilities for `cache:status --detailed` (JSON-safe: no Infinity). */
 export function describeCapabilities(caps: Capabilities): Record<string, string | boolean | number> {
-  return {
-    listKeys: caps.listKeys,
-    ttlRead: caps.ttlRead,
-    tags: caps.tags === false ? false : caps.tags,
-    sortedSets: caps.sortedSets,
-    atomicCounters: caps.atomicCounters,
-    persistent: caps.persistent,
-    shared: caps.shared,
-    maxKeyBytes: Number.isFinite(caps.maxKeyBytes) ? caps.maxKeyBytes : 'unbounded',
-  };
+  return { ...caps, maxKeyBytes: Number.isFinite(caps.maxKeyBytes) ? caps.maxKeyBytes : 'unbounded' };
 }

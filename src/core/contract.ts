@@ -7,7 +7,6 @@
  *   configured prefix, values through Glueful's codec, capability checks.
  *   `createStore()` builds one over a driver.
  */
-import type { Capabilities } from './capabilities.js';
 import type { Decoded } from './codec.js';
 
 /** Progress of a long-running key walk, reported as it goes. */
@@ -70,74 +69,130 @@ export interface BulkWriteResult {
   errors: string[];
 }
 
-/** What a backend driver implements. All keys here are full keys. */
+/** What a store can do, as data: computed from the driver instance by capabilitiesOf(). */
+export interface Capabilities {
+  /** Keys can be enumerated (getKeys, getKeyCount, purge, clear by prefix). */
+  readonly listKeys: boolean;
+  /** The remaining TTL of a key can be read. */
+  readonly ttlRead: boolean;
+  /** Tags: `native` (server-side sets), `emulated` (kept by this tool), or none. */
+  readonly tags: 'native' | 'emulated' | false;
+  /** zadd / zrange / zremrangebyscore. */
+  readonly sortedSets: boolean;
+  /** A bulk write path faster than one set per entry. */
+  readonly bulkWrite: boolean;
+  /** A whole database can be flushed (behind --flush-database). */
+  readonly flushDatabase: boolean;
+  /** Data survives a restart of the server / machine. */
+  readonly persistent: boolean;
+  /** Entries live on a server shared with other machines. */
+  readonly shared: boolean;
+  /** Largest key the backend accepts, in bytes (Infinity when unbounded). */
+  readonly maxKeyBytes: number;
+}
+
+/** Facts about a backend that no method can show. */
+export interface DriverTraits {
+  /** Data survives a restart of the server / machine. */
+  readonly persistent: boolean;
+  /** Entries live on a server shared with other machines. */
+  readonly shared: boolean;
+  /** Largest key the backend accepts, in bytes (Infinity when unbounded). */
+  readonly maxKeyBytes: number;
+}
+
+/** A tag index: which keys carry a tag. */
+export interface TagIndex {
+  /** `native`: sets kept by the server (Redis); `emulated`: kept by this tool beside the entries. */
+  readonly kind: 'native' | 'emulated';
+  /** Adds tags to an existing entry. */
+  add(key: string, tags: readonly string[]): Promise<void>;
+  /** Keys carrying a tag, streaming. */
+  members(tag: string, options?: ScanOptions): AsyncIterable<string[]>;
+  /** Forgets tags themselves (after their members were deleted). */
+  drop(tags: readonly string[]): Promise<void>;
+  /** Drops index members whose keys are gone; returns how many. Absent where nothing can go stale. */
+  prune?(options?: ScanOptions): Promise<number>;
+}
+
+/** Sorted sets (Glueful's zadd / zrange / zremrangebyscore). */
+export interface SortedSets {
+  zadd(key: string, members: readonly ZMember[]): Promise<number>;
+  zrange(key: string, start: number, stop: number): Promise<ZMember[]>;
+  zremrangebyscore(key: string, min: number, max: number): Promise<number>;
+}
+
+/**
+ * What a backend driver implements. All keys here are full keys (prefix
+ * applied), values raw bytes (no codec).
+ *
+ * The required part is a small key-value core. Everything else is an
+ * optional piece, and whether an instance has a piece *is* its capability
+ * (see capabilitiesOf): a memcached store with SASL credentials has no
+ * `ttl` and no `scan`, because memcached then turns off the text protocol
+ * they need. A new driver implements the core and whichever pieces its
+ * backend can really do; it never stubs one.
+ */
 export interface CacheDriver {
-  /** Driver name constant: `file`, `redis`, `memcached`. */
+  /** Driver name constant: `file`, `redis`, `memcached`, `array`... */
   readonly driver: string;
-  readonly capabilities: Capabilities;
   /** Where the data lives, safe to print (no credentials). */
   readonly location: string;
+  readonly traits: DriverTraits;
 
-  /** Throws a UsageError for a key the backend cannot hold (beyond maxKeyBytes). */
+  /** Throws a UsageError for a key the backend cannot hold (beyond what maxKeyBytes says). */
   checkKey?(key: string): void;
 
   get(key: string): Promise<Buffer | null>;
-  getMany(keys: string[]): Promise<Array<Buffer | null>>;
-  /** ttl in seconds; 0 means no expiry. tags are stored with the entry when the driver keeps them. */
+  /**
+   * ttl in seconds; 0 means no expiry. `tags` are given only to a driver with
+   * a tag index, which records them with the entry.
+   */
   set(key: string, value: Buffer, ttl: number, tags?: readonly string[]): Promise<void>;
   /** Writes only if absent; true when written. */
   setNx(key: string, value: Buffer, ttl: number): Promise<boolean>;
   /** Returns how many of the keys existed. */
   delete(keys: readonly string[]): Promise<number>;
-  /** Deletes the key only if it holds exactly `value`, atomically; true when deleted. */
+  /** Deletes the key only if it holds exactly `value`, atomically; true when deleted (lock release). */
   deleteIfEquals(key: string, value: Buffer): Promise<boolean>;
   has(key: string): Promise<boolean>;
   /** Atomic add (negative to decrement); a missing key starts at 0. */
   increment(key: string, by: number): Promise<number>;
-  /** Remaining seconds, -1 for no expiry, null when the key is missing. */
-  ttl(key: string): Promise<number | null>;
   /** New TTL in seconds, or -1 to remove the expiry. false when the key is missing. */
   expire(key: string, ttl: number): Promise<boolean>;
-  /** Full keys matching a glob over full keys, in batches, streaming. */
-  scan(glob: string, options?: ScanOptions): AsyncIterable<string[]>;
-
-  /** Adds tags to an existing entry. */
-  addTags(key: string, tags: readonly string[]): Promise<void>;
-  /** Keys carrying a tag, streaming. */
-  tagMembers(tag: string, options?: ScanOptions): AsyncIterable<string[]>;
-  /** Forgets tags themselves (after their members were deleted). */
-  dropTags(tags: readonly string[]): Promise<void>;
-
-  zadd(key: string, members: readonly ZMember[]): Promise<number>;
-  zrange(key: string, start: number, stop: number): Promise<ZMember[]>;
-  zremrangebyscore(key: string, min: number, max: number): Promise<number>;
-
   /** Round-trip time of a trivial request, in milliseconds. Throws when unreachable. */
   ping(): Promise<number>;
   stats(): Promise<DriverStats>;
+  /** Closes connections and file handles. */
+  dispose(): Promise<void>;
+
+  /** Remaining seconds, -1 for no expiry, null when the key is missing. (TTL reads) */
+  ttl?(key: string): Promise<number | null>;
+  /** Full keys matching a glob over full keys, in batches, streaming. (Key listing: purge, clear, counts) */
+  scan?(glob: string, options?: ScanOptions): AsyncIterable<string[]>;
+  /** Several values in one round trip; without it the store asks for each. */
+  getMany?(keys: string[]): Promise<Array<Buffer | null>>;
   /**
-   * Writes many entries from a stream of batches faster than one set() each; null when
-   * the driver declines (the store then writes them one by one, bounded).
-   */
-  setMany?(batches: AsyncIterable<BulkEntry[]>): Promise<BulkWriteResult | null>;
-  /**
-   * Deletes the full keys matching a glob inside the backend, when it can do
-   * that faster than a walk plus deletes; null when it declines. Keys in the
-   * result's sample are full keys. Never used for dry runs.
+   * Deletes the full keys matching a glob inside the backend, faster than a
+   * walk plus deletes; null when it declines. Keys in the result's sample are
+   * full keys. Never used for dry runs.
    */
   deleteMatching?(glob: string, options: BulkOptions): Promise<DeleteResult | null>;
-  /** Removes expired and orphaned data where the backend does not do it itself. */
-  prune?(): Promise<number>;
+  /**
+   * Writes many entries from a stream of batches faster than one set() each;
+   * null when it declines (the store then writes them one by one, bounded).
+   */
+  setMany?(batches: AsyncIterable<BulkEntry[]>): Promise<BulkWriteResult | null>;
+  tags?: TagIndex;
+  sortedSets?: SortedSets;
   /**
    * Empties the whole database `database` names (FLUSHDB), foreign keys and
    * all; refuses a database other than the configured one. Returns every
    * server flushed. Only behind an explicit flag and --force.
    */
   flushDatabase?(database: number): Promise<string[]>;
-  /** Drops tag-index members whose keys are gone; returns how many. */
-  pruneTags?(options?: ScanOptions): Promise<number>;
-  /** Closes connections and file handles. */
-  dispose(): Promise<void>;
+  /** Removes expired and orphaned data where the backend does not do it itself. */
+  prune?(): Promise<number>;
 }
 
 /** A value read through the codec, with its TTL. */

@@ -4,7 +4,7 @@
  * here once: key checks, value size limit, bulk deletes that stream.
  */
 import { batched } from './async.js';
-import type { Capabilities } from './capabilities.js';
+import { capabilitiesOf, type Capabilities } from './capabilities.js';
 import { decodeValue, encodeValue, GLUEFUL_MAX_VALUE_BYTES } from './codec.js';
 import type {
   BulkEntry,
@@ -47,6 +47,7 @@ export interface NamespacedStoreOptions {
 export class NamespacedStore implements CacheStore {
   readonly name: string;
   readonly prefix: string;
+  readonly capabilities: Capabilities;
   private readonly maxValueBytes: number;
 
   constructor(
@@ -56,19 +57,17 @@ export class NamespacedStore implements CacheStore {
     this.name = options.name;
     this.prefix = options.prefix;
     this.maxValueBytes = options.maxValueBytes ?? GLUEFUL_MAX_VALUE_BYTES;
+    this.capabilities = capabilitiesOf(backend);
   }
 
   get driver(): string {
     return this.backend.driver;
   }
-  get capabilities(): Capabilities {
-    return this.backend.capabilities;
-  }
   get location(): string {
     return this.backend.location;
   }
   getCapabilities(): Capabilities {
-    return this.backend.capabilities;
+    return this.capabilities;
   }
 
   /** The full backend key for a key inside the prefix. */
@@ -88,8 +87,14 @@ export class NamespacedStore implements CacheStore {
     }
   }
 
-  private require(flag: keyof Capabilities, what: string): void {
-    if (!this.capabilities[flag]) throw new NotSupportedError(this.driver, what);
+  /** The optional piece, or a NotSupportedError naming what needed it. */
+  private need<T>(piece: T | undefined, what: string): T {
+    if (piece === undefined) throw new NotSupportedError(this.driver, what);
+    return piece;
+  }
+
+  private get tagIndex() {
+    return this.need(this.backend.tags, 'tagging');
   }
 
   async getEntry(key: string): Promise<Entry | null> {
@@ -102,7 +107,8 @@ export class NamespacedStore implements CacheStore {
   }
 
   async getMultiple(keys: readonly string[]): Promise<Map<string, unknown>> {
-    const raws = await this.backend.getMany(keys.map((k) => this.fullKey(k)));
+    const full = keys.map((k) => this.fullKey(k));
+    const raws = await (this.backend.getMany ? this.backend.getMany(full) : Promise.all(full.map((k) => this.backend.get(k))));
     const out = new Map<string, unknown>();
     keys.forEach((k, i) => {
       const raw = raws[i];
@@ -118,17 +124,14 @@ export class NamespacedStore implements CacheStore {
   async setRaw(key: string, bytes: Buffer, options: SetOptions & { nx?: boolean } = {}): Promise<boolean> {
     const full = this.fullKey(key);
     const tags = options.tags ?? [];
-    if (tags.length) {
-      this.requireTags();
-      this.checkTags(tags);
-    }
+    if (tags.length) this.checkTags(tags);
     this.checkSize(bytes);
     if (!options.nx) {
       await this.backend.set(full, bytes, options.ttl ?? 0, tags);
       return true;
     }
     const written = await this.backend.setNx(full, bytes, options.ttl ?? 0);
-    if (written && tags.length) await this.backend.addTags(full, tags);
+    if (written && tags.length) await this.tagIndex.add(full, tags);
     return written;
   }
 
@@ -140,12 +143,7 @@ export class NamespacedStore implements CacheStore {
   async setBatches(batches: AsyncIterable<BulkInput[]>, options: SetOptions = {}): Promise<BulkWriteResult> {
     const ttl = options.ttl ?? 0;
     const tags = options.tags ?? [];
-    const checkTags = (list: readonly string[]) => {
-      if (list.length) {
-        this.requireTags();
-        this.checkTags(list);
-      }
-    };
+    const checkTags = (list: readonly string[]) => list.length && this.checkTags(list);
     checkTags(tags);
     const encoded = async function* (this: NamespacedStore): AsyncIterable<BulkEntry[]> {
       for await (const batch of batches) {
@@ -221,8 +219,8 @@ export class NamespacedStore implements CacheStore {
   }
 
   async ttl(key: string): Promise<number | null> {
-    this.require('ttlRead', 'reading a TTL');
-    return this.backend.ttl(this.fullKey(key));
+    const read = this.need(this.backend.ttl, 'reading a TTL');
+    return read.call(this.backend, this.fullKey(key));
   }
 
   async expire(key: string, ttl: number): Promise<boolean> {
@@ -238,9 +236,9 @@ export class NamespacedStore implements CacheStore {
   }
 
   async *getKeys(glob = '*', options: ScanOptions = {}): AsyncIterable<string[]> {
-    this.require('listKeys', 'listing keys');
+    const scan = this.need(this.backend.scan, 'listing keys');
     const cut = this.prefix.length;
-    for await (const batch of this.backend.scan(prefixedGlob(this.prefix, glob), options)) {
+    for await (const batch of scan.call(this.backend, prefixedGlob(this.prefix, glob), options)) {
       yield batch.map((k) => k.slice(cut));
     }
   }
@@ -252,12 +250,12 @@ export class NamespacedStore implements CacheStore {
   }
 
   async deletePattern(glob: string, options: BulkOptions = {}): Promise<DeleteResult> {
-    this.require('listKeys', 'deleting by pattern');
+    const scan = this.need(this.backend.scan, 'deleting by pattern');
     const fullGlob = prefixedGlob(this.prefix, glob);
     return this.reportingProgress(options, async (tracked) => {
       const native = options.dryRun ? null : await this.backend.deleteMatching?.(fullGlob, tracked);
       if (native) return { ...native, sample: native.sample.map((k) => k.slice(this.prefix.length)) };
-      return this.deleteStream(this.backend.scan(fullGlob, tracked), tracked);
+      return this.deleteStream(scan.call(this.backend, fullGlob, tracked), tracked);
     });
   }
 
@@ -266,18 +264,18 @@ export class NamespacedStore implements CacheStore {
   }
 
   async addTags(key: string, tags: readonly string[]): Promise<void> {
-    this.requireTags();
+    const index = this.tagIndex;
     this.checkTags(tags);
     const full = this.fullKey(key);
     if (!(await this.backend.has(full))) throw new UsageError(`cannot tag '${key}': the key does not exist`);
-    await this.backend.addTags(full, tags);
+    await index.add(full, tags);
   }
 
   async *getTagKeys(tag: string, options: ScanOptions = {}): AsyncIterable<string[]> {
-    this.requireTags();
+    const index = this.tagIndex;
     this.checkTags([tag]);
     const cut = this.prefix.length;
-    for await (const batch of this.onlyInPrefix(this.backend.tagMembers(tag, options), () => undefined)) {
+    for await (const batch of this.onlyInPrefix(index.members(tag, options), () => undefined)) {
       if (batch.length) yield batch.map((k) => k.slice(cut));
     }
   }
@@ -289,7 +287,7 @@ export class NamespacedStore implements CacheStore {
    * deleted so far and the tags not finished.
    */
   async invalidateTags(tags: readonly string[], options: BulkOptions = {}): Promise<DeleteResult> {
-    this.requireTags();
+    const index = this.tagIndex;
     this.checkTags(tags);
     let outside = 0;
     const finished: string[] = [];
@@ -301,7 +299,7 @@ export class NamespacedStore implements CacheStore {
           const before = { ...sum };
           const onProgress = (p: Progress): void =>
             tracked.onProgress?.({ scanned: before.scanned + p.scanned, matched: before.matched + p.matched, deleted: before.deleted + p.deleted });
-          const inPrefix = this.onlyInPrefix(this.backend.tagMembers(tag, tracked), () => outside++);
+          const inPrefix = this.onlyInPrefix(index.members(tag, tracked), () => outside++);
           const result = await this.deleteStream(inPrefix, { ...tracked, onProgress });
           sum.scanned += result.scanned;
           sum.matched += result.matched;
@@ -314,34 +312,30 @@ export class NamespacedStore implements CacheStore {
       () => `tags not finished: ${tags.filter((t) => !finished.includes(t)).join(', ')}`,
     );
     // A tag that still names keys outside our prefix belongs partly to someone else: keep it.
-    if (!options.dryRun && outside === 0) await this.backend.dropTags(tags);
+    if (!options.dryRun && outside === 0) await index.drop(tags);
     return total;
   }
 
   async zadd(key: string, members: readonly ZMember[]): Promise<number> {
-    this.require('sortedSets', 'sorted sets');
-    return this.backend.zadd(this.fullKey(key), members);
+    return this.need(this.backend.sortedSets, 'sorted sets').zadd(this.fullKey(key), members);
   }
 
   async zrange(key: string, start: number, stop: number): Promise<ZMember[]> {
-    this.require('sortedSets', 'sorted sets');
-    return this.backend.zrange(this.fullKey(key), start, stop);
+    return this.need(this.backend.sortedSets, 'sorted sets').zrange(this.fullKey(key), start, stop);
   }
 
   async zremrangebyscore(key: string, min: number, max: number): Promise<number> {
-    this.require('sortedSets', 'sorted sets');
-    return this.backend.zremrangebyscore(this.fullKey(key), min, max);
+    return this.need(this.backend.sortedSets, 'sorted sets').zremrangebyscore(this.fullKey(key), min, max);
   }
 
   async flushDatabase(database: number): Promise<string[]> {
-    if (!this.backend.flushDatabase) throw new NotSupportedError(this.driver, 'flushing a whole database');
-    return this.backend.flushDatabase(database);
+    const flush = this.need(this.backend.flushDatabase, 'flushing a whole database');
+    return flush.call(this.backend, database);
   }
 
   async pruneTags(options: ScanOptions = {}): Promise<number> {
-    this.requireTags();
     // Stores that keep tags inside their entries have no separate index to go stale.
-    return (await this.backend.pruneTags?.(options)) ?? 0;
+    return (await this.tagIndex.prune?.(options)) ?? 0;
   }
 
   ping(): Promise<number> {
@@ -356,11 +350,9 @@ export class NamespacedStore implements CacheStore {
     return this.backend.dispose();
   }
 
-  private requireTags(): void {
-    if (this.capabilities.tags === false) throw new NotSupportedError(this.driver, 'tagging');
-  }
-
+  /** Tags are only for a store with a tag index, and each is non-empty without spaces or commas. */
   private checkTags(tags: readonly string[] | undefined): void {
+    if (tags?.length) void this.tagIndex;
     for (const tag of tags ?? []) {
       if (tag.length === 0 || /[\s,]/.test(tag)) {
         throw new UsageError(`invalid tag '${tag}': tags are non-empty and contain no spaces or commas`);
@@ -421,7 +413,6 @@ export class NamespacedStore implements CacheStore {
     return result;
   }
 
-  /** Runs a bulk delete so that a failure part-way says how much was already deleted. */
   /**
    * Runs a bulk delete, tracking its progress; a failure after some keys
    * were deleted becomes one PartialFailureError saying how many (exit 7),

@@ -14,6 +14,7 @@ const DRIVERS: Record<string, () => Promise<DriverModule>> = {
   redis: () => import('./redis/index.js'),
   memcached: () => import('./memcached/index.js'),
   distributed: () => import('./distributed/index.js'),
+  array: () => import('./array/index.js'),
 };
 
 /** The driver names this build knows. */

@@ -7,9 +7,8 @@
  * parallel and report per node — never a silent partial success (exit 7).
  */
 import { mergeAsync } from '../../core/async.js';
-import type { Capabilities } from '../../core/capabilities.js';
-import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, ScanOptions, ZMember } from '../../core/contract.js';
-import { ConfigError, PartialFailureError, StoreUnavailableError } from '../../core/errors.js';
+import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex } from '../../core/contract.js';
+import { ConfigError, NotSupportedError, PartialFailureError, StoreUnavailableError } from '../../core/errors.js';
 import type { DriverEnvironment, DriverLoader, StoreDefinition } from '../../core/store-factory.js';
 import { HashRing } from './hash-ring.js';
 import { HealthState } from './health.js';
@@ -39,6 +38,26 @@ export interface DistributedDriverOptions {
   stateFile: string;
 }
 
+const sum = (counts: number[]): number => counts.reduce((a, b) => a + b, 0);
+
+/** A node's tag index (every Redis and Memcached node has one). */
+function tagsOf(driver: CacheDriver): TagIndex {
+  if (!driver.tags) throw new NotSupportedError(driver.driver, 'tagging');
+  return driver.tags;
+}
+
+function sortedSetsOf(driver: CacheDriver): SortedSets {
+  if (!driver.sortedSets) throw new NotSupportedError(driver.driver, 'sorted sets');
+  return driver.sortedSets;
+}
+
+/** A node's TTL read or key listing, bound to it. */
+function listingOf<K extends 'ttl' | 'scan'>(driver: CacheDriver, piece: K): NonNullable<CacheDriver[K]> {
+  const method = driver[piece];
+  if (!method) throw new NotSupportedError(driver.driver, piece === 'ttl' ? 'reading a TTL' : 'listing keys');
+  return method.bind(driver) as NonNullable<CacheDriver[K]>;
+}
+
 interface Node {
   id: string;
   definition: StoreDefinition;
@@ -50,8 +69,19 @@ interface Node {
 /** The distributed store driver. */
 export class DistributedDriver implements CacheDriver {
   readonly driver = DRIVER_NAME;
-  readonly capabilities: Capabilities;
+  readonly traits: DriverTraits;
   readonly location: string;
+  /** Absent when a memcached node has SASL credentials (no text protocol there: no TTL reads, no listing). */
+  readonly ttl?: (key: string) => Promise<number | null>;
+  readonly scan?: (glob: string, options?: ScanOptions) => AsyncIterable<string[]>;
+  readonly deleteMatching?: (glob: string, options: BulkOptions) => Promise<DeleteResult>;
+  /** The nodes' own tag indexes: a key's tags live on the key's node. */
+  readonly tags: TagIndex;
+  readonly sortedSets: SortedSets = {
+    zadd: (key, members) => this.write(key, (d) => sortedSetsOf(d).zadd(key, members)),
+    zrange: (key, start, stop) => this.read(key, (d) => sortedSetsOf(d).zrange(key, start, stop)),
+    zremrangebyscore: (key, min, max) => this.write(key, (d) => sortedSetsOf(d).zremrangebyscore(key, min, max)),
+  };
   private readonly nodes: Node[];
   private readonly ring: HashRing;
   private readonly health: HealthState;
@@ -67,18 +97,20 @@ export class DistributedDriver implements CacheDriver {
     this.health = new HealthState(options.stateFile, { maxFailures: options.maxFailures ?? 3, recoveryTime: options.recoveryTime ?? 30 });
     this.replicas = Math.min(options.replicas ?? 0, this.nodes.length - 1);
     const memcached = options.nodes.some((n) => n.driver === 'memcached');
-    // A memcached node with SASL credentials has no text protocol: no TTL reads, no listing.
-    const sasl = options.nodes.some((n) => n.driver === 'memcached' && Boolean(n.username));
-    this.capabilities = {
-      listKeys: !sasl,
-      ttlRead: !sasl,
-      tags: memcached ? 'emulated' : 'native',
-      sortedSets: true,
-      atomicCounters: true,
-      persistent: !memcached,
-      shared: true,
-      maxKeyBytes: memcached ? 250 : 512 * 1024 * 1024,
+    this.traits = { persistent: !memcached, shared: true, maxKeyBytes: memcached ? 250 : 512 * 1024 * 1024 };
+    this.tags = {
+      kind: memcached ? 'emulated' : 'native',
+      add: (key, tags) => this.write(key, (d) => tagsOf(d).add(key, tags)),
+      members: (tag, opts) => this.fanOut((d) => tagsOf(d).members(tag, opts)),
+      drop: async (tags) => void (await this.everyNode('dropping tags', (d) => tagsOf(d).drop(tags))),
+      prune: async (opts) => sum(await this.everyNode('tag cleanup', async (d) => (await tagsOf(d).prune?.(opts)) ?? 0)),
     };
+    const sasl = options.nodes.some((n) => n.driver === 'memcached' && Boolean(n.username));
+    if (!sasl) {
+      this.ttl = (key) => this.read(key, (d) => listingOf(d, 'ttl')(key));
+      this.scan = (glob, opts = {}) => this.fanOut((d) => listingOf(d, 'scan')(glob, opts));
+      this.deleteMatching = (glob, opts) => this.deleteEverywhere(glob, opts);
+    }
     this.location = `distributed://${this.nodes.map((n) => n.id).join(',')}`;
   }
 
@@ -191,41 +223,18 @@ export class DistributedDriver implements CacheDriver {
   increment(key: string, by: number) {
     return this.write(key, (d) => d.increment(key, by));
   }
-  ttl(key: string) {
-    return this.read(key, (d) => d.ttl(key));
-  }
   expire(key: string, ttl: number) {
     return this.write(key, (d) => d.expire(key, ttl));
   }
-  async addTags(key: string, tags: readonly string[]) {
-    await this.write(key, (d) => d.addTags(key, tags));
-  }
-  zadd(key: string, members: readonly ZMember[]) {
-    return this.write(key, (d) => d.zadd(key, members));
-  }
-  zrange(key: string, start: number, stop: number) {
-    return this.read(key, (d) => d.zrange(key, start, stop));
-  }
-  zremrangebyscore(key: string, min: number, max: number) {
-    return this.write(key, (d) => d.zremrangebyscore(key, min, max));
-  }
 
-  async *scan(glob: string, options: ScanOptions = {}): AsyncIterable<string[]> {
+  /** Every node's stream, merged as batches arrive. */
+  private async *fanOut(stream: (driver: CacheDriver) => AsyncIterable<string[]>): AsyncIterable<string[]> {
     const drivers = await Promise.all(this.nodes.map((_, i) => this.child(i)));
-    yield* mergeAsync(drivers.map((d) => d.scan(glob, options)));
-  }
-
-  async *tagMembers(tag: string, options: ScanOptions = {}): AsyncIterable<string[]> {
-    const drivers = await Promise.all(this.nodes.map((_, i) => this.child(i)));
-    yield* mergeAsync(drivers.map((d) => d.tagMembers(tag, options)));
-  }
-
-  async dropTags(tags: readonly string[]) {
-    await this.everyNode('dropping tags', (d) => d.dropTags(tags));
+    yield* mergeAsync(drivers.map(stream));
   }
 
   /** Every node deletes its own matches in parallel; per node, natively where it can. */
-  async deleteMatching(glob: string, options: BulkOptions = {}): Promise<DeleteResult> {
+  private async deleteEverywhere(glob: string, options: BulkOptions = {}): Promise<DeleteResult> {
     const total: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
     const report = () => options.onProgress?.({ scanned: total.scanned, matched: total.matched, deleted: total.deleted });
     await this.everyNode('the purge', async (d) => {
@@ -244,11 +253,6 @@ export class DistributedDriver implements CacheDriver {
 
   async flushDatabase(database: number) {
     return (await this.everyNode('the flush', async (d) => (d.flushDatabase ? d.flushDatabase(database) : []))).flat();
-  }
-
-  async pruneTags(options: ScanOptions = {}) {
-    const counts = await this.everyNode('tag cleanup', async (d) => (await d.pruneTags?.(options)) ?? 0);
-    return counts.reduce((a, b) => a + b, 0);
   }
 
   /** Usable while any node answers; which nodes do not is for stats() to report. */
@@ -302,7 +306,7 @@ export class DistributedDriver implements CacheDriver {
 /** Purge on a node that has no native bulk delete: walk and delete in batches. */
 async function streamDelete(driver: CacheDriver, glob: string, options: BulkOptions): Promise<DeleteResult> {
   const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
-  for await (const keys of driver.scan(glob, options)) {
+  for await (const keys of listingOf(driver, 'scan')(glob, options)) {
     result.scanned += keys.length;
     result.matched += keys.length;
     result.deleted += await driver.delete(keys);

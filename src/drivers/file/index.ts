@@ -12,9 +12,8 @@
 import { access, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Capabilities } from '../../core/capabilities.js';
 import { decodeCounter, encodeCounter } from '../../core/codec.js';
-import type { CacheDriver, DriverStats, ScanOptions, ZMember } from '../../core/contract.js';
+import type { CacheDriver, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex, ZMember } from '../../core/contract.js';
 import { StoreUnavailableError, UsageError } from '../../core/errors.js';
 import { globToRegExp } from '../../core/glob.js';
 import { md5Hex } from '../../core/md5.js';
@@ -38,24 +37,29 @@ export interface FileDriverOptions {
   lockTimeoutMs?: number;
 }
 
-const CAPABILITIES: Capabilities = {
-  listKeys: true,
-  ttlRead: true,
-  tags: 'emulated',
-  sortedSets: true,
-  atomicCounters: true,
-  persistent: true,
-  shared: false,
-  maxKeyBytes: Infinity,
-};
+const TRAITS: DriverTraits = { persistent: true, shared: false, maxKeyBytes: Infinity };
 
 const PRUNE_STAMP = '.glueful-prune';
 
 /** The Glueful-format file store. */
 export class FileDriver implements CacheDriver {
   readonly driver = DRIVER_NAME;
-  readonly capabilities = CAPABILITIES;
+  readonly traits = TRAITS;
   readonly location: string;
+  /** emulated tags: kept in each entry's .meta document, where the PHP driver ignores them. */
+  readonly tags: TagIndex = {
+    kind: 'emulated',
+    add: (key, tags) => this.addTags(key, tags),
+    members: (tag, options) => this.tagMembers(tag, options),
+    drop: (tags) => this.dropTags(tags),
+  };
+
+  readonly sortedSets: SortedSets = {
+    zadd: (key, members) => this.zadd(key, members),
+    zrange: (key, start, stop) => this.zrange(key, start, stop),
+    zremrangebyscore: (key, min, max) => this.zremrangebyscore(key, min, max),
+  };
+
   private readonly levels: number;
   private readonly lockTimeoutMs: number;
   private readonly cleanupFrequency: number;
@@ -250,7 +254,7 @@ export class FileDriver implements CacheDriver {
     }
   }
 
-  async addTags(key: string, tags: readonly string[]): Promise<void> {
+  private async addTags(key: string, tags: readonly string[]): Promise<void> {
     const base = this.base(key);
     await this.locked(base, async () => {
       const meta = await this.readMeta(base, key);
@@ -260,14 +264,14 @@ export class FileDriver implements CacheDriver {
     });
   }
 
-  async *tagMembers(tag: string, options: ScanOptions = {}): AsyncIterable<string[]> {
+  private async *tagMembers(tag: string, options: ScanOptions = {}): AsyncIterable<string[]> {
     for await (const batch of this.walker.entries(options)) {
       const keys = batch.filter((e) => e.meta.tags?.includes(tag)).map((e) => e.key);
       if (keys.length) yield keys;
     }
   }
 
-  async dropTags(): Promise<void> {
+  private async dropTags(_tags: readonly string[]): Promise<void> {
     // Tags live inside the entries' meta documents: nothing left to drop.
   }
 
@@ -286,7 +290,7 @@ export class FileDriver implements CacheDriver {
     await this.writeAtomic(`${base}.meta`, 'json:' + JSON.stringify(meta));
   }
 
-  async zadd(key: string, members: readonly ZMember[]): Promise<number> {
+  private async zadd(key: string, members: readonly ZMember[]): Promise<number> {
     const base = this.base(key);
     return this.locked(base, async () => {
       const scores = await this.readScores(base);
@@ -296,11 +300,11 @@ export class FileDriver implements CacheDriver {
     });
   }
 
-  async zrange(key: string, start: number, stop: number): Promise<ZMember[]> {
+  private async zrange(key: string, start: number, stop: number): Promise<ZMember[]> {
     return rangeOf(await this.readScores(this.base(key)), start, stop);
   }
 
-  async zremrangebyscore(key: string, min: number, max: number): Promise<number> {
+  private async zremrangebyscore(key: string, min: number, max: number): Promise<number> {
     const base = this.base(key);
     return this.locked(base, async () => {
       const scores = await this.readScores(base);

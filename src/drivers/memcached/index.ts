@@ -11,8 +11,7 @@
  */
 import type { Client } from 'memjs';
 import { mergeAsync } from '../../core/async.js';
-import type { Capabilities } from '../../core/capabilities.js';
-import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, ScanOptions, ZMember } from '../../core/contract.js';
+import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex, ZMember } from '../../core/contract.js';
 import { CacheError, NotSupportedError, UsageError } from '../../core/errors.js';
 import { globToRegExp } from '../../core/glob.js';
 import { addScores, parseScoreMap, rangeOf, removeByScore, serializeScoreMap } from '../../core/score-map.js';
@@ -49,23 +48,7 @@ const DELETE_BATCH = 1000;
 const DELETES_IN_FLIGHT = 8;
 const FORBIDDEN_KEY_CHARS = /[\s\x00-\x1f\x7f]/;
 
-const CAPABILITIES: Capabilities = {
-  listKeys: true,
-  ttlRead: true,
-  tags: 'emulated',
-  sortedSets: true,
-  atomicCounters: true,
-  persistent: false,
-  shared: true,
-  maxKeyBytes: 250,
-};
-
-/**
- * memcached turns its text protocol off when SASL is on, and with it the
- * TTL reads (`mg`) and key listing (`metadump`): a store with credentials
- * says so up front instead of starting work it cannot finish.
- */
-const SASL_CAPABILITIES: Capabilities = { ...CAPABILITIES, listKeys: false, ttlRead: false };
+const TRAITS: DriverTraits = { persistent: false, shared: true, maxKeyBytes: 250 };
 
 /** The expiry field memcached expects for a TTL in seconds (0 = never). */
 export function expiryFor(ttl: number): number {
@@ -76,8 +59,24 @@ export function expiryFor(ttl: number): number {
 /** The Memcached store driver. */
 export class MemcachedDriver implements CacheDriver {
   readonly driver = DRIVER_NAME;
-  readonly capabilities: Capabilities;
+  readonly traits = TRAITS;
   readonly location: string;
+  /**
+   * TTL reads (`mg`), key listing (`lru_crawler metadump`), pattern deletes
+   * (`md`) and tag-index pruning (CAS) need the text protocol, which memcached
+   * turns off when SASL is on: a store with credentials has none of them,
+   * so it says so up front instead of starting work it cannot finish.
+   */
+  readonly ttl?: (key: string) => Promise<number | null>;
+  readonly scan?: (glob: string, options?: ScanOptions) => AsyncIterable<string[]>;
+  readonly deleteMatching?: (glob: string, options: BulkOptions) => Promise<DeleteResult | null>;
+  /** Emulated tags: an index item `_gf_tag:{tag}` per tag listing its keys, grown with APPEND. */
+  readonly tags: TagIndex;
+  readonly sortedSets: SortedSets = {
+    zadd: (key, members) => this.zadd(key, members),
+    zrange: (key, start, stop) => this.zrange(key, start, stop),
+    zremrangebyscore: (key, min, max) => this.zremrangebyscore(key, min, max),
+  };
   private readonly servers: MemcachedServer[];
   private readonly ring: KetamaRing;
   private readonly timeoutMs: number;
@@ -92,7 +91,19 @@ export class MemcachedDriver implements CacheDriver {
     this.ring = new KetamaRing(this.servers.map((s) => ({ id: `${s.host}:${s.port}`, weight: s.weight })));
     this.timeoutMs = Math.round((options.timeout ?? 2.5) * 1000);
     this.sasl = Boolean(options.username);
-    this.capabilities = this.sasl ? SASL_CAPABILITIES : CAPABILITIES;
+    const tags: TagIndex = {
+      kind: 'emulated',
+      add: (key, list) => this.addTags(key, list),
+      members: (tag) => this.tagMembers(tag),
+      drop: (list) => this.dropTags(list),
+    };
+    if (!this.sasl) {
+      this.ttl = (key) => this.readTtl(key);
+      this.scan = (glob, options) => this.scanKeys(glob, options);
+      this.deleteMatching = (glob, options) => this.deleteMatchingKeys(glob, options);
+      tags.prune = (options) => this.pruneTags(options);
+    }
+    this.tags = tags;
     this.location = `memcached://${this.servers.map((s) => `${s.host}:${s.port}`).join(',')}`;
   }
 
@@ -244,7 +255,7 @@ export class MemcachedDriver implements CacheDriver {
     return Number(result.value);
   }
 
-  async ttl(key: string): Promise<number | null> {
+  private async readTtl(key: string): Promise<number | null> {
     const server = this.serverOf(key);
     const reply = await this.call(server, () => this.textTo(server).line(`mg ${key} t`));
     if (reply.startsWith('EN')) return null;
@@ -268,14 +279,13 @@ export class MemcachedDriver implements CacheDriver {
     }
   }
 
-  async *scan(glob: string, options: ScanOptions = {}): AsyncIterable<string[]> {
+  private async *scanKeys(glob: string, options: ScanOptions = {}): AsyncIterable<string[]> {
     const matcher = globToRegExp(glob);
     yield* mergeAsync(this.servers.map((server) => this.dump(server, matcher, options)));
   }
 
   /** Deletes, on each server, the keys its own metadump lists, with pipelined `md`. */
-  async deleteMatching(glob: string, options: BulkOptions = {}): Promise<DeleteResult | null> {
-    if (this.sasl) return null;
+  private async deleteMatchingKeys(glob: string, options: BulkOptions = {}): Promise<DeleteResult | null> {
     const matcher = globToRegExp(glob);
     const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
     const sampleSize = options.sampleSize ?? 10;
@@ -304,7 +314,7 @@ export class MemcachedDriver implements CacheDriver {
     return result;
   }
 
-  async addTags(key: string, tags: readonly string[]): Promise<void> {
+  private async addTags(key: string, tags: readonly string[]): Promise<void> {
     const client = await this.connection();
     for (const tag of tags) {
       const index = TAG_INDEX_PREFIX + tag;
@@ -320,7 +330,7 @@ export class MemcachedDriver implements CacheDriver {
     }
   }
 
-  async *tagMembers(tag: string): AsyncIterable<string[]> {
+  private async *tagMembers(tag: string): AsyncIterable<string[]> {
     const raw = await this.get(TAG_INDEX_PREFIX + tag);
     if (!raw) return;
     const keys = [...new Set(raw.toString('utf8').split('\n').filter(Boolean))];
@@ -332,9 +342,9 @@ export class MemcachedDriver implements CacheDriver {
    * compare-and-swap (`mg v c` then `ms … C<cas>`), so an APPEND racing it
    * makes it retry rather than lose the appended key.
    */
-  async pruneTags(options: ScanOptions = {}): Promise<number> {
+  private async pruneTags(options: ScanOptions = {}): Promise<number> {
     let removed = 0;
-    for await (const indexes of this.scan(`${TAG_INDEX_PREFIX}*`, options)) {
+    for await (const indexes of this.scanKeys(`${TAG_INDEX_PREFIX}*`, options)) {
       for (const index of indexes) removed += await this.pruneIndex(index);
     }
     return removed;
@@ -362,7 +372,7 @@ export class MemcachedDriver implements CacheDriver {
     return 0;
   }
 
-  async dropTags(tags: readonly string[]): Promise<void> {
+  private async dropTags(tags: readonly string[]): Promise<void> {
     await this.delete(tags.map((t) => TAG_INDEX_PREFIX + t));
   }
 
@@ -371,7 +381,7 @@ export class MemcachedDriver implements CacheDriver {
     return raw ? parseScoreMap(raw) : new Map();
   }
 
-  async zadd(key: string, members: readonly ZMember[]): Promise<number> {
+  private async zadd(key: string, members: readonly ZMember[]): Promise<number> {
     // Read-modify-write, as Glueful's PHP driver does: concurrent writers may race.
     const scores = await this.readScores(key);
     const added = addScores(scores, members);
@@ -379,11 +389,11 @@ export class MemcachedDriver implements CacheDriver {
     return added;
   }
 
-  async zrange(key: string, start: number, stop: number): Promise<ZMember[]> {
+  private async zrange(key: string, start: number, stop: number): Promise<ZMember[]> {
     return rangeOf(await this.readScores(key), start, stop);
   }
 
-  async zremrangebyscore(key: string, min: number, max: number): Promise<number> {
+  private async zremrangebyscore(key: string, min: number, max: number): Promise<number> {
     const scores = await this.readScores(key);
     const removed = removeByScore(scores, min, max);
     if (removed) await this.set(key, serializeScoreMap(scores), 0);

@@ -9,7 +9,6 @@
 import type { Cluster, Redis } from 'ioredis';
 import slotOf from 'cluster-key-slot';
 import { mergeAsync } from '../../core/async.js';
-import type { Capabilities } from '../../core/capabilities.js';
 import type {
   BulkEntry,
   BulkOptions,
@@ -17,7 +16,10 @@ import type {
   CacheDriver,
   DeleteResult,
   DriverStats,
+  DriverTraits,
   ScanOptions,
+  SortedSets,
+  TagIndex,
   ZMember,
 } from '../../core/contract.js';
 import { CacheError, PartialFailureError, StoreUnavailableError, UsageError } from '../../core/errors.js';
@@ -36,16 +38,7 @@ export const TAG_SET_PREFIX = '_gf_tag:';
 const SCAN_COUNT = 5000;
 const LATENCY_SAMPLES = 20;
 
-const CAPABILITIES: Capabilities = {
-  listKeys: true,
-  ttlRead: true,
-  tags: 'native',
-  sortedSets: true,
-  atomicCounters: true,
-  persistent: true,
-  shared: true,
-  maxKeyBytes: 512 * 1024 * 1024,
-};
+const TRAITS: DriverTraits = { persistent: true, shared: true, maxKeyBytes: 512 * 1024 * 1024 };
 
 /**
  * One server-side step of a purge: SCAN a slice and UNLINK what matched, so
@@ -74,8 +67,23 @@ const PERSIST_IF_EXISTS = "if redis.call('EXISTS', KEYS[1]) == 1 then redis.call
 /** The Redis store driver. */
 export class RedisDriver implements CacheDriver {
   readonly driver = DRIVER_NAME;
-  readonly capabilities = CAPABILITIES;
+  readonly traits = TRAITS;
   readonly location: string;
+  /** native tags: Glueful's own `_gf_tag:{tag}` sets, shared with the PHP app. */
+  readonly tags: TagIndex = {
+    kind: 'native',
+    add: (key, tags) => this.addTags(key, tags),
+    members: (tag, options) => this.tagMembers(tag, options),
+    drop: (tags) => this.dropTags(tags),
+    prune: (options) => this.pruneTags(options),
+  };
+
+  readonly sortedSets: SortedSets = {
+    zadd: (key, members) => this.zadd(key, members),
+    zrange: (key, start, stop) => this.zrange(key, start, stop),
+    zremrangebyscore: (key, min, max) => this.zremrangebyscore(key, min, max),
+  };
+
   private readonly plan: ConnectionPlan;
   private client?: Promise<Redis | Cluster>;
   private disposed = false;
@@ -290,7 +298,7 @@ export class RedisDriver implements CacheDriver {
   }
 
   /** Removes members of `_gf_tag:*` sets whose keys no longer exist (expired or deleted). */
-  async pruneTags(options: ScanOptions = {}): Promise<number> {
+  private async pruneTags(options: ScanOptions = {}): Promise<number> {
     let removed = 0;
     for await (const tagSets of this.scan(`${TAG_SET_PREFIX}*`, options)) {
       for (const setKey of tagSets) {
@@ -304,11 +312,11 @@ export class RedisDriver implements CacheDriver {
     return removed;
   }
 
-  async addTags(key: string, tags: readonly string[]): Promise<void> {
+  private async addTags(key: string, tags: readonly string[]): Promise<void> {
     await this.run((c) => Promise.all(tags.map((t) => c.sadd(TAG_SET_PREFIX + t, key))));
   }
 
-  async *tagMembers(tag: string, options: ScanOptions = {}): AsyncIterable<string[]> {
+  private async *tagMembers(tag: string, options: ScanOptions = {}): AsyncIterable<string[]> {
     const client = await this.connection();
     const setKey = TAG_SET_PREFIX + tag;
     // On a cluster the set lives on one master; SSCAN through the client routes there.
@@ -319,16 +327,16 @@ export class RedisDriver implements CacheDriver {
     }
   }
 
-  async dropTags(tags: readonly string[]): Promise<void> {
+  private async dropTags(tags: readonly string[]): Promise<void> {
     await this.run((c) => Promise.all(tags.map((t) => c.unlink(TAG_SET_PREFIX + t))));
   }
 
-  zadd(key: string, members: readonly ZMember[]): Promise<number> {
+  private zadd(key: string, members: readonly ZMember[]): Promise<number> {
     if (members.length === 0) return Promise.resolve(0);
     return this.run((c) => c.zadd(key, ...members.flatMap((m) => [m.score, m.member])));
   }
 
-  zrange(key: string, start: number, stop: number): Promise<ZMember[]> {
+  private zrange(key: string, start: number, stop: number): Promise<ZMember[]> {
     return this.run(async (c) => {
       const flat = await c.zrange(key, start, stop, 'WITHSCORES');
       const out: ZMember[] = [];
@@ -337,7 +345,7 @@ export class RedisDriver implements CacheDriver {
     });
   }
 
-  zremrangebyscore(key: string, min: number, max: number): Promise<number> {
+  private zremrangebyscore(key: string, min: number, max: number): Promise<number> {
     return this.run((c) => c.zremrangebyscore(key, min, max));
   }
 
