@@ -4,6 +4,7 @@
  * here once: key checks, value size limit, bulk deletes that stream.
  */
 import { batched } from './async.js';
+import { BoundedPool, streamDelete, withPartialFailure } from './bulk.js';
 import { capabilitiesOf, type Capabilities } from './capabilities.js';
 import { decodeValue, encodeValue, GLUEFUL_MAX_VALUE_BYTES } from './codec.js';
 import type {
@@ -21,14 +22,10 @@ import type {
   SetOptions,
   ZMember,
 } from './contract.js';
-import { NotSupportedError, PartialFailureError, UsageError } from './errors.js';
+import { NotSupportedError, UsageError } from './errors.js';
 import { prefixedGlob } from './glob.js';
 import { assertValidKey } from './keys.js';
 
-/** How many keys one delete request carries. */
-const DELETE_BATCH = 1000;
-/** Delete requests allowed in flight while the key walk continues. */
-const MAX_DELETES_IN_FLIGHT = 4;
 /** Writes in flight when a driver has no bulk write of its own. */
 const MAX_SETS_IN_FLIGHT = 64;
 /** Entries per step of a bulk write stream. */
@@ -161,31 +158,22 @@ export class NamespacedStore implements CacheStore {
   /** Bulk write for drivers without setMany: a bounded number of set() calls in flight. */
   private async setEach(batches: AsyncIterable<BulkEntry[]>): Promise<BulkWriteResult> {
     const result: BulkWriteResult = { written: 0, failed: 0, errors: [] };
-    let active = 0;
-    let slotFree: (() => void) | undefined;
-    const settle = (): void => {
-      active--;
-      slotFree?.();
-    };
-    const waitForSlot = () => new Promise<void>((resolve) => (slotFree = resolve));
+    const pool = new BoundedPool(MAX_SETS_IN_FLIGHT);
     for await (const batch of batches) {
       for (const entry of batch) {
-        while (active >= MAX_SETS_IN_FLIGHT) await waitForSlot();
-        active++;
-        this.backend.set(entry.key, entry.value, entry.ttl, entry.tags).then(
-          () => {
-            result.written++;
-            settle();
-          },
-          (error: unknown) => {
-            result.failed++;
-            if (result.errors.length < 5) result.errors.push(error instanceof Error ? error.message : String(error));
-            settle();
-          },
+        // Each write's failure is counted here, never the pool's: one bad entry does not stop the rest.
+        await pool.add(() =>
+          this.backend.set(entry.key, entry.value, entry.ttl, entry.tags).then(
+            () => void result.written++,
+            (error: unknown) => {
+              result.failed++;
+              if (result.errors.length < 5) result.errors.push(error instanceof Error ? error.message : String(error));
+            },
+          ),
         );
       }
     }
-    while (active > 0) await waitForSlot();
+    await pool.drain();
     return result;
   }
 
@@ -252,10 +240,10 @@ export class NamespacedStore implements CacheStore {
   async deletePattern(glob: string, options: BulkOptions = {}): Promise<DeleteResult> {
     const scan = this.need(this.backend.scan, 'deleting by pattern');
     const fullGlob = prefixedGlob(this.prefix, glob);
-    return this.reportingProgress(options, async (tracked) => {
+    return withPartialFailure(options, async (tracked) => {
       const native = options.dryRun ? null : await this.backend.deleteMatching?.(fullGlob, tracked);
       if (native) return { ...native, sample: native.sample.map((k) => k.slice(this.prefix.length)) };
-      return this.deleteStream(scan.call(this.backend, fullGlob, tracked), tracked);
+      return this.deleteKeys(scan.call(this.backend, fullGlob, tracked), tracked);
     });
   }
 
@@ -291,7 +279,7 @@ export class NamespacedStore implements CacheStore {
     this.checkTags(tags);
     let outside = 0;
     const finished: string[] = [];
-    const total = await this.reportingProgress(
+    const total = await withPartialFailure(
       options,
       async (tracked) => {
         const sum: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
@@ -300,7 +288,7 @@ export class NamespacedStore implements CacheStore {
           const onProgress = (p: Progress): void =>
             tracked.onProgress?.({ scanned: before.scanned + p.scanned, matched: before.matched + p.matched, deleted: before.deleted + p.deleted });
           const inPrefix = this.onlyInPrefix(index.members(tag, tracked), () => outside++);
-          const result = await this.deleteStream(inPrefix, { ...tracked, onProgress });
+          const result = await this.deleteKeys(inPrefix, { ...tracked, onProgress });
           sum.scanned += result.scanned;
           sum.matched += result.matched;
           sum.deleted += result.deleted;
@@ -366,75 +354,9 @@ export class NamespacedStore implements CacheStore {
     }
   }
 
-  /**
-   * Deletes (or, dry, counts) the full keys a stream yields, in batches. A few
-   * deletes stay in flight while the walk goes on, so a SCAN never waits for
-   * an UNLINK round trip; memory stays bounded by those few batches.
-   */
-  private async deleteStream(source: AsyncIterable<string[]>, options: BulkOptions): Promise<DeleteResult> {
-    const sampleSize = options.sampleSize ?? 10;
-    const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
-    const report = () => options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
-    const inFlight = new Set<Promise<void>>();
-    let failure: unknown;
-    let pending: string[] = [];
-    const flush = (): void => {
-      if (pending.length === 0) return;
-      const batch = pending;
-      pending = [];
-      const job = this.backend.delete(batch).then(
-        (n) => {
-          result.deleted += n;
-          report();
-        },
-        (error: unknown) => {
-          failure ??= error;
-        },
-      );
-      inFlight.add(job);
-      void job.finally(() => inFlight.delete(job));
-    };
-    for await (const batch of source) {
-      if (failure) break;
-      result.scanned += batch.length;
-      result.matched += batch.length;
-      for (const k of batch) {
-        if (result.sample.length < sampleSize) result.sample.push(k.slice(this.prefix.length));
-        if (!options.dryRun) pending.push(k);
-      }
-      if (pending.length >= DELETE_BATCH) flush();
-      while (inFlight.size >= MAX_DELETES_IN_FLIGHT) await Promise.race(inFlight);
-      report();
-    }
-    if (!failure) flush();
-    await Promise.all(inFlight);
-    if (failure) throw failure;
-    report();
-    return result;
-  }
-
-  /**
-   * Runs a bulk delete, tracking its progress; a failure after some keys
-   * were deleted becomes one PartialFailureError saying how many (exit 7),
-   * with `unfinished()` naming what was left, when the work can tell.
-   */
-  private async reportingProgress(
-    options: BulkOptions,
-    work: (tracked: BulkOptions) => Promise<DeleteResult>,
-    unfinished?: () => string,
-  ): Promise<DeleteResult> {
-    const seen: Progress = { scanned: 0, matched: 0, deleted: 0 };
-    const onProgress = (p: Progress): void => {
-      Object.assign(seen, p);
-      options.onProgress?.(p);
-    };
-    try {
-      return await work({ ...options, onProgress });
-    } catch (error) {
-      if (seen.deleted === 0) throw error;
-      const reason = error instanceof Error ? error.message : String(error);
-      const left = unfinished ? ` (${unfinished()})` : '';
-      throw new PartialFailureError(`stopped after deleting ${seen.deleted} keys${left}: ${reason}`, { ...seen }, { cause: error });
-    }
+  /** Deletes the full keys a stream yields (see streamDelete); samples are shown without the prefix. */
+  private deleteKeys(source: AsyncIterable<string[]>, options: BulkOptions): Promise<DeleteResult> {
+    const cut = this.prefix.length;
+    return streamDelete(source, (keys) => this.backend.delete(keys), { ...options, sampleKey: (k) => k.slice(cut) });
   }
 }

@@ -7,6 +7,7 @@
  * parallel and report per node — never a silent partial success (exit 7).
  */
 import { mergeAsync } from '../../core/async.js';
+import { streamDelete, summedProgress, sumResults } from '../../core/bulk.js';
 import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex } from '../../core/contract.js';
 import { ConfigError, NotSupportedError, PartialFailureError, StoreUnavailableError } from '../../core/errors.js';
 import type { DriverEnvironment, DriverLoader, StoreDefinition } from '../../core/store-factory.js';
@@ -235,20 +236,17 @@ export class DistributedDriver implements CacheDriver {
 
   /** Every node deletes its own matches in parallel; per node, natively where it can. */
   private async deleteEverywhere(glob: string, options: BulkOptions = {}): Promise<DeleteResult> {
-    const total: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
-    const report = () => options.onProgress?.({ scanned: total.scanned, matched: total.matched, deleted: total.deleted });
-    await this.everyNode('the purge', async (d) => {
-      const result = (await d.deleteMatching?.(glob, { ...options, onProgress: undefined })) ?? (await streamDelete(d, glob, options));
-      total.scanned += result.scanned;
-      total.matched += result.matched;
-      total.deleted += result.deleted;
-      total.sample.push(...result.sample.slice(0, Math.max(0, (options.sampleSize ?? 10) - total.sample.length)));
-      report();
+    const progress = summedProgress(options.onProgress, this.nodes.length);
+    const deleted = this.nodes.map(() => 0);
+    const results = await this.everyNode('the purge', async (d, i) => {
+      const own: BulkOptions = { ...options, onProgress: (p) => ((deleted[i] = p.deleted), progress[i]!(p)) };
+      const native = await d.deleteMatching?.(glob, own);
+      return native ?? streamDelete(listingOf(d, 'scan')(glob, own), (keys) => d.delete(keys), own);
     }).catch((error: unknown) => {
-      if (error instanceof PartialFailureError) Object.assign(error.done, { deleted: total.deleted });
+      if (error instanceof PartialFailureError) Object.assign(error.done, { deleted: sum(deleted) });
       throw error;
     });
-    return total;
+    return sumResults(results, options.sampleSize);
   }
 
   async flushDatabase(database: number) {
@@ -301,18 +299,6 @@ export class DistributedDriver implements CacheDriver {
   async dispose() {
     await Promise.all(this.nodes.map(async (n) => (await n.driver?.catch(() => null))?.dispose()));
   }
-}
-
-/** Purge on a node that has no native bulk delete: walk and delete in batches. */
-async function streamDelete(driver: CacheDriver, glob: string, options: BulkOptions): Promise<DeleteResult> {
-  const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
-  for await (const keys of listingOf(driver, 'scan')(glob, options)) {
-    result.scanned += keys.length;
-    result.matched += keys.length;
-    result.deleted += await driver.delete(keys);
-    result.sample.push(...keys.slice(0, Math.max(0, (options.sampleSize ?? 10) - result.sample.length)));
-  }
-  return result;
 }
 
 /** Creates the distributed store driver (nodes connect on first use, loaded through `environment`). */

@@ -11,6 +11,7 @@
  */
 import type { Client } from 'memjs';
 import { mergeAsync } from '../../core/async.js';
+import { streamDelete, summedProgress, sumResults } from '../../core/bulk.js';
 import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex, ZMember } from '../../core/contract.js';
 import { CacheError, NotSupportedError, UsageError } from '../../core/errors.js';
 import { globToRegExp } from '../../core/glob.js';
@@ -287,31 +288,28 @@ export class MemcachedDriver implements CacheDriver {
   /** Deletes, on each server, the keys its own metadump lists, with pipelined `md`. */
   private async deleteMatchingKeys(glob: string, options: BulkOptions = {}): Promise<DeleteResult | null> {
     const matcher = globToRegExp(glob);
-    const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
-    const sampleSize = options.sampleSize ?? 10;
-    await Promise.all(
-      this.servers.map(async (server) => {
-        const deleter = this.textTo(server);
-        const inFlight = new Set<Promise<void>>();
-        for await (const keys of this.dump(server, matcher, { signal: options.signal, batchSize: DELETE_BATCH })) {
-          result.scanned += keys.length;
-          result.matched += keys.length;
-          for (const k of keys) if (result.sample.length < sampleSize) result.sample.push(k);
-          // Quiet meta deletes answer only when a key was not there (NF); `mn` closes the batch.
-          // A few batches stay in flight on the connection.
-          const payload = keys.map((k) => `md ${k} q\r\n`).join('') + 'mn\r\n';
-          const job = this.call(server, () => deleter.request(payload, (line) => line === 'MN')).then((replies) => {
-            result.deleted += keys.length - (replies.length - 1);
-            options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
-          });
-          inFlight.add(job);
-          job.then(() => inFlight.delete(job), () => undefined);
-          if (inFlight.size >= DELETES_IN_FLIGHT) await Promise.race(inFlight);
-        }
-        await Promise.all(inFlight);
-      }),
+    const progress = summedProgress(options.onProgress, this.servers.length);
+    const results = await Promise.all(
+      this.servers.map((server, i) =>
+        streamDelete(this.dump(server, matcher, { signal: options.signal, batchSize: DELETE_BATCH }), (keys) => this.quietDelete(server, keys), {
+          ...options,
+          onProgress: progress[i],
+          inFlight: DELETES_IN_FLIGHT,
+          deleteBatch: DELETE_BATCH,
+        }),
+      ),
     );
-    return result;
+    return sumResults(results, options.sampleSize);
+  }
+
+  /**
+   * Quiet meta deletes on one server: `md <key> q` answers only when a key was
+   * not there (NF), and `mn` closes the batch; returns how many existed.
+   */
+  private async quietDelete(server: MemcachedServer, keys: string[]): Promise<number> {
+    const payload = keys.map((k) => `md ${k} q\r\n`).join('') + 'mn\r\n';
+    const replies = await this.call(server, () => this.textTo(server).request(payload, (line) => line === 'MN'));
+    return keys.length - (replies.length - 1);
   }
 
   private async addTags(key: string, tags: readonly string[]): Promise<void> {
