@@ -1,8 +1,9 @@
 /** End to end: the real bin/glueful in a subprocess, on the embedded file store. */
-import { writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { BIN, cleanEnv, glueful, tempProject } from './helpers/cli.js';
 
 let project: ReturnType<typeof tempProject>;
@@ -254,6 +255,36 @@ describe('into a pipe whose reader goes away', () => {
     const result = await piped(['cache:get', 'big'], 'wc -c');
     expect(result.stdout.trim()).toBe('900001');
     expect(result.codes).toEqual([0, 0]);
+  });
+});
+
+describe('the V8 code cache of the bundle', () => {
+  it('is written once beside the bundle (0600), reused, and rewritten when it is garbage', async () => {
+    // A private copy of bin/ and dist/, so the cache it writes is its own.
+    const copy = mkdtempSync(join(tmpdir(), 'glueful-codecache-'));
+    try {
+      const repo = join(import.meta.dirname, '..');
+      cpSync(join(repo, 'bin'), join(copy, 'bin'), { recursive: true });
+      cpSync(join(repo, 'dist'), join(copy, 'dist'), { recursive: true, filter: (src) => !src.endsWith('.v8cache') });
+      symlinkSync(join(repo, 'node_modules'), join(copy, 'node_modules'));
+      const bin = join(copy, 'bin', 'glueful.cjs');
+      await run(['cache:set', 'code-cache', 'hello world']);
+      const runCopy = () => spawnSync(process.execPath, [bin, 'cache:get', 'code-cache'], { cwd: project.dir, env: cleanEnv(), encoding: 'utf8' });
+      const caches = () => readdirSync(join(copy, 'dist')).filter((f) => f.endsWith('.v8cache'));
+      const first = runCopy();
+      expect(first).toMatchObject({ status: 0, stdout: 'hello world\n' });
+      expect(caches()).toHaveLength(1);
+      const cache = join(copy, 'dist', caches()[0]!);
+      expect(statSync(cache).mode & 0o777).toBe(0o600);
+      const written = statSync(cache).mtimeMs;
+      expect(runCopy()).toMatchObject({ status: 0, stdout: 'hello world\n' });
+      expect(statSync(cache).mtimeMs).toBe(written); // reused, not rewritten
+      writeFileSync(cache, 'not a code cache');
+      expect(runCopy()).toMatchObject({ status: 0, stdout: 'hello world\n', stderr: '' });
+      expect(statSync(cache).size).toBeGreaterThan(1000); // V8 rejected it; a good one replaced it
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });
 
