@@ -53,7 +53,10 @@ const script = new Script(Module.wrap(readFileSync(bundle, 'utf8')), { filename:
 const bundleModule = new Module(bundle, module);
 bundleModule.filename = bundle;
 bundleModule.paths = Module._nodeModulePaths(dirname(bundle));
-const main = script.runInThisContext();
-main.call(bundleModule.exports, bundleModule.exports, Module.createRequire(bundle), bundleModule, bundle, dirname(bundle));
+const wrapper = script.runInThisContext();
+wrapper.call(bundleModule.exports, bundleModule.exports, Module.createRequire(bundle), bundleModule, bundle, dirname(bundle));
+bundleModule.exports.main(process.argv).then((code) => {
+  process.exitCode = code;
+});
 // Written after the run, so the functions this run compiled are in it too.
 if (useCache && (cachedData === undefined || script.cachedDataRejected)) process.once('beforeExit', () => writeCache(script));

@@ -10,19 +10,41 @@ import { parseCount, parseList } from './arguments.js';
 import { printBulk, runBulkDelete, type BulkResult } from './bulk-delete.js';
 import type { CommandContext } from './context.js';
 import { confirm } from '../src/output/prompt.js';
+import { defineCommand, type OptionsOf } from './define.js';
 import { TaggingService, type InvalidationResult } from '../src/tags/tagging.js';
 
+/** cache:clear, declared. Its modes (--tag/--tags, --category, --prune-tags, --flush-database) exclude each other. */
+export const command = defineCommand({
+  name: 'clear',
+  description: 'delete every key under the prefix (and nothing else), or the keys of tags',
+  examples: [
+    'glueful cache:clear --dry-run',
+    'glueful cache:clear --force',
+    'glueful cache:clear --tag users --force',
+    'glueful cache:clear --category users --force',
+    'glueful cache:clear --prune-tags',
+    'glueful cache:clear --flush-database 0 --force   # the WHOLE database, foreign keys too',
+  ],
+  options: [
+    { flags: '--tag <tag>', description: 'only keys with this tag (repeatable)', repeatable: true },
+    { flags: '--tags <list>', description: 'only keys with any of these comma-separated tags' },
+    { flags: '--dry-run', description: 'count and show a sample; delete nothing' },
+    { flags: '-f, --force', description: 'do not ask for confirmation' },
+    { flags: '--sample <n>', description: 'how many keys to show with --dry-run', default: '10' },
+    { flags: '--category <name>', description: 'only keys of a tag category (users, permissions, config, ...)' },
+    { flags: '--prune-tags', description: 'only drop tag-index entries whose keys are gone' },
+    { flags: '--flush-database <n>', description: 'empty the whole database <n> (FLUSHDB), not just the prefix; needs --force' },
+  ],
+  exclusive: [
+    ['tag', 'category', 'pruneTags', 'flushDatabase'],
+    ['tags', 'category', 'pruneTags', 'flushDatabase'],
+  ],
+  // Tag pruning deletes no entry and has no dry run.
+  conflicts: { pruneTags: ['dryRun'] },
+});
+
 /** Flags of cache:clear. */
-export interface ClearOptions {
-  tag?: string[];
-  tags?: string;
-  dryRun?: boolean;
-  force?: boolean;
-  sample?: string;
-  flushDatabase?: string;
-  pruneTags?: boolean;
-  category?: string;
-}
+export type ClearOptions = OptionsOf<typeof command>;
 
 /** What cache:clear returns. */
 export interface ClearResult extends Partial<BulkResult> {

@@ -2,6 +2,15 @@
 import { ExitCode } from '../src/core/errors.js';
 import type { Output } from '../src/output/output.js';
 import type { CommandContext } from './context.js';
+import { defineCommand } from './define.js';
+
+/** cache:delete, declared. */
+export const command = defineCommand({
+  name: 'delete',
+  description: 'delete one or more keys',
+  examples: ['glueful cache:delete user:1 user:2'],
+  arguments: [{ name: '<key...>', description: 'keys inside the prefix' }],
+});
 
 /** What cache:delete returns. */
 export interface DeleteResult {

@@ -4,6 +4,18 @@ import { KeyNotFoundError, UsageError } from '../src/core/errors.js';
 import { formatTtl } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import type { CommandContext } from './context.js';
+import { defineCommand } from './define.js';
+
+/** cache:expire, declared. */
+export const command = defineCommand({
+  name: 'expire',
+  description: "set a key's lifetime ('never' removes the expiry)",
+  examples: ['glueful cache:expire session:abc 30m', 'glueful cache:expire config:app never'],
+  arguments: [
+    { name: '<key>', description: 'key inside the prefix' },
+    { name: '<ttl>', description: "seconds, a duration like 15m, or 'never'" },
+  ],
+});
 
 /** What cache:expire returns. */
 export interface ExpireResult {

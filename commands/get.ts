@@ -4,6 +4,16 @@ import { KeyNotFoundError } from '../src/core/errors.js';
 import { formatValue } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import type { CommandContext } from './context.js';
+import { defineCommand, type OptionsOf } from './define.js';
+
+/** cache:get, declared. */
+export const command = defineCommand({
+  name: 'get',
+  description: 'print the value stored under a key',
+  examples: ['glueful cache:get user:1', 'glueful cache:get user:1 --json', 'glueful cache:get blob --raw > blob.bin'],
+  arguments: [{ name: '<key>', description: 'key inside the prefix' }],
+  options: [{ flags: '--raw', description: 'print the stored bytes untouched' }],
+});
 
 /** What cache:get returns (and prints with --json). */
 export interface GetResult {
@@ -16,7 +26,7 @@ export interface GetResult {
   raw?: Buffer;
 }
 
-export async function run(ctx: CommandContext, [key]: string[], options: { raw?: boolean }): Promise<GetResult> {
+export async function run(ctx: CommandContext, [key]: string[], options: OptionsOf<typeof command>): Promise<GetResult> {
   const store = await ctx.store();
   const entry = await store.getEntry(key!);
   if (!entry) throw new KeyNotFoundError(key!);

@@ -1,32 +1,32 @@
 /**
- * The `glueful` entry: declares every command and its flags, imports a
- * command's module only when it runs, renders its result, and is the only
- * place that decides the exit code.
+ * The `glueful` entry: builds the program from each command's own
+ * declaration, runs the chosen handler, renders its result, and is the only
+ * place that decides the exit code. `bin/glueful.cjs` calls main().
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Option, type OutputConfiguration } from 'commander';
 import { CacheError, ExitCode, exitCodeOf, PartialFailureError } from '../src/core/errors.js';
 import { Output } from '../src/output/output.js';
+import * as clear from './clear.js';
 import { createContext, type CommandModule, type GlobalOptions } from './context.js';
+import { optionName, type CommandSpec, type OptionSpec } from './define.js';
+import * as del from './delete.js';
+import * as expire from './expire.js';
+import * as get from './get.js';
+import * as purge from './purge.js';
+import * as set from './set.js';
+import * as status from './status.js';
+import * as ttl from './ttl.js';
+import * as warmup from './warmup.js';
 
 declare const __VERSION__: string;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 
 // Each module types its own result and flags; the entry only passes them through.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Loader = () => Promise<CommandModule<any>>;
+type AnyCommand = CommandModule<any> & { command: CommandSpec };
 
-/** Command modules, imported on demand. */
-const COMMANDS: Record<string, Loader> = {
-  get: () => import('./get.js'),
-  set: () => import('./set.js'),
-  delete: () => import('./delete.js'),
-  ttl: () => import('./ttl.js'),
-  expire: () => import('./expire.js'),
-  purge: () => import('./purge.js'),
-  clear: () => import('./clear.js'),
-  status: () => import('./status.js'),
-  warmup: () => import('./warmup.js'),
-};
+/** Every command, declared in its own module. */
+const COMMANDS: AnyCommand[] = [get, set, del, ttl, expire, purge, clear, status, warmup];
 
 const EXIT_CODES = `
 Exit codes:
@@ -34,94 +34,34 @@ Exit codes:
   5 store unreachable  6 not supported by this store  7 partly failed  130 interrupted
   141 the reader of the output went away (| head): output ends quietly`;
 
-function examples(lines: string[]): string {
-  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
-}
-
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-function declare(program: Command, action: (name: string, cmd: Command) => Promise<void>): void {
-  const add = (name: string, description: string, sample: string[]): Command =>
-    program
-      .command(`cache:${name}`)
-      .description(description)
-      .addHelpText('after', examples(sample))
-      .action((...args: unknown[]) => action(name, args[args.length - 1] as Command));
-
-  add('get', 'print the value stored under a key', ['glueful cache:get user:1', 'glueful cache:get user:1 --json', 'glueful cache:get blob --raw > blob.bin'])
-    .argument('<key>', 'key inside the prefix')
-    .option('--raw', 'print the stored bytes untouched');
-  add('set', 'store a value (as Glueful does: json: + JSON)', [
-    'glueful cache:set greeting hello --ttl 15m',
-    `glueful cache:set user:1 '{"name":"Ada"}' --json-value --tags users`,
-    'cat report.pdf | glueful cache:set report - --raw',
-  ])
-    .argument('<key>', 'key inside the prefix')
-    .argument('<value>', "the value; '-' reads stdin")
-    .option('-t, --ttl <duration>', 'lifetime: seconds or 90s, 15m, 1h30m, 2d (default: none)')
-    .option('--tags <list>', 'comma-separated tags')
-    .option('--nx', 'only write when the key does not exist')
-    .option('--json-value', 'parse the value as JSON')
-    .option('--raw', 'store the bytes untouched, without the json: envelope');
-  add('delete', 'delete one or more keys', ['glueful cache:delete user:1 user:2'])
-    .argument('<key...>', 'keys inside the prefix');
-  add('ttl', 'print the remaining lifetime in seconds (-1: no expiry)', ['glueful cache:ttl session:abc'])
-    .argument('<key>', 'key inside the prefix');
-  add('expire', "set a key's lifetime ('never' removes the expiry)", ['glueful cache:expire session:abc 30m', 'glueful cache:expire config:app never'])
-    .argument('<key>', 'key inside the prefix')
-    .argument('<ttl>', "seconds, a duration like 15m, or 'never'");
-  add('purge', 'delete the keys matching a glob pattern, inside the prefix', [
-    "glueful cache:purge 'user:*' --dry-run",
-    "glueful cache:purge 'session:??' --force",
-  ])
-    .argument('<pattern>', 'glob: * ? [abc] [^a] [a-z], \\ escapes')
-    .option('--dry-run', 'count and show a sample; delete nothing')
-    .option('-f, --force', 'do not ask for confirmation')
-    .option('--sample <n>', 'how many matching keys to show', '10');
-  add('clear', 'delete every key under the prefix (and nothing else), or the keys of tags', [
-    'glueful cache:clear --dry-run',
-    'glueful cache:clear --force',
-    'glueful cache:clear --tag users --force',
-    'glueful cache:clear --category users --force',
-    'glueful cache:clear --prune-tags',
-    'glueful cache:clear --flush-database 0 --force   # the WHOLE database, foreign keys too',
-  ])
-    .option('--tag <tag>', 'only keys with this tag (repeatable)', collect)
-    .option('--tags <list>', 'only keys with any of these comma-separated tags')
-    .option('--dry-run', 'count and show a sample; delete nothing')
-    .option('-f, --force', 'do not ask for confirmation')
-    .option('--sample <n>', 'how many keys to show with --dry-run', '10')
-    .option('--category <name>', 'only keys of a tag category (users, permissions, config, ...)')
-    .option('--prune-tags', 'only drop tag-index entries whose keys are gone')
-    .option('--flush-database <n>', 'empty the whole database <n> (FLUSHDB), not just the prefix; needs --force');
-  add('status', 'show whether the store is reachable, its latency and size', [
-    'glueful cache:status',
-    'glueful cache:status --detailed --json',
-    'glueful cache:status --fail-on-alert   # for cron / CI',
-  ])
-    .option('-d, --detailed', 'add capabilities, effective config and alerts')
-    .option('--fail-on-alert', 'exit 7 when an alert fires');
-  add('warmup', 'run the warmup strategies declared in the config (cron-safe)', [
-    'glueful cache:warmup --list',
-    'glueful cache:warmup',
-    'glueful cache:warmup --category config --dry-run',
-    'glueful cache:warmup --strategy countries,menus --refresh-ahead 0.8',
-    'glueful cache:warmup --background   # detach, log to .cache/glueful-warmup.log',
-  ])
-    .option('--list', 'show the registered strategies')
-    .option('--strategy <names>', 'only these strategies (comma-separated)')
-    .option('--category <name>', 'only strategies of this category')
-    .option('--dry-run', 'count what would be written; write nothing')
-    .option('--concurrency <n>', 'strategies run at the same time', '2')
-    .option('--refresh-ahead <ratio>', 'only rewarm entries missing or past this fraction of their TTL')
-    .option('--wait', 'wait for a running warmup instead of exiting')
-    .option('--background', 'detach and return at once (writes a pid and a log file)')
-    .option('--log-file <path>', 'log of a --background run')
-    .option('--pid-file <path>', 'pid file of a --background run');
+/** The commander Option for a declared option, with what it may not be combined with. */
+function optionOf(spec: CommandSpec, declared: OptionSpec): Option {
+  const option = new Option(declared.flags, declared.description);
+  if (declared.default !== undefined) option.default(declared.default);
+  if (declared.repeatable) option.argParser(collect);
+  const name = optionName(declared.flags);
+  const against = new Set(spec.conflicts?.[name] ?? []);
+  for (const [other, list] of Object.entries(spec.conflicts ?? {})) if (list.includes(name)) against.add(other);
+  for (const group of spec.exclusive ?? []) if (group.includes(name)) for (const other of group) if (other !== name) against.add(other);
+  if (against.size) option.conflicts([...against]);
+  return option;
 }
 
-function buildProgram(): Command {
-  return new Command('glueful')
+/** What runs a parsed command: the real handler, or a test's recorder. */
+export type CommandAction = (module: AnyCommand, cmd: Command) => Promise<void>;
+
+/**
+ * The `glueful` program: global options, then the commands from their own
+ * declarations — all of them, or with `only` just the one argv names (a
+ * command run does not pay for declaring the other eight; help and
+ * suggestions for a mistyped name get them all).
+ */
+export function buildProgram(action: CommandAction, output: OutputConfiguration = {}, only?: string): Command {
+  const program = new Command('glueful')
+    // commander's own errors look like ours: `glueful: error: ...`.
+    .configureOutput({ outputError: (text, write) => write(`glueful: ${text}`), ...output })
     .description('Inspect and manage Glueful caches: file, Redis and Memcached stores')
     .version(VERSION, '-V, --version')
     .option('-c, --config <path>', 'config file (default: search cache.config.* up to the project root)')
@@ -134,14 +74,25 @@ function buildProgram(): Command {
     .addHelpText('after', EXIT_CODES)
     .showSuggestionAfterError(true)
     .exitOverride();
+  for (const module of COMMANDS) {
+    const spec = module.command;
+    if (only !== undefined && spec.name !== only) continue;
+    const cmd = program
+      .command(`cache:${spec.name}`)
+      .description(spec.description)
+      .addHelpText('after', `\nExamples:\n${spec.examples.map((l) => `  $ ${l}`).join('\n')}\n`)
+      .action((...args: unknown[]) => action(module, args[args.length - 1] as Command));
+    for (const argument of spec.arguments ?? []) cmd.argument(argument.name, argument.description);
+    for (const declared of spec.options ?? []) cmd.addOption(optionOf(spec, declared));
+  }
+  return program;
 }
 
-async function execute(name: string, cmd: Command, out: Output, signal: AbortSignal): Promise<number> {
+async function execute(module: AnyCommand, cmd: Command, out: Output, signal: AbortSignal): Promise<number> {
   const globals = cmd.optsWithGlobals<GlobalOptions>();
   const options = cmd.opts();
   const ctx = createContext(out, globals, signal);
   try {
-    const module = await COMMANDS[name]!();
     const result = await module.run(ctx, cmd.processedArgs.flat() as string[], options);
     if (out.json) out.printJson(module.toJson ? module.toJson(result) : result);
     else await module.print(out, result);
@@ -189,12 +140,13 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onInterrupt);
   let code: number = ExitCode.OK;
-  const program = buildProgram();
-  declare(program, async (name, cmd) => {
+  const named = argv.slice(2).find((a) => a.startsWith('cache:'))?.slice('cache:'.length);
+  const only = COMMANDS.some((c) => c.command.name === named) && !argv.includes('--help') && !argv.includes('-h') ? named : undefined;
+  const program = buildProgram(async (module, cmd) => {
     const g = cmd.optsWithGlobals<GlobalOptions>();
     out = new Output({ json: g.json, quiet: g.quiet, verbose: g.verbose, color: g.color });
-    code = await execute(name, cmd, out, controller.signal);
-  });
+    code = await execute(module, cmd, out, controller.signal);
+  }, {}, only);
   try {
     await program.parseAsync(argv);
   } catch (error) {
@@ -209,7 +161,3 @@ export async function main(argv: string[]): Promise<number> {
   }
   return code;
 }
-
-void main(process.argv).then((code) => {
-  process.exitCode = code;
-});

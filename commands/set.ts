@@ -7,15 +7,33 @@ import { formatTtl } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import type { CommandContext } from './context.js';
 import { parseList } from './arguments.js';
+import { defineCommand, type OptionsOf } from './define.js';
+
+/** cache:set, declared. */
+export const command = defineCommand({
+  name: 'set',
+  description: 'store a value (as Glueful does: json: + JSON)',
+  examples: [
+    'glueful cache:set greeting hello --ttl 15m',
+    `glueful cache:set user:1 '{"name":"Ada"}' --json-value --tags users`,
+    'cat report.pdf | glueful cache:set report - --raw',
+  ],
+  arguments: [
+    { name: '<key>', description: 'key inside the prefix' },
+    { name: '<value>', description: "the value; '-' reads stdin" },
+  ],
+  options: [
+    { flags: '-t, --ttl <duration>', description: 'lifetime: seconds or 90s, 15m, 1h30m, 2d (default: none)' },
+    { flags: '--tags <list>', description: 'comma-separated tags' },
+    { flags: '--nx', description: 'only write when the key does not exist' },
+    { flags: '--json-value', description: 'parse the value as JSON' },
+    { flags: '--raw', description: 'store the bytes untouched, without the json: envelope' },
+  ],
+  exclusive: [['raw', 'jsonValue']],
+});
 
 /** Flags of cache:set. */
-export interface SetOptions {
-  ttl?: string;
-  tags?: string;
-  nx?: boolean;
-  jsonValue?: boolean;
-  raw?: boolean;
-}
+export type SetOptions = OptionsOf<typeof command>;
 
 /** What cache:set returns. */
 export interface SetResult {
@@ -59,7 +77,6 @@ export async function run(
   options: SetOptions,
   stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<SetResult> {
-  if (options.raw && options.jsonValue) throw new UsageError('--raw and --json-value cannot be used together');
   const ttl = options.ttl === undefined ? 0 : parseDuration(options.ttl);
   const tags = parseList(options.tags);
   const { stored, encoding } = toBytes(input === '-' ? await readStdin(stdin) : Buffer.from(input!, 'utf8'), options);

@@ -12,6 +12,18 @@ import type { Output } from '../src/output/output.js';
 import { printPairs, printTable } from '../src/output/table.js';
 import { TaggingService } from '../src/tags/tagging.js';
 import type { CommandContext } from './context.js';
+import { defineCommand, type OptionsOf } from './define.js';
+
+/** cache:status, declared. */
+export const command = defineCommand({
+  name: 'status',
+  description: 'show whether the store is reachable, its latency and size',
+  examples: ['glueful cache:status', 'glueful cache:status --detailed --json', 'glueful cache:status --fail-on-alert   # for cron / CI'],
+  options: [
+    { flags: '-d, --detailed', description: 'add capabilities, effective config and alerts' },
+    { flags: '--fail-on-alert', description: 'exit 7 when an alert fires' },
+  ],
+});
 
 /** Thresholds from Glueful's cache health check. */
 const ALERTS = { minHitRatio: 0.85, maxMemoryRatio: 0.9, maxLatencyMs: 10 };
@@ -103,7 +115,7 @@ async function fillFigures(ctx: CommandContext, result: StatusResult): Promise<v
 export async function run(
   ctx: CommandContext,
   _args: string[],
-  options: { detailed?: boolean; failOnAlert?: boolean },
+  options: OptionsOf<typeof command>,
 ): Promise<StatusResult> {
   const config = await ctx.config();
   const store = await ctx.store();
@@ -183,7 +195,7 @@ export async function print(out: Output, r: StatusResult): Promise<void> {
 }
 
 /** Exit 5 when unreachable; 7 when some servers did not answer, or with --fail-on-alert when an alert fired. */
-export function exitCode(r: StatusResult, options: { failOnAlert?: boolean }): number {
+export function exitCode(r: StatusResult, options: OptionsOf<typeof command>): number {
   if (!r.healthy) return ExitCode.UNREACHABLE;
   if (r.unreachable.length) return ExitCode.PARTIAL;
   return options.failOnAlert && r.alerts.length ? ExitCode.PARTIAL : ExitCode.OK;

@@ -3,6 +3,15 @@ import { KeyNotFoundError } from '../src/core/errors.js';
 import { formatTtl } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import type { CommandContext } from './context.js';
+import { defineCommand } from './define.js';
+
+/** cache:ttl, declared. */
+export const command = defineCommand({
+  name: 'ttl',
+  description: 'print the remaining lifetime in seconds (-1: no expiry)',
+  examples: ['glueful cache:ttl session:abc'],
+  arguments: [{ name: '<key>', description: 'key inside the prefix' }],
+});
 
 /** What cache:ttl returns. */
 export interface TtlResult {

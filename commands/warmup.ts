@@ -3,37 +3,48 @@
  * cron on several hosts: an overlap lock in the store makes a second run
  * exit 0 ("already running") or wait (--wait); --background detaches.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeValue } from '../src/core/codec.js';
 import type { CacheStore } from '../src/core/contract.js';
 import { ExitCode, UsageError } from '../src/core/errors.js';
 import type { Output } from '../src/output/output.js';
 import { printTable } from '../src/output/table.js';
-import { Stampede } from '../src/stampede/stampede.js';
-import { TaggingService } from '../src/tags/tagging.js';
-import { BUILTIN_TYPE_DOCS } from '../src/warmup/builtins.js';
-import { loadStrategies, type RegisteredStrategy } from '../src/warmup/registry.js';
-import { runWarmup, type StrategyReport } from '../src/warmup/runner.js';
+import type { RegisteredStrategy } from '../src/warmup/registry.js';
+import type { StrategyReport } from '../src/warmup/runner.js';
 import { parseCount, parseList } from './arguments.js';
 import type { CommandContext } from './context.js';
+import { defineCommand, type OptionsOf } from './define.js';
+
+/** cache:warmup, declared. */
+export const command = defineCommand({
+  name: 'warmup',
+  description: 'run the warmup strategies declared in the config (cron-safe)',
+  examples: [
+    'glueful cache:warmup --list',
+    'glueful cache:warmup',
+    'glueful cache:warmup --category config --dry-run',
+    'glueful cache:warmup --strategy countries,menus --refresh-ahead 0.8',
+    'glueful cache:warmup --background   # detach, log to .cache/glueful-warmup.log',
+  ],
+  options: [
+    { flags: '--list', description: 'show the registered strategies' },
+    { flags: '--strategy <names>', description: 'only these strategies (comma-separated)' },
+    { flags: '--category <name>', description: 'only strategies of this category' },
+    { flags: '--dry-run', description: 'count what would be written; write nothing' },
+    { flags: '--concurrency <n>', description: 'strategies run at the same time', default: '2' },
+    { flags: '--refresh-ahead <ratio>', description: 'only rewarm entries missing or past this fraction of their TTL' },
+    { flags: '--wait', description: 'wait for a running warmup instead of exiting' },
+    { flags: '--background', description: 'detach and return at once (writes a pid and a log file)' },
+    { flags: '--log-file <path>', description: 'log of a --background run' },
+    { flags: '--pid-file <path>', description: 'pid file of a --background run' },
+  ],
+  // --list only lists; --background hands the run to a detached process that cannot wait.
+  conflicts: { list: ['strategy', 'category', 'dryRun', 'refreshAhead', 'wait', 'background'], background: ['wait'] },
+});
 
 /** Flags of cache:warmup. */
-export interface WarmupOptions {
-  list?: boolean;
-  strategy?: string;
-  category?: string;
-  dryRun?: boolean;
-  concurrency?: string;
-  refreshAhead?: string;
-  wait?: boolean;
-  background?: boolean;
-  logFile?: string;
-  pidFile?: string;
-}
+export type WarmupOptions = OptionsOf<typeof command>;
 
 /** What cache:warmup returns. */
 export interface WarmupResult {
@@ -51,6 +62,22 @@ export interface WarmupResult {
 }
 
 const LOCK_KEY = 'warmup:lock';
+
+/**
+ * The warmup services, imported when the command runs: they bring child
+ * processes, crypto and HTTP with them, which no other command should pay
+ * for at start-up.
+ */
+async function services() {
+  const [registry, runner, builtins, stampede, tagging] = await Promise.all([
+    import('../src/warmup/registry.js'),
+    import('../src/warmup/runner.js'),
+    import('../src/warmup/builtins.js'),
+    import('../src/stampede/stampede.js'),
+    import('../src/tags/tagging.js'),
+  ]);
+  return { ...registry, ...runner, ...builtins, ...stampede, ...tagging };
+}
 
 function select(all: RegisteredStrategy[], options: WarmupOptions): RegisteredStrategy[] {
   if (all.length === 0) throw new UsageError('no warmup strategies are configured: declare them under warmup.strategies (see cache.config.example.ts)');
@@ -79,13 +106,14 @@ function parseRatio(text: string | undefined): number | undefined {
 }
 
 /** Detaches a copy of this command (without --background), logging to a file. */
-function detach(projectRoot: string, options: WarmupOptions): WarmupResult {
+async function detach(projectRoot: string, options: WarmupOptions): Promise<WarmupResult> {
   const logFile = resolve(options.logFile ?? join(projectRoot, '.cache', 'glueful-warmup.log'));
   const pidFile = resolve(options.pidFile ?? join(projectRoot, '.cache', 'glueful-warmup.pid'));
   mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
   mkdirSync(dirname(pidFile), { recursive: true, mode: 0o700 });
   const log = openSync(logFile, 'a', 0o600);
   const args = process.argv.slice(1).filter((a) => a !== '--background');
+  const { spawn } = await import('node:child_process');
   const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env: { ...process.env, NO_COLOR: '1' } });
   child.unref();
   writeFileSync(pidFile, `${child.pid}\n`, { mode: 0o600 });
@@ -94,16 +122,17 @@ function detach(projectRoot: string, options: WarmupOptions): WarmupResult {
 
 /** Takes the overlap lock; null when another run holds it (and --wait was not given). */
 async function overlapLock(ctx: CommandContext, store: CacheStore, ttl: number, wait: boolean): Promise<string | null> {
-  const token = randomUUID();
+  const token = globalThis.crypto.randomUUID();
   for (;;) {
     if (await store.setNx(LOCK_KEY, token, { ttl })) return token;
     if (!wait || ctx.signal.aborted) return null;
-    await sleep(500);
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 
 export async function run(ctx: CommandContext, _args: string[], options: WarmupOptions): Promise<WarmupResult> {
   const config = await ctx.config();
+  const { loadStrategies, runWarmup, BUILTIN_TYPE_DOCS, Stampede, TaggingService } = await services();
   const registered = await loadStrategies(config.warmup.strategies, config.warmup.baseDir);
   if (options.list) {
     return {

@@ -88,3 +88,22 @@ describe('the import graph', () => {
     expect(crossing).toEqual([]);
   });
 });
+
+describe('the commands', () => {
+  it("declare their own options: none is declared in the entry or in another command's module", async () => {
+    const entry = readFileSync(join(ROOT, 'commands/index.ts'), 'utf8');
+    const { buildProgram } = await import('../commands/index.js');
+    const program = buildProgram(async () => undefined);
+    const misplaced: string[] = [];
+    for (const cmd of program.commands) {
+      const name = cmd.name().replace(/^cache:/, '');
+      const own = readFileSync(join(ROOT, 'commands', `${name}.ts`), 'utf8');
+      for (const option of cmd.options) {
+        if (!own.includes(`'${option.flags}'`)) misplaced.push(`${cmd.name()} ${option.flags}: not in commands/${name}.ts`);
+        if (entry.includes(`'${option.flags}'`)) misplaced.push(`${cmd.name()} ${option.flags}: in commands/index.ts`);
+      }
+    }
+    expect(program.commands.length).toBe(9);
+    expect(misplaced).toEqual([]);
+  });
+});

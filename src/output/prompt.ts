@@ -2,7 +2,6 @@
  * Confirmation for destructive commands: asked on a terminal, refused
  * without one unless --force was given. Never prompts into a pipe.
  */
-import { createInterface } from 'node:readline/promises';
 import { InterruptedError, UsageError } from '../core/errors.js';
 import type { Output } from './output.js';
 
@@ -12,6 +11,8 @@ export async function confirm(out: Output, question: string, force: boolean, std
   if (!stdin.isTTY || !out.interactive) {
     throw new UsageError('refusing to delete without confirmation: pass --force (or --dry-run to preview)');
   }
+  // readline is loaded only when a question is really asked.
+  const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: stdin, output: out.stderr });
   try {
     const answer = await rl.question(`${question} [y/N] `);

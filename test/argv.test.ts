@@ -1,0 +1,85 @@
+/**
+ * argv → command, arguments and options, in-process: the program built
+ * from every command's own declaration, with a recorder in place of the
+ * handlers. Combinations that make no sense are usage errors.
+ */
+import { CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../commands/index.js';
+
+interface Parsed {
+  command: string;
+  args: unknown[];
+  options: Record<string, unknown>;
+  globals: Record<string, unknown>;
+}
+
+async function parse(argv: string[]): Promise<Parsed | { error: string }> {
+  let parsed: Parsed | undefined;
+  let errors = '';
+  const program = buildProgram(
+    async (module, cmd) => {
+      parsed = { command: module.command.name, args: cmd.processedArgs, options: cmd.opts(), globals: cmd.optsWithGlobals() };
+    },
+    { writeErr: (text) => (errors += text), writeOut: () => undefined },
+  );
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return { error: errors.trim() };
+    throw error;
+  }
+  return parsed!;
+}
+
+const ok: Array<[string[], Partial<Parsed>]> = [
+  [['cache:get', 'user:1'], { command: 'get', args: ['user:1'], options: {} }],
+  [['cache:get', 'blob', '--raw', '--json'], { command: 'get', options: { raw: true } }],
+  [['cache:set', 'k', 'v', '-t', '15m', '--tags', 'a,b', '--nx'], { command: 'set', args: ['k', 'v'], options: { ttl: '15m', tags: 'a,b', nx: true } }],
+  [['cache:set', 'k', '-', '--json-value'], { command: 'set', args: ['k', '-'], options: { jsonValue: true } }],
+  [['cache:delete', 'a', 'b', 'c'], { command: 'delete', args: [['a', 'b', 'c']] }],
+  [['cache:ttl', 's'], { command: 'ttl', args: ['s'] }],
+  [['cache:expire', 's', 'never'], { command: 'expire', args: ['s', 'never'] }],
+  [['cache:purge', 'user:*', '--dry-run'], { command: 'purge', args: ['user:*'], options: { dryRun: true, sample: '10' } }],
+  [['cache:purge', 'user:*', '-f', '--sample', '3'], { command: 'purge', options: { force: true, sample: '3' } }],
+  [['cache:clear', '--tag', 'a', '--tag', 'b', '--tags', 'c,d'], { command: 'clear', options: { tag: ['a', 'b'], tags: 'c,d', sample: '10' } }],
+  [['cache:clear', '--category', 'users', '--force', '--dry-run'], { command: 'clear', options: { category: 'users', force: true, dryRun: true, sample: '10' } }],
+  [['cache:clear', '--flush-database', '0', '--force'], { command: 'clear', options: { flushDatabase: '0', force: true, sample: '10' } }],
+  [['cache:clear', '--prune-tags'], { command: 'clear', options: { pruneTags: true, sample: '10' } }],
+  [['cache:status', '-d', '--fail-on-alert'], { command: 'status', options: { detailed: true, failOnAlert: true } }],
+  [['cache:warmup', '--strategy', 'a,b', '--refresh-ahead', '0.8'], { command: 'warmup', options: { strategy: 'a,b', refreshAhead: '0.8', concurrency: '2' } }],
+  [['cache:warmup', '--background', '--log-file', 'w.log'], { command: 'warmup', options: { background: true, logFile: 'w.log', concurrency: '2' } }],
+];
+
+const refused: Array<[string[], RegExp]> = [
+  [['cache:clear', '--prune-tags', '--dry-run'], /'--dry-run' cannot be used with option '--prune-tags'|'--prune-tags' cannot be used with option '--dry-run'/],
+  [['cache:clear', '--category', 'users', '--tag', 'x'], /cannot be used with option/],
+  [['cache:clear', '--tags', 'a', '--flush-database', '0'], /cannot be used with option/],
+  [['cache:clear', '--prune-tags', '--category', 'users'], /cannot be used with option/],
+  [['cache:set', 'k', 'v', '--raw', '--json-value'], /cannot be used with option/],
+  [['cache:warmup', '--list', '--dry-run'], /cannot be used with option/],
+  [['cache:warmup', '--background', '--wait'], /cannot be used with option/],
+  [['cache:get'], /missing required argument 'key'/],
+  [['cache:get', 'k', '--bogus'], /unknown option '--bogus'/],
+  [['cache:gett', 'k'], /unknown command 'cache:gett'[\s\S]*cache:get/],
+];
+
+describe('argv parsing (in-process)', () => {
+  it.each(ok)('%j', async (argv, expected) => {
+    const parsed = await parse(argv);
+    expect(parsed).toMatchObject(expected);
+    if ('options' in expected) expect((parsed as Parsed).options).toEqual(expected.options);
+  });
+
+  it.each(refused)('%j is a usage error', async (argv, message) => {
+    const parsed = await parse(argv);
+    expect(parsed).toHaveProperty('error');
+    expect((parsed as { error: string }).error).toMatch(/^glueful: error: /);
+    expect((parsed as { error: string }).error).toMatch(message);
+  });
+
+  it('global options reach every command', async () => {
+    const parsed = (await parse(['--json', '-p', 'app_', '--store', 'redis', 'cache:ttl', 'k'])) as Parsed;
+    expect(parsed.globals).toMatchObject({ json: true, prefix: 'app_', store: 'redis' });
+  });
+});
