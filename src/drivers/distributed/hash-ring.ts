@@ -1,7 +1,9 @@
 /**
  * The consistent-hashing ring of the distributed store: `virtualNodes` per
  * node scaled by weight, each the MD5 of "id#n" giving four points (its four
- * big-endian 32-bit words, as ketama does), from identities that are the same
+ * 32-bit words read big-endian — ketama reads the same words little-endian;
+ * this ring keeps big-endian so that existing placements never move), from
+ * identities that are the same
  * in every process and on every machine (the configured id, else
  * driver://host:port), so two hosts running the CLI place a key on the same
  * node. A key goes to the first point at or after the first word of md5(key).

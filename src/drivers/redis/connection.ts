@@ -118,6 +118,8 @@ function fromUrl(url: string): Partial<RedisOptions> & { tls?: RedisOptions['tls
 export function planConnection(options: RedisConnectionOptions): ConnectionPlan {
   const timeoutMs = Math.round((options.timeout ?? 2.5) * 1000);
   const url = options.url ? fromUrl(options.url) : {};
+  // The certificate files are read once; a rediss:// URL with a tls block takes the block's settings.
+  const tls = tlsSettings(options.tls);
   const base: RedisOptions = {
     host: options.host ?? '127.0.0.1',
     port: options.port ?? 6379,
@@ -125,7 +127,7 @@ export function planConnection(options: RedisConnectionOptions): ConnectionPlan 
     password: options.password,
     db: options.database ?? 0,
     ...url,
-    tls: tlsSettings(options.tls) ?? url.tls,
+    tls: tls && url.tls ? { ...url.tls, ...tls } : (tls ?? url.tls),
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,
     lazyConnect: true,
@@ -136,7 +138,6 @@ export function planConnection(options: RedisConnectionOptions): ConnectionPlan 
     // disconnect() otherwise keeps a half-open socket (and the process) alive for 2 s.
     disconnectTimeout: 50,
   };
-  if (options.tls && typeof options.tls === 'object' && base.tls) Object.assign(base.tls, tlsSettings(options.tls));
   if (options.cluster?.length) {
     const nodes = options.cluster.map((n, i) => parseAddress(n, `stores.redis.cluster[${i}]`));
     return {
