@@ -7,9 +7,10 @@ import { redactConfig } from '../src/config/redact.js';
 import { describeCapabilities } from '../src/core/capabilities.js';
 import type { DriverStats } from '../src/core/contract.js';
 import { CacheError, ExitCode } from '../src/core/errors.js';
-import { formatBytes } from '../src/output/format.js';
+import { formatBytes, formatCount, formatDuration, formatPercent } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
-import { printPairs, printTable } from '../src/output/table.js';
+import { printSections, type Section } from '../src/output/sections.js';
+import { printTable } from '../src/output/table.js';
 import { TaggingService } from '../src/tags/tagging.js';
 import type { CommandContext } from './context.js';
 import { defineCommand, type OptionsOf } from './define.js';
@@ -46,6 +47,9 @@ export interface StatusResult {
   keysPartial: boolean;
   totalKeys: number | null;
   bytes: number | null;
+  /** Memory the server uses and its limit (bytes), when it has one. */
+  memoryUsed: number | null;
+  memoryLimit: number | null;
   hitRatio: number | null;
   info: DriverStats['info'];
   /** One row per server, for stores spread over several (a Redis Cluster). */
@@ -104,6 +108,8 @@ async function fillFigures(ctx: CommandContext, result: StatusResult): Promise<v
   if (!stats) return;
   result.totalKeys = stats.totalKeys ?? null;
   result.bytes = stats.bytes ?? null;
+  result.memoryUsed = stats.memoryUsed ?? null;
+  result.memoryLimit = stats.memoryLimit || null;
   result.info = stats.info;
   if (stats.nodes) result.nodes = stats.nodes;
   result.unreachable = stats.unreachable ?? [];
@@ -132,6 +138,8 @@ export async function run(
     keysPartial: false,
     totalKeys: null,
     bytes: null,
+    memoryUsed: null,
+    memoryLimit: null,
     hitRatio: null,
     info: {},
     unreachable: [],
@@ -156,42 +164,167 @@ export async function run(
   return result;
 }
 
+type Fact = string | number | boolean | null | undefined;
+type FieldView = { section: 'server' | 'memory' | 'keys'; label: string; show?: (value: Fact) => string | null };
+
+const bytes = (v: Fact) => (typeof v === 'number' ? formatBytes(v) : null);
+const count = (v: Fact) => (typeof v === 'number' ? formatCount(v) : null);
+
+/**
+ * How the drivers' status facts read for a person: their section, a label,
+ * units. (--json keeps the drivers' own names.) Facts not listed here are
+ * shown under "Other" with their names spelled out.
+ */
+const FIELDS: Record<string, FieldView | null> = {
+  version: { section: 'server', label: 'Version' },
+  role: { section: 'server', label: 'Role' },
+  uptimeSeconds: { section: 'server', label: 'Uptime', show: (v) => (typeof v === 'number' ? formatDuration(v) : null) },
+  connectedClients: { section: 'server', label: 'Clients', show: count },
+  connections: { section: 'server', label: 'Connections', show: count },
+  opsPerSecond: { section: 'server', label: 'Operations/s', show: count },
+  hashLevels: { section: 'server', label: 'Layout', show: (v) => (v === 0 ? 'flat (as Glueful writes by default)' : `${String(v)} levels of shard folders`) },
+  mode: { section: 'server', label: 'Mode' },
+  masters: { section: 'server', label: 'Masters', show: count },
+  servers: { section: 'server', label: 'Servers', show: count },
+  nodes: { section: 'server', label: 'Nodes', show: count },
+  up: { section: 'server', label: 'Nodes up', show: count },
+  replicas: { section: 'server', label: 'Replicas', show: count },
+  usedMemory: null, // shown with its limit, from memoryUsed / memoryLimit
+  maxMemory: null,
+  bytes: null,
+  limitBytes: null,
+  peakMemory: { section: 'memory', label: 'Peak', show: bytes },
+  maxMemoryPolicy: { section: 'memory', label: 'Eviction policy' },
+  evictedKeys: { section: 'memory', label: 'Evicted keys', show: count },
+  evictions: { section: 'memory', label: 'Evictions', show: count },
+  items: null, // the store's key count, shown under Keys
+  entries: null,
+  maxEntries: { section: 'memory', label: 'Entry limit', show: (v) => (v === 'Infinity' ? 'none' : String(v)) },
+  expiredEntries: { section: 'keys', label: 'Expired, not yet pruned', show: count },
+  leftoverFiles: { section: 'keys', label: 'Leftover temp/lock files', show: count },
+  latencyMs: null, // the store's own latency line covers it
+  latencyP50Ms: null,
+  latencyP99Ms: null,
+  node: null,
+  server: null,
+};
+
+/** `connectedClients` -> "Connected clients". */
+const spelled = (name: string): string => {
+  const words = name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
+
+function memoryLine(r: StatusResult): string | null {
+  if (r.memoryUsed === null) return null;
+  if (!r.memoryLimit) return `${formatBytes(r.memoryUsed)} (no limit set)`;
+  return `${formatBytes(r.memoryUsed)} of ${formatBytes(r.memoryLimit)} (${formatPercent(r.memoryUsed / r.memoryLimit)})`;
+}
+
+function latencyLine(r: StatusResult): string | null {
+  if (r.latencyMs === null) return null;
+  const { latencyP50Ms: p50, latencyP99Ms: p99 } = r.info;
+  return typeof p50 === 'number' && typeof p99 === 'number' ? `${r.latencyMs} ms (PING p50 ${p50} ms, p99 ${p99} ms)` : `${r.latencyMs} ms`;
+}
+
+/** The facts of `info` by section, formatted. */
+function infoSections(info: StatusResult['info']): Record<'server' | 'memory' | 'keys' | 'other', Section['lines']> {
+  const out: Record<'server' | 'memory' | 'keys' | 'other', Section['lines']> = { server: [], memory: [], keys: [], other: [] };
+  for (const [name, value] of Object.entries(info)) {
+    const view = FIELDS[name];
+    if (view === null || /^db\d+Keys$/.test(name)) continue;
+    if (view === undefined) out.other.push([spelled(name), value === null ? null : String(value)]);
+    else out[view.section].push([view.label, view.show ? view.show(value) : value === null ? null : String(value)]);
+  }
+  return out;
+}
+
+/** A node row for a person: labels spelled out, bytes and durations in units. */
+function nodeCells(node: Record<string, Fact>, columns: string[]): string[] {
+  return columns.map((c) => {
+    const v = node[c];
+    if (v === null || v === undefined) return '-';
+    if (typeof v === 'number' && /memory|bytes/i.test(c)) return formatBytes(v);
+    if (typeof v === 'number' && c === 'uptimeSeconds') return formatDuration(v);
+    if (typeof v === 'number' && /Ms$/.test(c)) return `${v} ms`;
+    return typeof v === 'number' ? formatCount(v) : String(v);
+  });
+}
+
+const CAPABILITY_LABELS: Record<string, string> = {
+  listKeys: 'Key listing (purge, clear, counts)',
+  ttlRead: 'TTL reads',
+  tags: 'Tags',
+  sortedSets: 'Sorted sets',
+  bulkWrite: 'Bulk writes',
+  flushDatabase: 'Whole-database flush',
+  persistent: 'Survives a restart',
+  shared: 'Shared between machines',
+  maxKeyBytes: 'Longest key',
+};
+
+function capabilityValue(name: string, value: unknown): string {
+  if (value === true) return 'yes';
+  if (value === false) return 'no';
+  if (name === 'maxKeyBytes' && typeof value === 'number') return formatBytes(value);
+  return String(value);
+}
+
+const NODE_COLUMNS_SHOWN = /^(node|server|version|role|state|weight|share|failures|keys|items|memory|usedMemory|bytes|maxMemory|limitBytes|connectedClients|connections|evictedKeys|evictions|opsPerSecond|latencyMs|latencyP99Ms|uptimeSeconds)$/;
+
 export async function print(out: Output, r: StatusResult): Promise<void> {
   const style = await out.colors();
-  const health = r.healthy ? style.green('healthy') : style.red(`unreachable: ${r.error ?? 'unknown error'}`);
-  const keys = r.keys === null ? '-' : `${r.keys}${r.keysPartial ? '+ (counting stopped after 5 s)' : ''}`;
-  await printPairs(out, [
-    ['store', `${r.store} (${r.driver})${r.fellBack ? ' — fallback' : ''}`],
-    ['location', r.location],
-    ['config', r.config ?? 'none (defaults and environment)'],
-    ['prefix', r.prefix === '' ? "'' (no prefix)" : r.prefix],
-    ['status', health],
-    ['latency', r.latencyMs === null ? '-' : `${r.latencyMs} ms`],
-    ['keys under prefix', keys],
-    ['keys in store', r.totalKeys],
-    ['size', formatBytes(r.bytes ?? undefined)],
-    ['hit ratio', r.hitRatio === null ? '-' : `${(r.hitRatio * 100).toFixed(1)}%`],
-    ...Object.entries(r.info),
+  const facts = infoSections(r.info);
+  const keys = r.keys === null ? (r.healthy ? 'not countable on this store' : null) : `${formatCount(r.keys)}${r.keysPartial ? '+ (counting stopped after 5 s)' : ''}`;
+  await printSections(out, [
+    {
+      lines: [
+        ['Store', `${r.store} (${r.driver} driver)${r.fellBack ? style.yellow(' — fell back to the file store') : ''}`],
+        ['Location', r.location],
+        ['Config', r.config ?? 'none (defaults and environment)'],
+        ['Prefix', r.prefix === '' ? "'' (none: every key in the store is in scope)" : r.prefix],
+        ['Status', r.healthy ? style.green('healthy') : style.red(`unreachable: ${r.error ?? 'unknown error'}`)],
+        ['Latency', latencyLine(r)],
+      ],
+    },
+    {
+      title: 'Keys',
+      lines: [
+        ['Under the prefix', keys],
+        ['In the store', r.totalKeys === null ? null : formatCount(r.totalKeys)],
+        ['Hit ratio', r.hitRatio === null ? null : formatPercent(r.hitRatio)],
+        // Stores without a memory figure (the file store) report their size on disk.
+        ['Size', r.memoryUsed === null && r.bytes !== null ? formatBytes(r.bytes) : null],
+        ...facts.keys,
+      ],
+    },
+    { title: 'Memory', lines: [['Used', memoryLine(r)], ...facts.memory] },
+    { title: 'Server', lines: facts.server },
+    { title: 'Other', lines: facts.other },
   ]);
   if (r.nodes?.length) {
-    const columns = Object.keys(r.nodes[0]!);
-    out.line(style.bold('\nnodes'));
-    await printTable(out, columns, r.nodes.map((n) => columns.map((c) => String(n[c] ?? '-'))));
+    const columns = Object.keys(r.nodes[0]!).filter((c) => NODE_COLUMNS_SHOWN.test(c));
+    out.line(style.bold('\nNodes'));
+    await printTable(out, columns.map(spelled), r.nodes.map((n) => nodeCells(n, columns)));
   }
-  if (r.tags && Object.keys(r.tags).length) {
-    out.line(style.bold('\ntags (keys)'));
-    await printPairs(out, Object.entries(r.tags));
+  if (r.tags) {
+    const used = Object.entries(r.tags).filter(([, n]) => n > 0);
+    const lines: Section['lines'] = used.length ? used.map(([tag, n]) => [tag, formatCount(n)]) : [['(none)', 'no key carries a known tag']];
+    out.line('');
+    await printSections(out, [{ title: 'Keys per tag', lines }]);
   }
   if (r.capabilities) {
-    out.line(style.bold('\ncapabilities'));
-    await printPairs(out, Object.entries(r.capabilities));
+    out.line('');
+    await printSections(out, [{ title: 'Capabilities', lines: Object.entries(r.capabilities).map(([name, v]) => [CAPABILITY_LABELS[name] ?? spelled(name), capabilityValue(name, v)]) }]);
   }
   if (r.effectiveConfig) {
-    out.line(style.bold('\neffective configuration'));
+    out.line(style.bold('\nEffective configuration') + ' (secrets redacted)');
     out.line(JSON.stringify(r.effectiveConfig, null, 2));
   }
-  if (r.alerts.length) out.line('');
-  for (const alert of r.alerts) out.line(style.yellow(`alert: ${alert}`));
+  if (r.alerts.length) {
+    out.line(style.bold('\nAlerts'));
+    for (const alert of r.alerts) out.line(style.yellow(`  ! ${alert}`));
+  }
 }
 
 /** Exit 5 when unreachable; 7 when some servers did not answer, or with --fail-on-alert when an alert fired. */

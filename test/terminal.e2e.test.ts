@@ -45,11 +45,27 @@ describe('on a terminal', () => {
   it('colours the status table, and NO_COLOR turns it off', async () => {
     const coloured = await onTerminal(['cache:status']);
     expect(coloured.code).toBe(0);
-    expect(coloured.screen).toMatch(/\x1b\[1mstore/);
+    expect(coloured.screen).toMatch(/\x1b\[1mKeys/); // section titles in bold
+    expect(coloured.screen).toMatch(/\x1b\[32mhealthy/); // the state in green
     const plain = await onTerminal(['cache:status'], { NO_COLOR: '1' });
     expect(plain.code).toBe(0);
     expect(plain.screen).not.toMatch(/\x1b\[1m/);
     expect((await onTerminal(['cache:status', '--no-color'])).screen).not.toMatch(/\x1b\[1m/);
+  });
+
+  it('status reads as sections with units, no code names, on a narrow terminal too', async () => {
+    for (const columns of [40, 160]) {
+      const { code, screen } = await onTerminal(['cache:status', '--detailed'], { NO_COLOR: '1' }, '', columns);
+      expect(code).toBe(0);
+      expect(screen).toMatch(/^Store +file \(file driver\)/m);
+      expect(screen).toMatch(/^Keys\r?$/m);
+      expect(screen).toMatch(/^ {2}Size +[\d.]+ (B|KiB|MiB)/m);
+      expect(screen).toMatch(/^ {2}TTL reads +yes/m);
+      // The report speaks in labels; only the effective configuration, at the end, shows config names.
+      const report = screen.split('Effective configuration')[0]!;
+      expect(report).not.toMatch(/hashLevels|expiredEntries|usedMemory|uptimeSeconds|listKeys/);
+      expect(report).not.toMatch(/[┌─│]/); // no table rules between facts
+    }
   });
 
   it('asks before deleting, and deletes on yes', async () => {

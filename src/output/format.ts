@@ -32,3 +32,27 @@ export function formatTtl(seconds: number): string {
 export function formatValue(value: unknown): string {
   return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
 }
+
+/** 1234567 -> "1,234,567". */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** 0.921 -> "92.1%". */
+export function formatPercent(ratio: number): string {
+  return `${(ratio * 100).toFixed(1)}%`;
+}
+
+/** Seconds of uptime for a person: "3 d 4 h", "2 h 5 min", "40 s". */
+export function formatDuration(seconds: number): string {
+  const units: Array<[string, number]> = [['d', 86400], ['h', 3600], ['min', 60], ['s', 1]];
+  const parts: string[] = [];
+  let rest = Math.floor(seconds);
+  for (const [unit, size] of units) {
+    if (rest >= size && parts.length < 2) {
+      parts.push(`${Math.floor(rest / size)} ${unit}`);
+      rest %= size;
+    }
+  }
+  return parts.length ? parts.join(' ') : '0 s';
+}

@@ -9,12 +9,3 @@ export async function printTable(out: Output, head: string[], rows: Array<Array<
   table.push(...rows.map((r) => r.map(String)));
   out.line(table.toString());
 }
-
-/** Renders key/value pairs as a two-column table. */
-export async function printPairs(out: Output, pairs: Array<[string, unknown]>): Promise<void> {
-  const { default: Table } = await import('cli-table3');
-  const style = await out.colors();
-  const table = new Table({ style: { head: [], border: [] } });
-  for (const [k, v] of pairs) table.push({ [style.bold(k)]: v === undefined || v === null ? '-' : String(v) });
-  out.line(table.toString());
-}
