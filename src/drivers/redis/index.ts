@@ -25,6 +25,7 @@ import type {
 import { CacheError, PartialFailureError, StoreUnavailableError, UsageError } from '../../core/errors.js';
 import { connect, isConnectionFailure, planConnection, unavailable, type ConnectionPlan, type RedisConnectionOptions } from './connection.js';
 import { parseInfo, summarizeInfo } from './info.js';
+import { RespConnection, type RespReply, type RespTarget } from './resp.js';
 
 /** Driver name constant. */
 export const DRIVER_NAME = 'redis';
@@ -86,6 +87,8 @@ export class RedisDriver implements CacheDriver {
 
   private readonly plan: ConnectionPlan;
   private client?: Promise<Redis | Cluster>;
+  /** The small RESP connection for single-key commands on a standalone server (see resp.ts). */
+  private light?: Promise<RespConnection>;
   private disposed = false;
 
   constructor(options: RedisDriverOptions) {
@@ -133,70 +136,93 @@ export class RedisDriver implements CacheDriver {
     return new CacheError(`redis: ${message}`, { cause: error });
   }
 
+  /**
+   * One single-key command: over our own RESP connection on a standalone
+   * server (no ioredis to load), through ioredis on Sentinel and Cluster.
+   */
+  private async command(args: Array<string | Buffer | number>): Promise<RespReply> {
+    if (this.plan.kind !== 'standalone') {
+      // Not callBuffer(): with auto-pipelining (the cluster client) ioredis drops its command name.
+      const { Command } = await import('ioredis');
+      return this.run((c) => c.sendCommand(new Command(String(args[0]), args.slice(1), { replyEncoding: null })) as Promise<RespReply>);
+    }
+    if (this.disposed) throw new CacheError('the redis store was already closed');
+    this.light ??= RespConnection.open(respTarget(this.plan)).catch((error: unknown) => {
+      this.light = undefined; // a later call (a long-lived process) may find the server back
+      throw unavailable(error, this.plan);
+    });
+    const connection = await this.light;
+    try {
+      return await connection.command(args);
+    } catch (error) {
+      const translated = this.translate(error);
+      if (translated instanceof StoreUnavailableError) {
+        connection.close();
+        this.light = undefined;
+      }
+      throw translated;
+    }
+  }
+
   private isCluster(client: Redis | Cluster): client is Cluster {
     return this.plan.kind === 'cluster' && 'nodes' in client;
   }
 
-  get(key: string): Promise<Buffer | null> {
-    return this.run((c) => c.getBuffer(key));
+  async get(key: string): Promise<Buffer | null> {
+    return bytesOf(await this.command(['GET', key]));
   }
 
-  getMany(keys: string[]): Promise<Array<Buffer | null>> {
-    if (keys.length === 0) return Promise.resolve([]);
-    // MGET must stay within one slot on a cluster; auto-pipelined GETs need not.
-    return this.run((c) => (this.isCluster(c) ? Promise.all(keys.map((k) => c.getBuffer(k))) : c.mgetBuffer(...keys)));
+  async getMany(keys: string[]): Promise<Array<Buffer | null>> {
+    if (keys.length === 0) return [];
+    // MGET must stay within one slot on a cluster; single GETs need not.
+    if (this.plan.kind === 'cluster') return Promise.all(keys.map((k) => this.get(k)));
+    const replies = await this.command(['MGET', ...keys]);
+    return Array.isArray(replies) ? replies.map(bytesOf) : keys.map(() => null);
   }
 
   async set(key: string, value: Buffer, ttl: number, tags?: readonly string[]): Promise<void> {
-    await this.run(async (c) => {
-      await (ttl > 0 ? c.set(key, value, 'EX', ttl) : c.set(key, value));
-      if (tags?.length) await Promise.all(tags.map((t) => c.sadd(TAG_SET_PREFIX + t, key)));
-    });
+    await this.command(ttl > 0 ? ['SET', key, value, 'EX', ttl] : ['SET', key, value]);
+    if (tags?.length) await Promise.all(tags.map((t) => this.command(['SADD', TAG_SET_PREFIX + t, key])));
   }
 
-  setNx(key: string, value: Buffer, ttl: number): Promise<boolean> {
-    return this.run(async (c) => (await (ttl > 0 ? c.set(key, value, 'EX', ttl, 'NX') : c.set(key, value, 'NX'))) === 'OK');
+  async setNx(key: string, value: Buffer, ttl: number): Promise<boolean> {
+    return isOk(await this.command(ttl > 0 ? ['SET', key, value, 'EX', ttl, 'NX'] : ['SET', key, value, 'NX']));
   }
 
-  delete(keys: readonly string[]): Promise<number> {
-    if (keys.length === 0) return Promise.resolve(0);
-    return this.run(async (c) => {
-      if (!this.isCluster(c)) return c.unlink(...keys);
-      const bySlot = new Map<number, string[]>();
-      for (const key of keys) {
-        const slot = slotOf(key);
-        const group = bySlot.get(slot);
-        if (group) group.push(key);
-        else bySlot.set(slot, [key]);
-      }
-      const counts = await Promise.all([...bySlot.values()].map((group) => c.unlink(...group)));
-      return counts.reduce((a, b) => a + b, 0);
-    });
+  async delete(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    if (this.plan.kind !== 'cluster') return Number(await this.command(['UNLINK', ...keys]));
+    // On a cluster one UNLINK may only name keys of one slot.
+    const bySlot = new Map<number, string[]>();
+    for (const key of keys) {
+      const slot = slotOf(key);
+      const group = bySlot.get(slot);
+      if (group) group.push(key);
+      else bySlot.set(slot, [key]);
+    }
+    const counts = await Promise.all([...bySlot.values()].map(async (group) => Number(await this.command(['UNLINK', ...group]))));
+    return counts.reduce((a, b) => a + b, 0);
   }
 
-  deleteIfEquals(key: string, value: Buffer): Promise<boolean> {
-    return this.run(async (c) => (await c.eval(DELETE_IF_EQUALS, 1, key, value)) === 1);
+  async deleteIfEquals(key: string, value: Buffer): Promise<boolean> {
+    return (await this.command(['EVAL', DELETE_IF_EQUALS, 1, key, value])) === 1;
   }
 
-  has(key: string): Promise<boolean> {
-    return this.run(async (c) => (await c.exists(key)) === 1);
+  async has(key: string): Promise<boolean> {
+    return (await this.command(['EXISTS', key])) === 1;
   }
 
-  increment(key: string, by: number): Promise<number> {
-    return this.run((c) => c.incrby(key, by));
+  async increment(key: string, by: number): Promise<number> {
+    return Number(await this.command(['INCRBY', key, by]));
   }
 
-  ttl(key: string): Promise<number | null> {
-    return this.run(async (c) => {
-      const ttl = await c.ttl(key);
-      return ttl === -2 ? null : ttl;
-    });
+  async ttl(key: string): Promise<number | null> {
+    const ttl = Number(await this.command(['TTL', key]));
+    return ttl === -2 ? null : ttl;
   }
 
-  expire(key: string, ttl: number): Promise<boolean> {
-    return this.run(async (c) =>
-      ttl > 0 ? (await c.expire(key, ttl)) === 1 : (await c.eval(PERSIST_IF_EXISTS, 1, key)) === 1,
-    );
+  async expire(key: string, ttl: number): Promise<boolean> {
+    return (await this.command(ttl > 0 ? ['EXPIRE', key, ttl] : ['EVAL', PERSIST_IF_EXISTS, 1, key])) === 1;
   }
 
   /** SCAN over one node until its cursor comes back to 0. */
@@ -398,11 +424,28 @@ export class RedisDriver implements CacheDriver {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    (await this.light?.catch(() => null))?.close();
+    this.light = undefined;
     const pending = this.client;
     this.client = undefined;
     const client = await pending?.catch(() => null);
     if (client) await client.quit().catch(() => client.disconnect());
   }
+}
+
+/** A bulk-string reply as bytes (null stays null). */
+function bytesOf(reply: RespReply): Buffer | null {
+  if (reply === null || Buffer.isBuffer(reply)) return reply;
+  return Buffer.from(String(reply));
+}
+
+/** True for the status reply OK (a string from our RESP connection, bytes from ioredis' callBuffer). */
+const isOk = (reply: RespReply): boolean => reply !== null && String(reply) === 'OK';
+
+/** The RESP connection's target, from a standalone plan's ioredis options. */
+function respTarget(plan: ConnectionPlan): RespTarget {
+  const { host, port, username, password, tls } = plan.options;
+  return { host: host ?? '127.0.0.1', port: port ?? 6379, username, password, database: plan.database, tls, timeoutMs: plan.timeoutMs };
 }
 
 /** Creates the Redis store driver (connects on first use). */
