@@ -63,6 +63,7 @@ export default defineConfig({
       // ACL user and password: username: 'app', password: 'secret',
       // TLS: tls: { ca: '/etc/ssl/redis-ca.pem', servername: 'redis.internal' },
       // Sentinel: sentinels: ['10.0.0.7:26379', '10.0.0.8:26379'], name: 'mymaster',
+      //   sentinel_password: '...' when the sentinels themselves ask for one,
       // Cluster: cluster: ['10.0.0.11:7000', '10.0.0.12:7000', '10.0.0.13:7000'],
     },
     memcached: {
@@ -73,6 +74,8 @@ export default defineConfig({
       // Several servers, placed by consistent hashing, optional weight:
       // servers: ['10.0.0.21:11211', '10.0.0.22:11211:2'],
     },
+    // An in-process store (tests, one-off scripts), as Glueful's array driver:
+    // memory: { driver: 'array', max_entries: 10000 },
   },
 
   // When the configured server is unreachable, warn and use the file store.
@@ -103,6 +106,7 @@ export default defineConfig({
     // ],
     // virtual_nodes: 150, replicas: 0,
     // health: { max_failures: 3, recovery_time: 30, timeout: 1 },
+    // state_file: '.cache/glueful-distributed-health.json', // node health shared by processes
   },
 
   // What `glueful cache:warmup` runs. Built-in types need no code:

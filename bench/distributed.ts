@@ -64,7 +64,7 @@ try {
   row('ring of 3 redis nodes', `${Math.round(ringRate / 1000)} k ops/s`, '3 servers + client on 2 cores');
 
   redisCli(single.port, ['debug', 'populate', String(purgeKeys), 'b:p', '8']);
-  for (const n of ring) redisCli(n.port, ['debug', 'populate', String(purgeKeys / 3), 'b:p', '8']);
+  for (const n of ring) redisCli(n.port, ['debug', 'populate', String(Math.floor(purgeKeys / 3)), 'b:p', '8']);
   let started = performance.now();
   const one = await a.deletePattern('p*');
   const oneMs = performance.now() - started;

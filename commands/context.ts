@@ -55,9 +55,10 @@ export function createContext(out: Output, globals: GlobalOptions, signal: Abort
       return fellBack;
     },
     config() {
-      config ??= loadConfig({ configPath: globals.config }).then((c) =>
-        globals.prefix === undefined ? c : { ...c, prefix: globals.prefix },
-      );
+      config ??= loadConfig({ configPath: globals.config }).then((c) => {
+        for (const warning of c.warnings) out.warn(warning);
+        return globals.prefix === undefined ? c : { ...c, prefix: globals.prefix };
+      });
       return config;
     },
     store() {

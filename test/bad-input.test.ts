@@ -78,7 +78,7 @@ describe('bad arguments', () => {
 
 describe('bad configuration', () => {
   const configCases: Array<[string, string, RegExp]> = [
-    ['an unknown driver', '{"stores":{"cache":{"driver":"mongo"}}}', /stores\.cache\.driver: expected one of file, redis, memcached, got "mongo"/],
+    ['an unknown driver', '{"stores":{"cache":{"driver":"mongo"}}}', /stores\.cache\.driver: expected one of file, redis, memcached, array, got "mongo"/],
     ['a port that is not a number', '{"stores":{"redis":{"port":"abc"}}}', /stores\.redis\.port: expected an integer from 1 to 65535, got "abc"/],
     ['a negative lock ttl', '{"stampede_protection":{"lock_ttl":-1}}', /stampede_protection\.lock_ttl: expected a number from 1 to 86400, got -1/],
     ['broken JSON', '{"prefix": ', /cannot load .*broken\.json/],

@@ -288,6 +288,24 @@ describe('the V8 code cache of the bundle', () => {
   });
 });
 
+describe('a misspelt setting', () => {
+  it('is one warning naming the nearest valid key; the command still runs', async () => {
+    const sub = tempProject();
+    try {
+      writeFileSync(join(sub.dir, 'cache.config.json'), JSON.stringify({ prefx: 'app_', stores: { file: { hash_level: 0 } } }));
+      const result = await glueful(['cache:status', '--json'], { cwd: sub.dir });
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ prefix: 'glueful_' });
+      expect(result.stderr.trim().split('\n')).toEqual([
+        "warning: unknown setting 'prefx' is ignored (did you mean 'prefix'?)",
+        "warning: unknown setting 'stores.file.hash_level' is ignored (did you mean 'hash_levels'?)",
+      ]);
+    } finally {
+      sub.cleanup();
+    }
+  });
+});
+
 describe('TypeScript config', () => {
   it('loads the repository example config (defineConfig from glueful-cache)', async () => {
     const repo = join(import.meta.dirname, '..');

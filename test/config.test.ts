@@ -1,11 +1,12 @@
 /** Configuration: discovery, formats, environment overrides, validation. */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { parseDotenv } from '../src/config/dotenv.js';
 import { redactConfig, redactUrls } from '../src/config/redact.js';
+import { ARRAY_STORE, CONFIG, FILE_STORE, MEMCACHED_STORE, REDIS_STORE, resolveConfig } from '../src/config/schema.js';
 import { compiledPath } from '../src/config/ts-loader.js';
 import { ConfigError } from '../src/core/errors.js';
 
@@ -78,7 +79,7 @@ describe('config files', () => {
 
 describe('validation names the key and the expected value', () => {
   const cases: Array<[unknown, RegExp]> = [
-    [{ stores: { cache: { driver: 'mongo' } } }, /stores\.cache\.driver: expected one of file, redis, memcached, got "mongo"/],
+    [{ stores: { cache: { driver: 'mongo' } } }, /stores\.cache\.driver: expected one of file, redis, memcached, array, got "mongo"/],
     [{ stores: { redis: { port: 'abc' } } }, /stores\.redis\.port: expected an integer from 1 to 65535, got "abc"/],
     [{ stores: { file: { hash_levels: -1 } } }, /stores\.file\.hash_levels: expected an integer from 0 to 8, got -1/],
     [{ stampede_protection: { lock_ttl: -5 } }, /stampede_protection\.lock_ttl: expected a number from 1 to 86400, got -5/],
@@ -155,5 +156,53 @@ describe('helpers', () => {
     expect(redactConfig({ stores: { redis: { password: 'pw', url: 'redis://u:pw@h', host: 'h' } } })).toEqual({
       stores: { redis: { password: '***', url: 'redis://u:***@h', host: 'h' } },
     });
+  });
+});
+
+describe('the schema', () => {
+  const check = (raw: unknown) => resolveConfig(raw, { source: null, baseDir: dir, projectRoot: dir });
+
+  it('reports every problem at once, on one line, each naming its key', () => {
+    expect(() => check({ prefix: 5, stores: { redis: { port: 'eighty', timeout: -1 } }, tagging: { enabled: 'maybe' } })).toThrow(
+      /^invalid configuration: prefix: expected a string, got 5; .*stores\.redis\.port: expected an integer from 1 to 65535, got "eighty"; stores\.redis\.timeout: expected a number from 0\.001 to 3600, got -1$/,
+    );
+    try {
+      check({ prefix: 5, tagging: { enabled: 'maybe' } });
+    } catch (error) {
+      expect((error as Error).message).toMatch(/tagging\.enabled: expected true or false, got "maybe"/);
+      expect((error as Error).message).not.toContain('\n');
+    }
+  });
+
+  it("checks Redis url, tls, sentinels and cluster (they used to pass unchecked)", () => {
+    expect(() => check({ stores: { redis: { url: 'http://cache:6379' } } })).toThrow(/stores\.redis\.url: expected a redis:\/\/ or rediss:\/\/ URL/);
+    expect(() => check({ stores: { redis: { tls: { ca: 5 } } } })).toThrow(/stores\.redis\.tls: expected true or false or an object/);
+    expect(() => check({ stores: { redis: { sentinels: ['10.0.0.7'] } } })).toThrow(/stores\.redis\.sentinels\[0\]: expected "host:port" or an object, got "10\.0\.0\.7"/);
+    expect(() => check({ stores: { redis: { cluster: [] } } })).toThrow(/stores\.redis\.cluster: expected a non-empty list/);
+    expect(check({ stores: { redis: { sentinels: ['10.0.0.7:26379', { host: 'b', port: 26380 }], name: 'main' } } }).stores.redis).toMatchObject({ name: 'main' });
+  });
+
+  it('an unknown key is a warning naming the nearest valid key, not an error', () => {
+    const config = check({ distributed: { virtual_node: 100 }, stampede_protection: { lock_tll: 5 }, colour: 'red' });
+    expect(config.warnings).toEqual([
+      "unknown setting 'stampede_protection.lock_tll' is ignored (did you mean 'lock_ttl'?)",
+      "unknown setting 'distributed.virtual_node' is ignored (did you mean 'virtual_nodes'?)",
+      "unknown setting 'colour' is ignored",
+    ]);
+  });
+
+  it('the example config documents every setting the schema knows', () => {
+    const example = readFileSync(resolve(import.meta.dirname, '../cache.config.example.ts'), 'utf8');
+    const keys = new Set<string>();
+    const walk = (shape: unknown): void => {
+      const s = shape as { fields?: Record<string, unknown>; item?: unknown };
+      if (s.item) walk(s.item);
+      for (const [key, field] of Object.entries(s.fields ?? {})) {
+        keys.add(key);
+        walk(field);
+      }
+    };
+    for (const shape of [CONFIG, FILE_STORE, REDIS_STORE, MEMCACHED_STORE, ARRAY_STORE]) walk(shape);
+    expect([...keys].filter((key) => !new RegExp(`\\b${key}\\b`).test(example))).toEqual([]);
   });
 });

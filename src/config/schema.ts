@@ -1,107 +1,143 @@
 /**
- * The configuration shape (after Glueful's config/cache.php), its defaults,
- * the environment overrides, and validation into a ResolvedConfig.
+ * The configuration, declared once: its shape (after Glueful's
+ * config/cache.php), documentation, defaults and validation (src/config/
+ * shape.ts), from which its TypeScript types are derived; then the
+ * resolution of a checked config into a ResolvedConfig (paths made
+ * absolute, the distributed store built). Every problem is reported at once,
+ * each naming its key; unknown keys are warnings naming the nearest one.
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import type { StoreDefinition, StoreFactoryConfig } from '../core/store-factory.js';
-import { invalid, optionalBool, optionalInt, optionalNumber, optionalString, section } from './validate.js';
+import { any, bool, either, int, list, num, obj, oneOf, record, str, type Input, type Issues, type Output } from './shape.js';
+
+const HOST_PORT = /^\[?[^\s\]]+?\]?:\d{1,5}$/;
+/** `host:port` or { host, port }. */
+const address = either(
+  { ...str({ nonEmpty: true }), expected: '"host:port"', check: (v, path, issues) => (typeof v === 'string' && HOST_PORT.test(v.trim()) ? v : (issues.errors.push(`${path}: expected "host:port", got ${JSON.stringify(v)}`), undefined)) },
+  obj({ host: str({ nonEmpty: true }), port: int(1, 65535) }),
+);
+const maxValueBytes = int(1, 2 ** 31, { doc: 'Largest encoded value written, bytes. Default 1 MiB (Glueful\'s read limit).' });
+const timeout = num(0.001, 3600, { doc: 'Connect and command timeout, seconds. Default 2.5.' });
 
 /** The file store (`stores.file`). */
-export interface FileStoreConfig {
-  driver?: 'file';
-  /** Cache directory; relative paths are relative to the config file. Env: CACHE_FILE_PATH. */
-  path?: string;
-  /** Directory levels of 2 hex characters: 0 = Glueful's flat layout, 1 = its shard layout. Default 2. */
-  hash_levels?: number;
-  /** Seconds between automatic removals of expired entries; 0 turns them off. Default 3600. */
-  cleanup_frequency?: number;
-  /** Largest encoded value written, bytes. Default 1 MiB (Glueful's read limit). */
-  max_value_bytes?: number;
-}
+export const FILE_STORE = obj({
+  driver: oneOf(['file']),
+  path: str({ nonEmpty: true, doc: 'Cache directory; relative paths are relative to the config file. Env: CACHE_FILE_PATH.' }),
+  hash_levels: int(0, 8, { default: 2, doc: 'Directory levels of 2 hex characters: 0 = Glueful\'s flat layout, 1 = its shard layout.' }),
+  cleanup_frequency: int(0, 31_536_000, { default: 3600, doc: 'Seconds between automatic prune passes; 0 turns them off.' }),
+  max_value_bytes: maxValueBytes,
+});
 
-/** A Redis server (`stores.redis`). */
-export interface RedisStoreConfig {
-  driver?: 'redis';
-  /** Env: REDIS_HOST. */
-  host?: string;
-  /** Env: REDIS_PORT. */
-  port?: number;
-  /** Env: REDIS_PASSWORD. Never printed. */
-  password?: string;
-  /** Env: REDIS_DB. */
-  database?: number;
-  /** Connect and command timeout, seconds. Env: REDIS_TIMEOUT. Default 2.5. */
-  timeout?: number;
-  max_value_bytes?: number;
-  [option: string]: unknown;
-}
+/** A Redis server, Sentinel group or Cluster (`stores.redis`). */
+export const REDIS_STORE = obj({
+  driver: oneOf(['redis']),
+  host: str({ nonEmpty: true, doc: 'Env: REDIS_HOST. Default 127.0.0.1.' }),
+  port: int(1, 65535, { doc: 'Env: REDIS_PORT. Default 6379.' }),
+  url: {
+    ...str(),
+    expected: 'a redis:// or rediss:// URL',
+    check: (v, path, issues) => (v === undefined || (typeof v === 'string' && /^rediss?:\/\/[^\s]+$/.test(v)) ? (v as string | undefined) : (issues.errors.push(`${path}: expected a redis:// or rediss:// URL`), undefined)),
+  },
+  username: str({ doc: 'ACL user (Redis 6+).' }),
+  password: str({ doc: 'Env: REDIS_PASSWORD. Never printed.' }),
+  database: int(0, 1_000_000, { doc: 'Env: REDIS_DB. Default 0.' }),
+  timeout,
+  tls: either(bool(), obj({ ca: str({ nonEmpty: true }), cert: str({ nonEmpty: true }), key: str({ nonEmpty: true }), servername: str(), rejectUnauthorized: bool() })),
+  sentinels: list(address, { nonEmpty: true, doc: 'Sentinels to ask for the master.' }),
+  name: str({ nonEmpty: true, doc: 'The master\'s name at the sentinels. Default mymaster.' }),
+  sentinel_password: str(),
+  cluster: list(address, { nonEmpty: true, doc: 'Redis Cluster seed nodes.' }),
+  max_value_bytes: maxValueBytes,
+});
 
+const MEMCACHED_SERVER = /^\[?[^\s\]]+?\]?:\d{1,5}(:\d+)?$/;
 /** One or more memcached servers (`stores.memcached`). */
-export interface MemcachedStoreConfig {
-  driver?: 'memcached';
-  /** Env: MEMCACHED_HOST. */
-  host?: string;
-  /** Env: MEMCACHED_PORT. */
-  port?: number;
-  /** Several servers as `host:port[:weight]`. */
-  servers?: string[];
-  max_value_bytes?: number;
-  [option: string]: unknown;
-}
+export const MEMCACHED_STORE = obj({
+  driver: oneOf(['memcached']),
+  host: str({ nonEmpty: true, doc: 'Env: MEMCACHED_HOST. Default 127.0.0.1.' }),
+  port: int(1, 65535, { doc: 'Env: MEMCACHED_PORT. Default 11211.' }),
+  servers: list(
+    either(
+      { ...str(), expected: '"host:port[:weight]"', check: (v, path, issues) => (typeof v === 'string' && MEMCACHED_SERVER.test(v.trim()) ? v : (issues.errors.push(`${path}: expected "host:port[:weight]", got ${JSON.stringify(v)}`), undefined)) },
+      obj({ host: str({ nonEmpty: true }), port: int(1, 65535), weight: num(1, 1000) }),
+    ),
+    { nonEmpty: true, doc: 'Several servers; overrides host/port.' },
+  ),
+  username: str({ doc: 'SASL user (binary protocol only).' }),
+  password: str({ doc: 'SASL password. Never printed.' }),
+  timeout,
+  max_value_bytes: maxValueBytes,
+});
 
+/** The in-process store (`driver: 'array'`). */
+export const ARRAY_STORE = obj({
+  driver: oneOf(['array']),
+  max_entries: int(1, 100_000_000, { doc: 'Most entries kept; the oldest written goes first.' }),
+  max_value_bytes: maxValueBytes,
+});
+
+const STORE_SHAPES = { file: FILE_STORE, redis: REDIS_STORE, memcached: MEMCACHED_STORE, array: ARRAY_STORE };
+type DriverName = keyof typeof STORE_SHAPES;
+
+/** A distributed node: a Redis or Memcached store plus its place on the ring. */
+const NODE_FIELDS = {
+  id: str({ nonEmpty: true, doc: 'Stable identity on the ring; default driver://host:port.' }),
+  weight: num(0.01, 1000, { default: 1 }),
+};
+
+/** The whole configuration file. */
+export const CONFIG = obj({
+  default: str({ nonEmpty: true, doc: 'Store used when --store is not given. Env: CACHE_DRIVER. Default file.' }),
+  prefix: str({ default: 'glueful_', doc: "Namespace for every key. Env: CACHE_PREFIX. '' sees a Glueful PHP app's keys." }),
+  stores: record(any(), { doc: 'Stores by name; the driver is named, or implied by the store name.' }),
+  fallback_to_file: bool({ default: false, doc: 'Use the file store when the configured server is unreachable. Env: CACHE_FALLBACK_FILE.' }),
+  stampede_protection: obj({
+    enabled: bool({ default: true, doc: 'Env: CACHE_STAMPEDE_PROTECTION.' }),
+    lock_ttl: num(1, 86400, { default: 60 }),
+    max_wait_time: num(0, 3600, { default: 30 }),
+    retry_interval: num(1, 60_000, { default: 100 }),
+    early_expiration: obj({ enabled: bool(), threshold: num(0, 1, { default: 0.8 }) }),
+  }),
+  tagging: obj({
+    enabled: bool({ default: true, doc: 'Env: CACHE_TAGGING_ENABLED.' }),
+    categories: record(list(str({ nonEmpty: true }), { expected: 'a list of tag names' }), { doc: 'Extra tag categories: name -> tags.' }),
+  }),
+  distributed: obj({
+    enabled: bool({ default: false, doc: 'Env: DISTRIBUTED_CACHE_ENABLED. When on, the distributed store is the default.' }),
+    nodes: list(any(), { nonEmpty: true, expected: 'a list of nodes', doc: 'Independent servers: { driver: redis | memcached, host, port, weight?, id?, ...store options }.' }),
+    virtual_nodes: int(1, 10_000, { default: 150 }),
+    replicas: int(0, 16, { default: 0 }),
+    strategy: oneOf(['consistent-hashing'], { default: 'consistent-hashing', doc: 'Round-robin cannot find keys again across processes.' }),
+    health: obj({ max_failures: int(1, 1000, { default: 3 }), recovery_time: num(0, 86400, { default: 30 }), timeout }),
+    state_file: str({ nonEmpty: true, doc: 'Where processes share node health. Default <project root>/.cache/glueful-distributed-health.json.' }),
+  }),
+  warmup: obj({
+    strategies: list(any(), { doc: 'What cache:warmup runs (see README "cache:warmup").' }),
+    lock_ttl: int(1, 86400, { default: 3600, doc: 'Seconds the overlap lock lives if a run dies.' }),
+  }),
+});
+
+/** The file store's settings, as a config file writes them. */
+export type FileStoreConfig = Input<typeof FILE_STORE>;
+/** A Redis store's settings. */
+export type RedisStoreConfig = Input<typeof REDIS_STORE>;
+/** A Memcached store's settings. */
+export type MemcachedStoreConfig = Input<typeof MEMCACHED_STORE>;
+/** The array store's settings. */
+export type ArrayStoreConfig = Input<typeof ARRAY_STORE>;
 /** Any store; the driver is named, or implied by the store's name. */
-export type StoreConfig = FileStoreConfig | RedisStoreConfig | MemcachedStoreConfig;
+export type StoreConfig = FileStoreConfig | RedisStoreConfig | MemcachedStoreConfig | ArrayStoreConfig;
 
 /** The configuration file's shape. Every field is optional. */
-export interface CacheConfig {
-  /** Store used when --store is not given. Env: CACHE_DRIVER. Default `file`. */
-  default?: string;
-  /** Namespace for every key. Env: CACHE_PREFIX. Default `glueful_`; '' sees a Glueful PHP app's keys. */
-  prefix?: string;
-  stores?: { file?: FileStoreConfig; redis?: RedisStoreConfig; memcached?: MemcachedStoreConfig } & Record<
-    string,
-    StoreConfig | undefined
-  >;
-  /** Use the file store when the configured server is unreachable. Env: CACHE_FALLBACK_FILE. */
-  fallback_to_file?: boolean;
-  stampede_protection?: {
-    /** Env: CACHE_STAMPEDE_PROTECTION. */
-    enabled?: boolean;
-    lock_ttl?: number;
-    max_wait_time?: number;
-    retry_interval?: number;
-    early_expiration?: { enabled?: boolean; threshold?: number };
+export type CacheConfig = Omit<Input<typeof CONFIG>, 'stores' | 'distributed'> & {
+  stores?: { file?: FileStoreConfig; redis?: RedisStoreConfig; memcached?: MemcachedStoreConfig } & Record<string, StoreConfig | undefined>;
+  distributed?: Omit<NonNullable<Input<typeof CONFIG>['distributed']>, 'nodes'> & {
+    nodes?: Array<(RedisStoreConfig | MemcachedStoreConfig) & { id?: string; weight?: number }>;
   };
-  tagging?: {
-    /** Env: CACHE_TAGGING_ENABLED. */
-    enabled?: boolean;
-    /** Extra tag categories: name -> tags. */
-    categories?: Record<string, string[]>;
-  };
-  distributed?: {
-    /** Env: DISTRIBUTED_CACHE_ENABLED. When on, the distributed store is the default. */
-    enabled?: boolean;
-    /** Independent servers: { driver: 'redis' | 'memcached', host, port, weight?, id?, ...store options }. */
-    nodes?: Array<Record<string, unknown>>;
-    /** Ring points per node at weight 1. Default 150. */
-    virtual_nodes?: number;
-    /** Extra copies on the next distinct nodes. Default 0. */
-    replicas?: number;
-    /** Only `consistent-hashing` (the default). */
-    strategy?: string;
-    health?: { max_failures?: number; recovery_time?: number; timeout?: number };
-    /** Where processes share node health. Default <project root>/.cache/glueful-distributed-health.json. */
-    state_file?: string;
-    [option: string]: unknown;
-  };
-  warmup?: {
-    /** What cache:warmup runs (see README "cache:warmup"). */
-    strategies?: unknown[];
-    /** Seconds the overlap lock lives if a run dies. Default 3600. */
-    lock_ttl?: number;
-  };
-}
+};
+
+type Checked = Output<typeof CONFIG>;
 
 /** Identity function that gives config files type checking. */
 export function defineConfig(config: CacheConfig): CacheConfig {
@@ -118,6 +154,8 @@ export interface ResolvedConfig extends StoreFactoryConfig {
   distributed: { enabled: boolean; [option: string]: unknown };
   /** Warmup declarations, checked when cache:warmup loads them; baseDir resolves their paths. */
   warmup: { strategies: unknown; lockTtl: number; baseDir: string };
+  /** Settings that were ignored (unknown keys), each one line for the operator. */
+  warnings: string[];
 }
 
 /** Where the embedded store lives when nothing says otherwise. */
@@ -125,132 +163,113 @@ export function defaultFilePath(projectRoot: string): string {
   return join(projectRoot, '.cache', 'glueful-cache');
 }
 
-const DRIVER_NAMES = ['file', 'redis', 'memcached'];
-
-function resolveFile(where: string, raw: Record<string, unknown>, baseDir: string, projectRoot: string): StoreDefinition {
-  const path = optionalString(`${where}.path`, raw.path);
-  if (path === '') invalid(`${where}.path`, 'a directory path', path);
-  return {
-    driver: 'file',
-    path: path ? (isAbsolute(path) ? path : resolve(baseDir, path)) : defaultFilePath(projectRoot),
-    hashLevels: optionalInt(`${where}.hash_levels`, raw.hash_levels, 0, 8) ?? 2,
-    cleanupFrequency: optionalInt(`${where}.cleanup_frequency`, raw.cleanup_frequency, 0, 31_536_000) ?? 3600,
-    maxValueBytes: optionalInt(`${where}.max_value_bytes`, raw.max_value_bytes, 1, 2 ** 31),
-  };
+/** Checks one store against its driver's shape. */
+function checkStore(name: string, raw: unknown, issues: Issues): { driver: DriverName; store: Record<string, unknown> } | undefined {
+  const where = `stores.${name}`;
+  const named = raw !== null && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>).driver : undefined;
+  const driver = (named ?? (name in STORE_SHAPES ? name : undefined)) as string | undefined;
+  if (driver === undefined || !(driver in STORE_SHAPES)) {
+    issues.errors.push(`${where}.driver: expected one of ${Object.keys(STORE_SHAPES).join(', ')}, got ${driver === undefined ? 'none' : JSON.stringify(driver)}`);
+    return undefined;
+  }
+  const store = STORE_SHAPES[driver as DriverName].check(raw, where, issues) as Record<string, unknown> | undefined;
+  return store ? { driver: driver as DriverName, store } : undefined;
 }
 
-function resolveServer(where: string, raw: Record<string, unknown>, driver: string): StoreDefinition {
-  const def: StoreDefinition = { ...raw, driver };
-  def.host = optionalString(`${where}.host`, raw.host);
-  def.port = optionalInt(`${where}.port`, raw.port, 1, 65535);
-  def.timeout = optionalNumber(`${where}.timeout`, raw.timeout, 0.001, 3600);
-  def.maxValueBytes = optionalInt(`${where}.max_value_bytes`, raw.max_value_bytes, 1, 2 ** 31);
-  if (driver === 'redis') def.database = optionalInt(`${where}.database`, raw.database, 0, 1_000_000);
-  return def;
+/** A checked store as the factory wants it: camelCase options, absolute paths. */
+function definitionOf(driver: DriverName, store: Record<string, unknown>, baseDir: string, projectRoot: string): StoreDefinition {
+  const { max_value_bytes: rawMax, driver: _driver, ...options } = store;
+  const maxValueBytes = rawMax as number | undefined;
+  if (driver === 'file') {
+    const path = options.path as string | undefined;
+    return {
+      driver,
+      path: path ? (isAbsolute(path) ? path : resolve(baseDir, path)) : defaultFilePath(projectRoot),
+      hashLevels: options.hash_levels,
+      cleanupFrequency: options.cleanup_frequency,
+      maxValueBytes,
+    };
+  }
+  if (driver === 'array') return { driver, maxEntries: options.max_entries, maxValueBytes };
+  return { ...options, driver, maxValueBytes };
 }
 
-function resolveStores(raw: Record<string, unknown>, baseDir: string, projectRoot: string): Record<string, StoreDefinition> {
+function resolveStores(raw: Record<string, unknown>, issues: Issues, baseDir: string, projectRoot: string): Record<string, StoreDefinition> {
   const stores: Record<string, StoreDefinition> = {};
   const entries = Object.entries(raw);
   if (!('file' in raw)) entries.unshift(['file', {}]);
   for (const [name, value] of entries) {
-    const where = `stores.${name}`;
-    const store = section(where, value);
-    const driver = optionalString(`${where}.driver`, store.driver) ?? (DRIVER_NAMES.includes(name) ? name : undefined);
-    if (!driver || !DRIVER_NAMES.includes(driver)) invalid(`${where}.driver`, `one of ${DRIVER_NAMES.join(', ')}`, driver);
-    stores[name] = driver === 'file' ? resolveFile(where, store, baseDir, projectRoot) : resolveServer(where, store, driver);
+    const checked = checkStore(name, value ?? {}, issues);
+    if (checked) stores[name] = definitionOf(checked.driver, checked.store, baseDir, projectRoot);
   }
   return stores;
 }
 
-function resolveDistributed(raw: Record<string, unknown>, baseDir: string, projectRoot: string): StoreDefinition {
-  if (!Array.isArray(raw.nodes) || raw.nodes.length === 0) invalid('distributed.nodes', 'a list of nodes', raw.nodes);
-  const health = section('distributed.health', raw.health);
-  const timeout = optionalNumber('distributed.health.timeout', health.timeout, 0.001, 3600);
-  const nodes = (raw.nodes as unknown[]).map((node, i) => {
-    const where = `distributed.nodes[${i}]`;
-    const n = section(where, node);
-    const driver = optionalString(`${where}.driver`, n.driver) ?? 'redis';
-    if (driver !== 'redis' && driver !== 'memcached') invalid(`${where}.driver`, 'redis or memcached', driver);
-    return {
-      ...resolveServer(where, { timeout, ...n }, driver),
-      id: optionalString(`${where}.id`, n.id),
-      weight: optionalNumber(`${where}.weight`, n.weight, 0.01, 1000) ?? 1,
-    };
-  });
-  const strategy = optionalString('distributed.strategy', raw.strategy) ?? 'consistent-hashing';
-  if (strategy !== 'consistent-hashing') {
-    // Round-robin spreads writes evenly but cannot find a key again without a
-    // per-key record of where it went; a CLI run by cron has nowhere to keep one.
-    invalid('distributed.strategy', '"consistent-hashing" (round-robin cannot find keys again across processes)', strategy);
+function resolveDistributed(config: Checked['distributed'], issues: Issues, baseDir: string, projectRoot: string): StoreDefinition | undefined {
+  if (!config.nodes) {
+    issues.errors.push('distributed.nodes: expected a list of nodes, got none');
+    return undefined;
   }
-  const stateFile = optionalString('distributed.state_file', raw.state_file);
+  const nodes = config.nodes.map((node, i) => {
+    const where = `distributed.nodes[${i}]`;
+    const raw = (node ?? {}) as Record<string, unknown>;
+    const driver = raw.driver ?? 'redis';
+    if (driver !== 'redis' && driver !== 'memcached') {
+      issues.errors.push(`${where}.driver: expected "redis" or "memcached", got ${JSON.stringify(driver)}`);
+      return undefined;
+    }
+    const { id: rawId, weight: rawWeight, ...options } = raw;
+    const placement = obj(NODE_FIELDS).check({ id: rawId, weight: rawWeight }, where, issues);
+    const store = STORE_SHAPES[driver].check({ timeout: config.health.timeout, ...options, driver }, where, issues) as Record<string, unknown> | undefined;
+    return store && placement ? { ...definitionOf(driver, store, baseDir, projectRoot), ...placement } : undefined;
+  });
+  if (nodes.some((n) => n === undefined)) return undefined;
   return {
     driver: 'distributed',
     nodes,
-    virtualNodes: optionalInt('distributed.virtual_nodes', raw.virtual_nodes, 1, 10_000) ?? 150,
-    replicas: optionalInt('distributed.replicas', raw.replicas, 0, 16) ?? 0,
-    maxFailures: optionalInt('distributed.health.max_failures', health.max_failures, 1, 1000) ?? 3,
-    recoveryTime: optionalNumber('distributed.health.recovery_time', health.recovery_time, 0, 86400) ?? 30,
-    stateFile: stateFile ? resolve(baseDir, stateFile) : join(projectRoot, '.cache', 'glueful-distributed-health.json'),
+    virtualNodes: config.virtual_nodes,
+    replicas: config.replicas,
+    maxFailures: config.health.max_failures,
+    recoveryTime: config.health.recovery_time,
+    stateFile: config.state_file ? resolve(baseDir, config.state_file) : join(projectRoot, '.cache', 'glueful-distributed-health.json'),
   };
 }
 
-function resolveCategories(raw: unknown): Record<string, string[]> {
-  const categories = section('tagging.categories', raw);
-  for (const [name, tags] of Object.entries(categories)) {
-    if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string' && t.length > 0)) {
-      invalid(`tagging.categories.${name}`, 'a list of tag names', tags);
-    }
+/**
+ * Validates a raw (already env-merged) config and fills defaults. Every error
+ * is reported at once in one ConfigError; warnings (unknown keys) come back
+ * in `warnings`.
+ */
+export function resolveConfig(raw: unknown, context: { source: string | null; baseDir: string; projectRoot: string }): ResolvedConfig {
+  const issues: Issues = { errors: [], warnings: [] };
+  const config = CONFIG.check(raw, '', issues);
+  const stores = config ? resolveStores(config.stores, issues, context.baseDir, context.projectRoot) : {};
+  if (config?.distributed.enabled) {
+    const distributed = resolveDistributed(config.distributed, issues, context.baseDir, context.projectRoot);
+    if (distributed) stores.distributed = distributed;
   }
-  return categories as Record<string, string[]>;
-}
-
-/** Validates a raw (already env-merged) config and fills defaults. */
-export function resolveConfig(
-  raw: unknown,
-  context: { source: string | null; baseDir: string; projectRoot: string },
-): ResolvedConfig {
-  const config = section('(top level)', raw);
-  const stores = resolveStores(section('stores', config.stores), context.baseDir, context.projectRoot);
-  const distributedRaw = section('distributed', config.distributed);
-  if (optionalBool('distributed.enabled', distributedRaw.enabled)) {
-    stores.distributed = resolveDistributed(distributedRaw, context.baseDir, context.projectRoot);
+  const defaultStore = config?.default ?? (stores.distributed ? 'distributed' : 'file');
+  if (config && issues.errors.length === 0 && !stores[defaultStore]) {
+    issues.errors.push(`default: expected one of the configured stores (${Object.keys(stores).join(', ')}), got ${JSON.stringify(defaultStore)}`);
   }
-  const defaultStore = optionalString('default', config.default) ?? (stores.distributed ? 'distributed' : 'file');
-  if (!stores[defaultStore]) {
-    throw new ConfigError(
-      `invalid configuration: default: expected one of the configured stores (${Object.keys(stores).join(', ')}), got "${defaultStore}"`,
-    );
-  }
-  const stampede = section('stampede_protection', config.stampede_protection);
-  const early = section('stampede_protection.early_expiration', stampede.early_expiration);
-  const tagging = section('tagging', config.tagging);
-  const distributed = section('distributed', config.distributed);
-  const warmup = section('warmup', config.warmup);
+  if (!config || issues.errors.length) throw new ConfigError(`invalid configuration: ${issues.errors.join('; ')}`);
   return {
     source: context.source,
     projectRoot: context.projectRoot,
     default: defaultStore,
-    prefix: optionalString('prefix', config.prefix) ?? 'glueful_',
-    fallbackToFile: optionalBool('fallback_to_file', config.fallback_to_file) ?? false,
+    prefix: config.prefix,
+    fallbackToFile: config.fallback_to_file,
     stores,
     stampede: {
-      enabled: optionalBool('stampede_protection.enabled', stampede.enabled) ?? true,
-      lockTtl: optionalNumber('stampede_protection.lock_ttl', stampede.lock_ttl, 1, 86400) ?? 60,
-      maxWaitTime: optionalNumber('stampede_protection.max_wait_time', stampede.max_wait_time, 0, 3600) ?? 30,
-      retryInterval: optionalNumber('stampede_protection.retry_interval', stampede.retry_interval, 1, 60_000) ?? 100,
-      earlyThreshold: optionalNumber('stampede_protection.early_expiration.threshold', early.threshold, 0, 1) ?? 0.8,
+      enabled: config.stampede_protection.enabled,
+      lockTtl: config.stampede_protection.lock_ttl,
+      maxWaitTime: config.stampede_protection.max_wait_time,
+      retryInterval: config.stampede_protection.retry_interval,
+      earlyThreshold: config.stampede_protection.early_expiration.threshold,
     },
-    tagging: {
-      enabled: optionalBool('tagging.enabled', tagging.enabled) ?? true,
-      categories: resolveCategories(tagging.categories),
-    },
-    distributed: { ...distributed, enabled: optionalBool('distributed.enabled', distributed.enabled) ?? false },
-    warmup: {
-      strategies: warmup.strategies,
-      lockTtl: optionalInt('warmup.lock_ttl', warmup.lock_ttl, 1, 86400) ?? 3600,
-      baseDir: context.baseDir,
-    },
+    tagging: { enabled: config.tagging.enabled, categories: config.tagging.categories },
+    distributed: { ...config.distributed },
+    warmup: { strategies: config.warmup.strategies, lockTtl: config.warmup.lock_ttl, baseDir: context.baseDir },
+    warnings: issues.warnings,
   };
 }
