@@ -13,7 +13,7 @@ import type { Client } from 'memjs';
 import { mergeAsync } from '../../core/async.js';
 import { streamDelete, summedProgress, sumResults } from '../../core/bulk.js';
 import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex, ZMember } from '../../core/contract.js';
-import { CacheError, NotSupportedError, UsageError } from '../../core/errors.js';
+import { CacheError, UsageError } from '../../core/errors.js';
 import { globToRegExp } from '../../core/glob.js';
 import { addScores, parseScoreMap, rangeOf, removeByScore, serializeScoreMap } from '../../core/score-map.js';
 import { KetamaRing } from './ketama.js';
@@ -82,10 +82,12 @@ export class MemcachedDriver implements CacheDriver {
   private readonly ring: KetamaRing;
   private readonly timeoutMs: number;
   private readonly sasl: boolean;
+  /** Per-server work the text protocol does, or its binary stand-in with SASL (chosen once, here). */
+  private readonly access: ServerAccess;
   private client?: Promise<Client>;
   private disposed = false;
   private readonly text = new Map<string, TextConnection>();
-  private readonly itemSizeMax = new Map<MemcachedServer, number | Promise<number>>();
+  private readonly itemSizeMax = new Map<MemcachedServer, number | null | Promise<number | null>>();
 
   constructor(private readonly options: MemcachedDriverOptions) {
     this.servers = parseServers(options);
@@ -98,6 +100,7 @@ export class MemcachedDriver implements CacheDriver {
       members: (tag) => this.tagMembers(tag),
       drop: (list) => this.dropTags(list),
     };
+    this.access = this.sasl ? this.binaryAccess() : this.textAccess();
     if (!this.sasl) {
       this.ttl = (key) => this.readTtl(key);
       this.scan = (glob, options) => this.scanKeys(glob, options);
@@ -136,9 +139,6 @@ export class MemcachedDriver implements CacheDriver {
   /** A text-protocol connection to a server; `dump` is kept apart, as metadump must run alone. */
   private textTo(server: MemcachedServer, purpose: 'main' | 'dump' = 'main'): TextConnection {
     if (this.disposed) throw new CacheError('the memcached store was already closed');
-    if (this.sasl) {
-      throw new NotSupportedError(DRIVER_NAME, 'this command with SASL', 'memcached disables its text protocol when SASL is on');
-    }
     const id = `${server.host}:${server.port}/${purpose}`;
     let connection = this.text.get(id);
     if (!connection) {
@@ -171,14 +171,11 @@ export class MemcachedDriver implements CacheDriver {
     }
   }
 
-  /** The server's item_size_max (`stats settings`), fetched once. */
-  private limitFor(server: MemcachedServer): number | Promise<number> {
+  /** The server's item_size_max, asked once; null when it cannot be asked (SASL). */
+  private limitFor(server: MemcachedServer): number | null | Promise<number | null> {
     let limit = this.itemSizeMax.get(server);
     if (limit === undefined) {
-      limit = this.call(server, async () => {
-        const lines = await this.textTo(server).request('stats settings\r\n', (l) => l === 'END');
-        const line = lines.map((l) => l.toString('latin1')).find((l) => l.startsWith('STAT item_size_max '));
-        const value = line ? Number(line.split(' ')[2]) : 1024 * 1024;
+      limit = this.call(server, () => this.access.itemSizeMax(server)).then((value) => {
         this.itemSizeMax.set(server, value);
         return value;
       });
@@ -189,10 +186,12 @@ export class MemcachedDriver implements CacheDriver {
 
   private async checkSize(key: string, value: Buffer): Promise<void> {
     // Values far below memcached's smallest possible item_size_max (1 KiB) need no look-up.
-    if (this.sasl || value.length + Buffer.byteLength(key) < 960) return;
+    if (value.length + Buffer.byteLength(key) < 960) return;
     const server = this.serverOf(key);
+    const itemSizeMax = await this.limitFor(server);
+    if (itemSizeMax === null) return; // the server says so itself when it refuses the value
     // memcached stores the key and ~50 bytes of item header in the same slab item.
-    const limit = (await this.limitFor(server)) - Buffer.byteLength(key) - 64;
+    const limit = itemSizeMax - Buffer.byteLength(key) - 64;
     if (value.length > limit) {
       throw new UsageError(`value is ${value.length} bytes, over memcached's item size limit on ${server.host}:${server.port} (item_size_max, about ${limit} bytes for this key)`);
     }
@@ -226,21 +225,9 @@ export class MemcachedDriver implements CacheDriver {
     return results.filter(Boolean).length;
   }
 
-  /** Compare-and-delete: read the value and its CAS, delete only with that CAS (meta commands, or binary with SASL). */
-  async deleteIfEquals(key: string, value: Buffer): Promise<boolean> {
-    const server = this.serverOf(key);
-    if (this.sasl) {
-      const client = await this.connection();
-      return this.call(server, () => binary.deleteIfEquals(client, key, value));
-    }
-    const text = this.textTo(server);
-    return this.call(server, async () => {
-      const reply = await text.request(`mg ${key} v c\r\n`, (line) => !line.startsWith('VA '));
-      const header = reply[0]?.toString('latin1') ?? '';
-      const cas = / c(\d+)/.exec(header)?.[1];
-      if (!header.startsWith('VA') || !cas || !reply[1]?.equals(value)) return false;
-      return (await text.line(`md ${key} C${cas}`)).startsWith('HD');
-    });
+  /** Compare-and-delete: read the value and its CAS, delete only with that CAS. */
+  deleteIfEquals(key: string, value: Buffer): Promise<boolean> {
+    return this.call(this.serverOf(key), () => this.access.deleteIfEquals(key, value));
   }
 
   async has(key: string): Promise<boolean> {
@@ -331,7 +318,7 @@ export class MemcachedDriver implements CacheDriver {
   private async *tagMembers(tag: string): AsyncIterable<string[]> {
     const raw = await this.get(TAG_INDEX_PREFIX + tag);
     if (!raw) return;
-    const keys = [...new Set(raw.toString('utf8').split('\n').filter(Boolean))];
+    const keys = indexKeys(raw);
     for (let i = 0; i < keys.length; i += DELETE_BATCH) yield keys.slice(i, i + DELETE_BATCH);
   }
 
@@ -352,10 +339,10 @@ export class MemcachedDriver implements CacheDriver {
     const server = this.serverOf(index);
     const text = this.textTo(server);
     for (let attempt = 0; attempt < 5; attempt++) {
-      const reply = await this.call(server, () => text.request(`mg ${index} v c\r\n`, (line) => !line.startsWith('VA ')));
-      const cas = / c(\d+)/.exec(reply[0]?.toString('latin1') ?? '')?.[1];
-      if (!cas || !reply[1]) return 0;
-      const keys = [...new Set(reply[1].toString('utf8').split('\n').filter(Boolean))];
+      const item = await this.call(server, () => metaGet(text, index));
+      if (!item) return 0;
+      const { cas } = item;
+      const keys = indexKeys(item.value);
       const alive = await Promise.all(keys.map((k) => this.has(k)));
       const live = keys.filter((_, i) => alive[i]);
       if (live.length === keys.length) return 0;
@@ -400,11 +387,7 @@ export class MemcachedDriver implements CacheDriver {
 
   async ping(): Promise<number> {
     const started = performance.now();
-    const client = await this.connection();
-    // With SASL there is no text protocol: a GET of an absent key proves the connection.
-    await Promise.all(
-      this.servers.map((s) => this.call(s, async () => void (this.sasl ? await client.get('glueful:ping') : await this.textTo(s).line('version')))),
-    );
+    await Promise.all(this.servers.map((s) => this.call(s, () => this.access.ping(s))));
     return performance.now() - started;
   }
 
@@ -424,36 +407,9 @@ export class MemcachedDriver implements CacheDriver {
     };
   }
 
-  /** A server's `stats`: over the text protocol, or memjs' binary STAT when SASL turned text off. */
-  private async rawStats(server: MemcachedServer): Promise<Map<string, string>> {
-    const stats = new Map<string, string>();
-    if (this.sasl) {
-      const client = await this.connection();
-      const wanted = `${server.host}:${server.port}`;
-      // memjs asks every server and calls back once per server.
-      const found = await this.call(server, () =>
-        new Promise<Record<string, string>>((resolve, reject) => {
-          client.stats((error, name, values) => {
-            if (name !== wanted) return;
-            if (error || !values) reject(error ?? new Error('no stats'));
-            else resolve(values);
-          });
-        }),
-      );
-      for (const [name, value] of Object.entries(found)) stats.set(name, value);
-      return stats;
-    }
-    const lines = await this.call(server, () => this.textTo(server).request('stats\r\n', (l) => l === 'END'));
-    for (const line of lines) {
-      const [, name, value] = line.toString('latin1').split(' ');
-      if (name && value !== undefined) stats.set(name, value);
-    }
-    return stats;
-  }
-
   private async serverStats(server: MemcachedServer) {
     const started = performance.now();
-    const stats = await this.rawStats(server);
+    const stats = await this.call(server, () => this.access.stats(server));
     const latency = Math.round((performance.now() - started) * 100) / 100;
     const num = (name: string) => (stats.has(name) ? Number(stats.get(name)) : null);
     return {
@@ -476,11 +432,56 @@ export class MemcachedDriver implements CacheDriver {
     if (database !== 0) throw new UsageError('memcached has no numbered databases: use --flush-database 0');
     return Promise.all(
       this.servers.map(async (s) => {
-        const reply = await this.call(s, () => this.textTo(s).line('flush_all'));
-        if (reply !== 'OK') throw new CacheError(`memcached ${s.host}:${s.port} answered flush_all with ${reply}`);
+        await this.call(s, () => this.access.flush(s));
         return `${s.host}:${s.port}`;
       }),
     );
+  }
+
+  /** Server work over the text protocol. */
+  private textAccess(): ServerAccess {
+    return {
+      ping: async (server) => void (await this.textTo(server).line('version')),
+      stats: async (server) => statLines(await this.textTo(server).request('stats\r\n', (l) => l === 'END')),
+      itemSizeMax: async (server) => {
+        const settings = statLines(await this.textTo(server).request('stats settings\r\n', (l) => l === 'END'));
+        return Number(settings.get('item_size_max') ?? 1024 * 1024);
+      },
+      deleteIfEquals: async (key, value) => {
+        const text = this.textTo(this.serverOf(key));
+        const item = await metaGet(text, key);
+        if (!item || !item.value.equals(value)) return false;
+        return (await text.line(`md ${key} C${item.cas}`)).startsWith('HD');
+      },
+      flush: async (server) => {
+        const reply = await this.textTo(server).line('flush_all');
+        if (reply !== 'OK') throw new CacheError(`memcached ${server.host}:${server.port} answered flush_all with ${reply}`);
+      },
+    };
+  }
+
+  /** The same over the binary protocol, for a server with SASL (its text protocol is off). */
+  private binaryAccess(): ServerAccess {
+    return {
+      // A GET of an absent key proves the connection and the credentials.
+      ping: async () => void (await (await this.connection()).get('glueful:ping')),
+      stats: async (server) => {
+        const client = await this.connection();
+        const wanted = `${server.host}:${server.port}`;
+        // memjs asks every server and calls back once per server.
+        const found = await new Promise<Record<string, string>>((resolve, reject) => {
+          client.stats((error, name, values) => {
+            if (name !== wanted) return;
+            if (error || !values) reject(error ?? new Error('no stats'));
+            else resolve(values);
+          });
+        });
+        return new Map(Object.entries(found));
+      },
+      itemSizeMax: async () => null,
+      deleteIfEquals: async (key, value) => binary.deleteIfEquals(await this.connection(), key, value),
+      flush: async () => void (await (await this.connection()).flush()),
+    };
   }
 
   async dispose(): Promise<void> {
@@ -490,6 +491,42 @@ export class MemcachedDriver implements CacheDriver {
     const client = await this.client?.catch(() => null);
     client?.close();
   }
+}
+
+/** What the text protocol does per server, or its binary stand-in when SASL turned text off. */
+interface ServerAccess {
+  /** Proves the server answers (and, with SASL, accepts the credentials). */
+  ping(server: MemcachedServer): Promise<void>;
+  /** The server's `stats`. */
+  stats(server: MemcachedServer): Promise<Map<string, string>>;
+  /** item_size_max, or null when the server cannot be asked. */
+  itemSizeMax(server: MemcachedServer): Promise<number | null>;
+  /** Compare-and-delete of a key on its server. */
+  deleteIfEquals(key: string, value: Buffer): Promise<boolean>;
+  flush(server: MemcachedServer): Promise<void>;
+}
+
+/** `STAT <name> <value>` lines as a map. */
+function statLines(lines: Buffer[]): Map<string, string> {
+  const stats = new Map<string, string>();
+  for (const line of lines) {
+    const [, name, value] = line.toString('latin1').split(' ');
+    if (name && value !== undefined) stats.set(name, value);
+  }
+  return stats;
+}
+
+/** A tag index item: the tagged keys, one per line (appended, so maybe repeated). */
+function indexKeys(raw: Buffer): string[] {
+  return [...new Set(raw.toString('utf8').split('\n').filter(Boolean))];
+}
+
+/** `mg <key> v c`: the value and its CAS, or null when the key is absent. */
+async function metaGet(text: TextConnection, key: string): Promise<{ value: Buffer; cas: string } | null> {
+  const reply = await text.request(`mg ${key} v c\r\n`, (line) => !line.startsWith('VA '));
+  const header = reply[0]?.toString('latin1') ?? '';
+  const cas = / c(\d+)/.exec(header)?.[1];
+  return header.startsWith('VA') && cas && reply[1] ? { value: reply[1], cas } : null;
 }
 
 /** Creates the Memcached store driver (connects on first use). */

@@ -1,5 +1,6 @@
 /** Parsing the memcached server list, and naming servers in errors. */
 import { ConfigError, StoreUnavailableError } from '../../core/errors.js';
+import { reasonFor, type Reason } from '../../core/network-errors.js';
 
 /** A server with its ring weight. */
 export interface MemcachedServer {
@@ -25,19 +26,12 @@ export function parseServers(options: { host?: string; port?: number; servers?: 
   return [{ host: options.host ?? '127.0.0.1', port: options.port ?? 11211, weight: 1 }];
 }
 
-const REASONS: Array<[RegExp, string]> = [
-  [/ECONNREFUSED/, 'connection refused'],
-  [/ETIMEDOUT|timed out|timeout/i, 'timed out'],
-  [/ENOTFOUND|EAI_AGAIN/, 'host not found'],
-  [/EHOSTUNREACH|ENETUNREACH/, 'host unreachable'],
-  [/auth|SASL/i, 'authentication failed'],
-  [/ECONNRESET|closed|socket hang up/i, 'the connection was closed'],
-];
+/** What only memcached says; the network's own reasons come from the core. */
+const MEMCACHED_REASONS: readonly Reason[] = [[/auth|SASL/i, 'authentication failed']];
 
 /** One line naming the server(s) and the reason, without credentials. */
 export function memcachedUnavailable(error: unknown, servers: MemcachedServer[]): StoreUnavailableError {
-  const text = `${(error as Error)?.message ?? String(error)} ${(error as NodeJS.ErrnoException)?.code ?? ''}`;
-  const reason = REASONS.find(([pattern]) => pattern.test(text))?.[1] ?? (error as Error)?.message ?? 'unknown error';
+  const reason = reasonFor(error, MEMCACHED_REASONS) ?? (error as Error)?.message ?? 'unknown error';
   const where = servers.map((s) => `${s.host}:${s.port}`).join(',');
   return new StoreUnavailableError(`cannot use memcached at ${where}: ${reason}`, { cause: error });
 }

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Cluster, ClusterNode, Redis, RedisOptions } from 'ioredis';
 import { ConfigError, StoreUnavailableError } from '../../core/errors.js';
+import { reasonFor, type Reason } from '../../core/network-errors.js';
 
 /** A host and port. */
 export interface RedisNodeAddress {
@@ -163,30 +164,24 @@ export function planConnection(options: RedisConnectionOptions): ConnectionPlan 
   return { kind: 'standalone', address: `${base.host}:${base.port}`, database: base.db ?? 0, timeoutMs, options: base };
 }
 
-const REASONS: Array<[RegExp, string]> = [
-  [/ECONNREFUSED/, 'connection refused'],
-  [/ETIMEDOUT|timed out/i, 'timed out'],
-  [/ENOTFOUND|EAI_AGAIN/, 'host not found'],
-  [/EHOSTUNREACH|ENETUNREACH/, 'host unreachable'],
+/** What only Redis says; the network's own reasons come from the core. */
+const REDIS_REASONS: readonly Reason[] = [
   [/WRONGPASS|invalid password|invalid username-password/i, 'authentication failed (wrong user name or password)'],
   [/NOAUTH/, 'authentication required (set a password)'],
   [/NOPERM/, 'the ACL user lacks permission for this command'],
   [/certificate|SSL|TLS|wrong version number/i, 'TLS handshake failed'],
-  [/Connection is closed|ECONNRESET|socket hang up|Stream isn't writeable/i, 'the connection was closed'],
   [/All sentinels are unreachable|sentinel/i, 'no sentinel answered for the master'],
   [/Failed to refresh slots cache|ClusterAllFailedError|None of startup nodes/i, 'no cluster node answered'],
 ];
 
 /** True for failures of the connection rather than of a command. */
 export function isConnectionFailure(error: unknown): boolean {
-  const text = `${(error as Error)?.message ?? ''} ${(error as NodeJS.ErrnoException)?.code ?? ''}`;
-  return REASONS.some(([pattern]) => pattern.test(text)) && !/^(ERR|WRONGTYPE)\b/.test((error as Error)?.message ?? '');
+  return reasonFor(error, REDIS_REASONS) !== null && !/^(ERR|WRONGTYPE)\b/.test((error as Error)?.message ?? '');
 }
 
 /** One line naming the server and the reason, without credentials. */
 export function unavailable(error: unknown, plan: ConnectionPlan): StoreUnavailableError {
-  const text = `${(error as Error)?.message ?? String(error)} ${(error as NodeJS.ErrnoException)?.code ?? ''}`;
-  const reason = REASONS.find(([pattern]) => pattern.test(text))?.[1] ?? (error as Error)?.message ?? 'unknown error';
+  const reason = reasonFor(error, REDIS_REASONS) ?? (error as Error)?.message ?? 'unknown error';
   const detail = reason === 'timed out' ? `timed out after ${plan.timeoutMs / 1000}s` : reason;
   return new StoreUnavailableError(`cannot use redis at ${plan.address}: ${detail}`, { cause: error });
 }
