@@ -37,6 +37,8 @@ export interface StatusResult {
   driver: string;
   location: string;
   config: string | null;
+  /** The Glueful application the settings come from, when the command runs inside one. */
+  app: { root: string; name: string | null; envFile: string | null } | null;
   prefix: string;
   fellBack: boolean;
   healthy: boolean;
@@ -130,6 +132,7 @@ export async function run(
     driver: store.driver,
     location: store.location,
     config: config.source,
+    app: config.app ?? null,
     prefix: store.prefix,
     fellBack: ctx.fellBack,
     healthy: false,
@@ -281,7 +284,8 @@ export async function print(out: Output, r: StatusResult): Promise<void> {
       lines: [
         ['Store', `${r.store} (${r.driver} driver)${r.fellBack ? style.yellow(' — fell back to the file store') : ''}`],
         ['Location', r.location],
-        ['Config', r.config ?? 'none (defaults and environment)'],
+        ['App', r.app ? `Glueful app${r.app.name ? ` ${r.app.name}` : ''} at ${r.app.root} (${r.app.envFile ? `settings from ${r.app.envFile}` : 'no .env'})` : null],
+        ['Config', r.config ?? (r.app ? "none of ours (the app's defaults, its .env and the environment)" : 'none (defaults and environment)')],
         ['Prefix', r.prefix === '' ? "'' (none: every key in the store is in scope)" : r.prefix],
         ['Status', r.healthy ? style.green('healthy') : style.red(`unreachable: ${r.error ?? 'unknown error'}`)],
         ['Latency', latencyLine(r)],

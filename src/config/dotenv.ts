@@ -31,15 +31,12 @@ export function parseDotenv(text: string): Map<string, string> {
   return vars;
 }
 
-/** A lookup over the real environment first, then the `.env` file at `path` if it exists. */
-export function environment(path: string | null, env: NodeJS.ProcessEnv = process.env): (name: string) => string | undefined {
-  let file = new Map<string, string>();
-  if (path) {
-    try {
-      file = parseDotenv(readFileSync(path, 'utf8'));
-    } catch {
-      // no .env: the real environment alone
-    }
+/** The variables of the `.env` file at `path`; empty when there is none. */
+export function readDotenv(path: string | null): Map<string, string> {
+  if (!path) return new Map();
+  try {
+    return parseDotenv(readFileSync(path, 'utf8'));
+  } catch {
+    return new Map(); // no .env
   }
-  return (name) => env[name] ?? file.get(name);
 }

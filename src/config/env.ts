@@ -1,7 +1,10 @@
 /**
- * Environment variables override the file, with the names Glueful's PHP
- * config reads. A bad value is a ConfigError naming the variable.
+ * Environment variables as settings, with the names Glueful's PHP config
+ * reads (the framework's own where they differ from the seed's). Values are
+ * read as Glueful's env() reads them (`null` is unset, `empty` is ''). A bad
+ * value is a ConfigError naming the variable.
  */
+import { gluefulEnvValue } from './glueful-app.js';
 import { optionalBool, optionalInt, optionalNumber } from './validate.js';
 
 type Lookup = (name: string) => string | undefined;
@@ -19,11 +22,23 @@ function setIf(target: Raw, key: string, value: unknown): void {
   if (value !== undefined) target[key] = value;
 }
 
-/** Returns a copy of the raw config with the environment's overrides applied. */
-export function applyEnvironment(raw: Raw, env: Lookup): Raw {
+/** How the variables apply. */
+export interface EnvironmentOptions {
+  /**
+   * Inside a Glueful application CACHE_PREFIX is the app's CacheHelper
+   * prefix, which its stores never apply: it is not taken as the key prefix.
+   */
+  gluefulApp?: boolean;
+}
+
+/** Returns a copy of the raw config with the environment's settings applied over it. */
+export function applyEnvironment(raw: Raw, lookup: Lookup, options: EnvironmentOptions = {}): Raw {
+  const env: Lookup = (name) => gluefulEnvValue(lookup(name));
   const config: Raw = { ...raw };
   setIf(config, 'default', env('CACHE_DRIVER') || undefined);
-  setIf(config, 'prefix', env('CACHE_PREFIX'));
+  if (!options.gluefulApp) setIf(config, 'prefix', env('CACHE_PREFIX'));
+  // The framework reads CACHE_FALLBACK; the seed names it CACHE_FALLBACK_FILE.
+  setIf(config, 'fallback_to_file', optionalBool('CACHE_FALLBACK', env('CACHE_FALLBACK')));
   setIf(config, 'fallback_to_file', optionalBool('CACHE_FALLBACK_FILE', env('CACHE_FALLBACK_FILE')));
 
   if (env('CACHE_FILE_PATH')) store(config, 'file').path = env('CACHE_FILE_PATH');
@@ -37,11 +52,17 @@ export function applyEnvironment(raw: Raw, env: Lookup): Raw {
     setIf(redis, 'database', optionalInt('REDIS_DB', env('REDIS_DB') || undefined, 0, 1_000_000));
     setIf(redis, 'timeout', optionalNumber('REDIS_TIMEOUT', env('REDIS_TIMEOUT') || undefined, 0.001, 3600));
   }
-  if (env('MEMCACHED_HOST') !== undefined || env('MEMCACHED_PORT') !== undefined || config.default === 'memcached') {
+  const memcachedVars = ['MEMCACHED_HOST', 'MEMCACHED_PORT', 'MEMCACHED_USERNAME', 'MEMCACHED_PASSWORD'];
+  if (memcachedVars.some((v) => env(v) !== undefined) || config.default === 'memcached') {
     const memcached = store(config, 'memcached');
     setIf(memcached, 'host', env('MEMCACHED_HOST') || undefined);
     setIf(memcached, 'port', optionalInt('MEMCACHED_PORT', env('MEMCACHED_PORT') || undefined, 1, 65535));
+    setIf(memcached, 'username', env('MEMCACHED_USERNAME') || undefined);
+    setIf(memcached, 'password', env('MEMCACHED_PASSWORD') || undefined);
   }
+
+  // Glueful's `array` store (in-process, for tests) needs no settings.
+  if (config.default === 'array') store(config, 'array');
 
   const flag = (section: string, variable: string): void => {
     const value = optionalBool(variable, env(variable));

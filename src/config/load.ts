@@ -8,8 +8,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type * as Cosmiconfig from 'cosmiconfig';
 import { ConfigError } from '../core/errors.js';
-import { environment } from './dotenv.js';
+import { readDotenv } from './dotenv.js';
 import { applyEnvironment } from './env.js';
+import { findGluefulApp, gluefulDefaults } from './glueful-app.js';
 import { resolveConfig, type ResolvedConfig } from './schema.js';
 import { loadTypeScriptModule } from './ts-loader.js';
 
@@ -102,16 +103,39 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** Loads, merges the environment (and `.env`) into, and validates the configuration. */
+/** Objects merged key by key (the later wins); anything else replaced. */
+function merge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const below = out[key];
+    const bothObjects = [below, value].every((v) => v !== null && typeof v === 'object' && !Array.isArray(v));
+    out[key] = bothObjects ? merge(below as Record<string, unknown>, value as Record<string, unknown>) : value;
+  }
+  return out;
+}
+
+/**
+ * Loads and validates the configuration. Settings apply in this order, each
+ * over the ones before: built-in defaults; a Glueful application's own
+ * defaults (when the working directory is inside one); the project's `.env`;
+ * our config file (found, or --config); the real environment. Command-line
+ * flags (--store, --prefix) come last, in the command context.
+ */
 export async function loadConfig(options: LoadOptions = {}): Promise<ResolvedConfig> {
   const cwd = resolve(options.cwd ?? process.cwd());
-  const projectRoot = findProjectRoot(cwd);
+  const app = findGluefulApp(cwd);
+  const projectRoot = app?.root ?? findProjectRoot(cwd);
   const source = options.configPath ? resolve(cwd, options.configPath) : discoverConfig(cwd, projectRoot);
   const raw = source ? await readConfigFile(source) : {};
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`invalid configuration in ${source}: expected an object (export default { ... })`);
   }
-  const env = environment(join(projectRoot, '.env'), options.env);
-  const merged = applyEnvironment(raw as Record<string, unknown>, env);
-  return resolveConfig(merged, { source, baseDir: source ? dirname(source) : projectRoot, projectRoot });
+  const envFile = join(projectRoot, '.env');
+  const dotenv = readDotenv(envFile);
+  const real = options.env ?? process.env;
+  const rules = { gluefulApp: app !== null };
+  const fromDotenv = applyEnvironment(app ? gluefulDefaults(app) : {}, (name) => dotenv.get(name), rules);
+  const merged = applyEnvironment(merge(fromDotenv, raw as Record<string, unknown>), (name) => real[name], rules);
+  const resolved = resolveConfig(merged, { source, baseDir: source ? dirname(source) : projectRoot, projectRoot });
+  return { ...resolved, app: app && { root: app.root, name: app.name, envFile: dotenv.size ? envFile : null } };
 }

@@ -156,6 +156,8 @@ export interface ResolvedConfig extends StoreFactoryConfig {
   warmup: { strategies: unknown; lockTtl: number; baseDir: string };
   /** Settings that were ignored (unknown keys), each one line for the operator. */
   warnings: string[];
+  /** The Glueful application this configuration comes from, when the command runs inside one. */
+  app?: { root: string; name: string | null; envFile: string | null } | null;
 }
 
 /** Where the embedded store lives when nothing says otherwise. */
