@@ -50,6 +50,9 @@ export default defineConfig({
       cleanup_frequency: 3600,
       // Largest encoded value accepted, bytes (Glueful refuses to read more).
       max_value_bytes: 1048576,
+      // Mode of new entries. Default: the mode of the directory's existing entries,
+      // and, run as root, its owner: entries stay the PHP app's (www-data's) own.
+      // permission: 0o664,
     },
     redis: {
       // Env: REDIS_HOST, REDIS_PORT, REDIS_PASSWORD, REDIS_DB, REDIS_TIMEOUT.

@@ -205,6 +205,7 @@ const FIELDS: Record<string, FieldView | null> = {
   maxEntries: { section: 'memory', label: 'Entry limit', show: (v) => (v === 'Infinity' ? 'none' : String(v)) },
   expiredEntries: { section: 'keys', label: 'Expired, not yet pruned', show: count },
   leftoverFiles: { section: 'keys', label: 'Leftover temp/lock files', show: count },
+  unreadableByApp: { section: 'keys', label: "Unreadable by the app's user", show: count },
   latencyMs: null, // the store's own latency line covers it
   latencyP50Ms: null,
   latencyP99Ms: null,

@@ -11,7 +11,7 @@
  * shared/reference (md5 file names, `json:` values and meta).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -141,5 +141,69 @@ describe("Glueful's env() values", () => {
     expect(['true', '(true)', 'TRUE', 'false', '(False)', 'null', '(null)', 'NULL', 'empty', '(empty)', 'value', ''].map(gluefulEnvValue)).toEqual([
       'true', 'true', 'true', 'false', 'false', undefined, undefined, undefined, '', '', 'value', '',
     ]);
+  });
+});
+
+describe('entries the app can still use (the PHP side runs as nobody)', () => {
+  /** Runs php as nobody:nogroup, as PHP-FPM runs as its own user. */
+  const phpAsApp = (code: string): string =>
+    execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', 'php', '-r', `set_error_handler(function ($n, $m) { fwrite(STDERR, $m); exit(1); }); ${code}`], { encoding: 'utf8' });
+  /** The app's folders as a deploy leaves them: the tree readable, storage/ owned by the app's user. */
+  const handToApp = (app: ReturnType<typeof makeApp>) => {
+    execFileSync('chmod', ['0755', app.root]);
+    execFileSync('chown', ['-R', 'nobody:nogroup', join(app.root, 'storage')]);
+    execFileSync('chmod', ['0755', join(app.root, 'storage'), app.cache]);
+  };
+  const asRoot = process.getuid?.() === 0;
+
+  it.runIf(asRoot || process.env.CI)('as root, new entries take the cache directory\'s owner and its entries\' mode', async () => {
+    expect(asRoot).toBe(true); // CI runs as root; this test needs it to change owners
+    const app = makeApp();
+    apps.push(app.root);
+    handToApp(app);
+    // The app writes first, as it does: its entries are 0644 here.
+    phpAsApp(`$d = ${JSON.stringify(app.cache + '/')}; $h = md5('config:a'); umask(022);
+      file_put_contents($d.$h.'.cache', 'json:1'); file_put_contents($d.$h.'.meta', 'json:'.json_encode(['key'=>'config:a','created'=>time(),'expires'=>0,'ttl'=>0]));`);
+    expect((await glueful(['cache:set', 'session:new', '{"v":2}', '--json-value'], { cwd: app.cwd })).code).toBe(0);
+    const base = join(app.cache, md5Hex('session:new'));
+    for (const file of [`${base}.cache`, `${base}.meta`]) {
+      const info = statSync(file);
+      expect({ uid: info.uid, gid: info.gid, mode: info.mode & 0o777 }).toEqual({ uid: 65534, gid: 65534, mode: 0o644 });
+    }
+    // The app reads it, and replaces it with its own set() (write + rename as nobody).
+    const read = phpAsApp(`$d = ${JSON.stringify(app.cache + '/')}; $h = md5('session:new');
+      echo file_get_contents($d.$h.'.cache'); $t = $d.$h.'.cache.tmp'; file_put_contents($t, 'json:3'); var_dump(rename($t, $d.$h.'.cache'));`);
+    expect(read).toBe('json:{"v":2}bool(true)\n');
+    const status = JSON.parse((await glueful(['cache:status', '--json'], { cwd: app.cwd })).stdout);
+    expect(status.info.unreadableByApp).toBe(0);
+    expect(status.alerts).toEqual([]);
+  });
+
+  it.runIf(asRoot || process.env.CI)('status warns about entries the app\'s user cannot read; permission sets the mode', async () => {
+    expect(asRoot).toBe(true);
+    const app = makeApp();
+    apps.push(app.root);
+    handToApp(app);
+    // An entry left by an older CLI: root's own, 0600.
+    const base = join(app.cache, md5Hex('old'));
+    writeFileSync(`${base}.cache`, 'json:1', { mode: 0o600 });
+    writeFileSync(`${base}.meta`, `json:${JSON.stringify({ key: 'old', created: 1, expires: 0, ttl: 0 })}`, { mode: 0o600 });
+    const status = JSON.parse((await glueful(['cache:status', '--json'], { cwd: app.cwd })).stdout);
+    expect(status.info.unreadableByApp).toBe(1);
+    expect(status.alerts).toEqual([expect.stringMatching(/^1 entries cannot be read by the directory's owner \(uid 65534\), the app's user/)]);
+    writeFileSync(join(app.root, 'cache.config.json'), JSON.stringify({ stores: { file: { permission: '0664' } } }));
+    await glueful(['cache:set', 'shared', 'v'], { cwd: app.cwd });
+    expect(statSync(join(app.cache, `${md5Hex('shared')}.cache`)).mode & 0o777).toBe(0o664);
+  });
+
+  it('a directory the tool creates itself stays private (0700, files 0600)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glueful-private-'));
+    apps.push(dir);
+    writeFileSync(join(dir, 'package.json'), '{}');
+    await glueful(['cache:set', 'k', 'v'], { cwd: dir });
+    const cache = join(dir, '.cache', 'glueful-cache');
+    expect(statSync(cache).mode & 0o777).toBe(0o700);
+    const h = md5Hex('glueful_k');
+    expect(statSync(join(cache, h.slice(0, 2), h.slice(2, 4), `${h.slice(4)}.cache`)).mode & 0o777).toBe(0o600);
   });
 });

@@ -9,7 +9,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import type { StoreDefinition, StoreFactoryConfig } from '../core/store-factory.js';
-import { any, bool, either, int, list, num, obj, oneOf, record, str, type Input, type Issues, type Output } from './shape.js';
+import { any, bool, either, int, list, num, obj, oneOf, record, str, type Input, type Issues, type Output, type Shape } from './shape.js';
 
 const HOST_PORT = /^\[?[^\s\]]+?\]?:\d{1,5}$/;
 /** `host:port` or { host, port }. */
@@ -26,6 +26,17 @@ export const FILE_STORE = obj({
   path: str({ nonEmpty: true, doc: 'Cache directory; relative paths are relative to the config file. Env: CACHE_FILE_PATH.' }),
   hash_levels: int(0, 8, { default: 2, doc: 'Directory levels of 2 hex characters: 0 = Glueful\'s flat layout, 1 = its shard layout.' }),
   cleanup_frequency: int(0, 31_536_000, { default: 3600, doc: 'Seconds between automatic prune passes; 0 turns them off.' }),
+  permission: {
+    expected: 'a file mode such as 0o664 or "0664"',
+    doc: "Mode of new entries. Default: the mode of the directory's existing entries (the app's).",
+    check: (v, path, issues) => {
+      if (v === undefined) return undefined;
+      const mode = typeof v === 'string' && /^0?o?[0-7]{3}$/.test(v) ? parseInt(v.replace(/^0?o?/, ''), 8) : v;
+      if (typeof mode === 'number' && Number.isInteger(mode) && mode >= 0o400 && mode <= 0o777) return mode;
+      issues.errors.push(`${path}: expected a file mode such as 0o664 or "0664", got ${JSON.stringify(v)}`);
+      return undefined;
+    },
+  } as Shape<number, number | string>,
   max_value_bytes: maxValueBytes,
 });
 
@@ -189,6 +200,7 @@ function definitionOf(driver: DriverName, store: Record<string, unknown>, baseDi
       path: path ? (isAbsolute(path) ? path : resolve(baseDir, path)) : defaultFilePath(projectRoot),
       hashLevels: options.hash_levels,
       cleanupFrequency: options.cleanup_frequency,
+      permission: options.permission,
       maxValueBytes,
     };
   }

@@ -9,7 +9,7 @@
  * in the meta document as an extra `tags` field the PHP driver ignores.
  * Names are hashes, so no key can escape the directory.
  */
-import { access, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { access, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { decodeCounter, encodeCounter } from '../../core/codec.js';
@@ -20,6 +20,7 @@ import { md5Hex } from '../../core/md5.js';
 import { addScores, parseScoreMap, rangeOf, removeByScore, serializeScoreMap } from '../../core/score-map.js';
 import { withFileLock } from './lock.js';
 import { isLeftoverName, removeIfStale, staleToken } from './leftovers.js';
+import { canReplaceIn, ensureDir, policyFor, readableBy, type FilePolicy } from './ownership.js';
 import { FileWalker, isExpired, isMissing, now, parseMeta, type Meta } from './walk.js';
 
 /** Driver name constant. */
@@ -27,8 +28,13 @@ export const DRIVER_NAME = 'file';
 
 /** Options of the File store. */
 export interface FileDriverOptions {
-  /** Cache directory; created (0700) on first write. */
+  /** Cache directory; created (0700) on first write when it does not exist. */
   path: string;
+  /**
+   * Mode of new entries (0o664...). Default: the mode of the directory's
+   * existing entries, so they stay readable by the app that owns it.
+   */
+  permission?: number;
   /** Directory levels of two hex characters each: 0 flat (Glueful default), 1 shard, 2 (default)... */
   hashLevels?: number;
   /** Seconds between automatic prune passes triggered by writes; 0 turns them off. Default 3600. */
@@ -65,12 +71,16 @@ export class FileDriver implements CacheDriver {
   private readonly cleanupFrequency: number;
   private pruneChecked = false;
   private readonly walker: FileWalker;
+  private readonly permission?: number;
+  /** How new files and folders are made, worked out on the first write. */
+  private policy?: Promise<FilePolicy>;
 
   constructor(options: FileDriverOptions) {
     this.location = options.path;
     this.levels = options.hashLevels ?? 2;
     this.lockTimeoutMs = options.lockTimeoutMs ?? 5000;
     this.cleanupFrequency = options.cleanupFrequency ?? 3600;
+    this.permission = options.permission;
     this.walker = new FileWalker(this.location, this.levels, (error) => this.ioError(error));
   }
 
@@ -105,11 +115,14 @@ export class FileDriver implements CacheDriver {
   /** Writes a file by temp + rename, so readers see the old or the new content, never half. */
   private async writeAtomic(path: string, data: Buffer | string): Promise<void> {
     const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+    const policy = await this.filePolicy();
     try {
       // The directory exists: every write happens under locked(), which creates it.
-      const handle = await open(tmp, 'w', 0o600);
+      const handle = await open(tmp, 'w', policy.fileMode);
       try {
         await handle.writeFile(data);
+        await handle.chmod(policy.fileMode); // open() applied the umask
+        if (policy.owner) await handle.chown(policy.owner.uid, policy.owner.gid);
       } finally {
         await handle.close();
       }
@@ -120,9 +133,14 @@ export class FileDriver implements CacheDriver {
     }
   }
 
+  private filePolicy(): Promise<FilePolicy> {
+    this.policy ??= policyFor(this.location, this.levels, this.permission);
+    return this.policy;
+  }
+
   private async locked<T>(base: string, work: () => Promise<T>): Promise<T> {
     try {
-      await mkdir(dirname(base), { recursive: true, mode: 0o700 });
+      await ensureDir(dirname(base), this.location, await this.filePolicy());
     } catch (error) {
       throw this.ioError(error);
     }
@@ -335,6 +353,8 @@ export class FileDriver implements CacheDriver {
     let entries = 0;
     let expired = 0;
     let bytes = 0;
+    let unreadable = 0;
+    const owner = await stat(this.location).catch(() => null);
     const at = now();
     for await (const paths of this.walker.metaFiles()) {
       const found = await Promise.all(
@@ -348,16 +368,22 @@ export class FileDriver implements CacheDriver {
         if (isExpired(meta, at)) expired++;
         else entries++;
         bytes += cache.size;
+        if (owner && !readableBy(owner, cache)) unreadable++;
       }
     }
     const leftovers = await this.staleLeftovers();
+    const replaceable = owner ? await canReplaceIn(this.location) : true;
+    const warnings: string[] = [];
+    if (leftovers.length) warnings.push(`${leftovers.length} temp or lock files left by interrupted writers (the next prune pass removes them)`);
+    if (unreadable) {
+      warnings.push(`${unreadable} entries cannot be read by the directory's owner (uid ${owner!.uid}), the app's user: it misses and deletes them`);
+    }
+    if (!replaceable) warnings.push(`this user (uid ${process.getuid?.()}) cannot replace entries in ${this.location}: writes will fail`);
     return {
       totalKeys: entries,
       bytes,
-      info: { hashLevels: this.levels, expiredEntries: expired, leftoverFiles: leftovers.length },
-      warnings: leftovers.length
-        ? [`${leftovers.length} temp or lock files left by interrupted writers (the next prune pass removes them)`]
-        : undefined,
+      info: { hashLevels: this.levels, expiredEntries: expired, leftoverFiles: leftovers.length, unreadableByApp: unreadable },
+      warnings: warnings.length ? warnings : undefined,
     };
   }
 
