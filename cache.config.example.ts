@@ -68,6 +68,8 @@ export default defineConfig({
       // Sentinel: sentinels: ['10.0.0.7:26379', '10.0.0.8:26379'], name: 'mymaster',
       //   sentinel_password: '...' when the sentinels themselves ask for one,
       // Cluster: cluster: ['10.0.0.11:7000', '10.0.0.12:7000', '10.0.0.13:7000'],
+      // Accepted from the seed's / Glueful's phpredis settings, not applied by a CLI (cache:status
+      // says why): options (serializer, compression...), pool, persistent, retry_interval, read_timeout.
     },
     memcached: {
       // Env: MEMCACHED_HOST, MEMCACHED_PORT.
@@ -76,6 +78,8 @@ export default defineConfig({
       timeout: 2.5,
       // Several servers, placed by consistent hashing, optional weight:
       // servers: ['10.0.0.21:11211', '10.0.0.22:11211:2'],
+      // SASL: username / password (Env: MEMCACHED_USERNAME, MEMCACHED_PASSWORD).
+      // Accepted from Glueful's php-memcached settings, not applied: options, weight, persistent_id, sasl.
     },
     // An in-process store (tests, one-off scripts), as Glueful's array driver:
     // memory: { driver: 'array', max_entries: 10000 },
@@ -97,6 +101,8 @@ export default defineConfig({
     enabled: true, // Env: CACHE_TAGGING_ENABLED
     // Extra tag categories on top of Glueful's predefined ones.
     categories: { reports: ['reports', 'exports'] },
+    // The seed's tagging.storage and tagging.cleanup_frequency are accepted, not applied: tags live
+    // where each store keeps them; cron `cache:clear --prune-tags` to tidy tag indexes.
   },
 
   // Several independent servers on a consistent-hashing ring (see README).
@@ -108,7 +114,12 @@ export default defineConfig({
     //   { driver: 'memcached', host: '10.0.0.41', port: 11211, id: 'mc-a' },
     // ],
     // virtual_nodes: 150, replicas: 0,
-    // health: { max_failures: 3, recovery_time: 30, timeout: 1 },
+    // health: { enabled: true, max_failures: 3, recovery_time: 30, timeout: 1 },
+    // The seed's and Glueful's shapes are read too: replication: 'consistent-hashing',
+    // strategies: { 'consistent-hashing': { virtual_nodes: 150, hash_function: 'md5' } },
+    // failover: { enabled: true, timeout: 1, retry_after: 30 } (as health.timeout / recovery_time).
+    // Accepted but not applied here, each said by cache:status: health.check_interval (a command has
+    // no background thread), a node's role, strategies['round-robin'].sticky_sessions.
     // state_file: '.cache/glueful-distributed-health.json', // node health shared by processes
   },
 

@@ -1,5 +1,5 @@
 /** Parsing shared by several commands' arguments. */
-import { UsageError } from '../src/core/errors.js';
+import { NotSupportedError, UsageError } from '../src/core/errors.js';
 
 /** "a,b, c" -> ["a","b","c"]; undefined -> []. */
 export function parseList(text: string | undefined): string[] {
@@ -14,4 +14,9 @@ export function parseCount(text: string | undefined, name: string, fallback: num
   if (text === undefined) return fallback;
   if (!/^\d+$/.test(text)) throw new UsageError(`invalid ${name} '${text}': expected a whole number`);
   return Number(text);
+}
+
+/** Refuses tag work when the configuration turns tagging off (tagging.enabled: false, CACHE_TAGGING_ENABLED / CACHE_TAGS). */
+export function assertTagging(enabled: boolean, store: string): void {
+  if (!enabled) throw new NotSupportedError(store, 'tagging', 'it is turned off: tagging.enabled is false (CACHE_TAGGING_ENABLED / CACHE_TAGS)');
 }

@@ -6,7 +6,7 @@
  */
 import { ExitCode, UsageError } from '../src/core/errors.js';
 import type { Output } from '../src/output/output.js';
-import { parseCount, parseList } from './arguments.js';
+import { assertTagging, parseCount, parseList } from './arguments.js';
 import { printBulk, runBulkDelete, type BulkResult } from './bulk-delete.js';
 import type { CommandContext } from './context.js';
 import { confirm } from '../src/output/prompt.js';
@@ -84,7 +84,9 @@ async function flush(ctx: CommandContext, options: ClearOptions): Promise<ClearR
 /** --category: every tag of the category, with the per-tag result of Glueful's service. */
 async function clearCategory(ctx: CommandContext, options: ClearOptions): Promise<ClearResult> {
   const store = await ctx.store();
-  const service = new TaggingService(store, (await ctx.config()).tagging.categories);
+  const { tagging } = await ctx.config();
+  assertTagging(tagging.enabled, store.name);
+  const service = new TaggingService(store, tagging.categories);
   const tags = [...service.tagsOf(options.category!)];
   if (!options.dryRun) {
     await confirm(ctx.out, `Delete every key tagged ${tags.join(', ')} (category ${options.category}) from the ${store.name} store?`, options.force ?? false);
@@ -101,6 +103,7 @@ export async function run(ctx: CommandContext, _args: string[], options: ClearOp
     return { prefix: store.prefix, tags: [], prunedTagMembers: await store.pruneTags({ signal: ctx.signal }) };
   }
   const tags = [...(options.tag ?? []), ...parseList(options.tags)];
+  if (tags.length) assertTagging((await ctx.config()).tagging.enabled, store.name);
   if (options.tag?.some((t) => t === '')) throw new UsageError('invalid --tag: the tag is empty');
   const result = await runBulkDelete(
     ctx,

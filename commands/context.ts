@@ -4,6 +4,7 @@
  * first use (a command that needs no store never loads a driver).
  */
 import { loadConfig } from '../src/config/load.js';
+import { ConfigError } from '../src/core/errors.js';
 import type { ResolvedConfig } from '../src/config/schema.js';
 import type { CacheStore } from '../src/core/contract.js';
 import { createStore } from '../src/store.js';
@@ -18,6 +19,7 @@ export interface GlobalOptions {
   quiet?: boolean;
   verbose?: boolean;
   color?: boolean;
+  strictConfig?: boolean;
 }
 
 /** Handed to every command's run(). */
@@ -56,7 +58,11 @@ export function createContext(out: Output, globals: GlobalOptions, signal: Abort
     },
     config() {
       config ??= loadConfig({ configPath: globals.config }).then((c) => {
+        if (globals.strictConfig && c.warnings.length) {
+          throw new ConfigError(`${c.warnings.join('; ')} (--strict-config)`);
+        }
         for (const warning of c.warnings) out.warn(warning);
+        if (out.verbose) for (const notice of c.notices) out.info(`note: ${notice}`);
         return globals.prefix === undefined ? c : { ...c, prefix: globals.prefix };
       });
       return config;

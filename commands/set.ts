@@ -6,7 +6,7 @@ import { phpCompatibilityWarning } from '../src/core/keys.js';
 import { formatTtl } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import type { CommandContext } from './context.js';
-import { parseList } from './arguments.js';
+import { assertTagging, parseList } from './arguments.js';
 import { defineCommand, type OptionsOf } from './define.js';
 
 /** cache:set, declared. */
@@ -81,6 +81,7 @@ export async function run(
   const tags = parseList(options.tags);
   const { stored, encoding } = toBytes(input === '-' ? await readStdin(stdin) : Buffer.from(input!, 'utf8'), options);
   const store = await ctx.store();
+  if (tags.length) assertTagging((await ctx.config()).tagging.enabled, store.name);
   const warnings = [phpCompatibilityWarning(store.prefix + key!)].filter((w): w is string => w !== null);
   const written = await store.setRaw(key!, stored, { ttl, tags, nx: options.nx });
   return { key: key!, written, ttl, tags, bytes: stored.length, encoding, warnings };

@@ -63,6 +63,8 @@ export interface StatusResult {
   effectiveConfig?: unknown;
   /** With --detailed: keys per known tag (within the time budget). */
   tags?: Record<string, number>;
+  /** Settings accepted that do not apply to this tool, with the reason. */
+  notices: string[];
 }
 
 async function countKeys(ctx: CommandContext): Promise<{ keys: number; partial: boolean }> {
@@ -147,6 +149,7 @@ export async function run(
     info: {},
     unreachable: [],
     alerts: [],
+    notices: config.notices,
   };
   try {
     result.latencyMs = Math.round((await store.ping()) * 100) / 100;
@@ -325,6 +328,10 @@ export async function print(out: Output, r: StatusResult): Promise<void> {
   if (r.effectiveConfig) {
     out.line(style.bold('\nEffective configuration') + ' (secrets redacted)');
     out.line(JSON.stringify(r.effectiveConfig, null, 2));
+  }
+  if (r.notices.length) {
+    out.line(style.bold('\nSettings that do not apply here'));
+    for (const notice of r.notices) out.line(`  ${notice}`);
   }
   if (r.alerts.length) {
     out.line(style.bold('\nAlerts'));

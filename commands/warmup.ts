@@ -161,6 +161,7 @@ export async function run(ctx: CommandContext, _args: string[], options: WarmupO
       dryRun: options.dryRun,
       concurrency,
       refreshAhead,
+      tagging: config.tagging.enabled,
       signal: ctx.signal,
       log: (message) => ctx.out.info(message),
     });

@@ -306,6 +306,32 @@ describe('a misspelt setting', () => {
   });
 });
 
+describe('--strict-config and switches that take effect', () => {
+  it('--strict-config makes an unknown setting exit 3, naming it', async () => {
+    const sub = tempProject();
+    try {
+      writeFileSync(join(sub.dir, 'cache.config.json'), JSON.stringify({ prefx: 'app_' }));
+      const strict = await glueful(['cache:status', '--strict-config'], { cwd: sub.dir });
+      expect(strict.code).toBe(3);
+      expect(strict.stderr.trim()).toBe("glueful: error: unknown setting 'prefx' is ignored (did you mean 'prefix'?) (--strict-config)");
+      expect((await glueful(['cache:status'], { cwd: sub.dir })).code).toBe(0);
+    } finally {
+      sub.cleanup();
+    }
+  });
+
+  it('tagging.enabled: false (CACHE_TAGGING_ENABLED=false) refuses tag work with exit 6 and writes nothing', async () => {
+    const off = { CACHE_TAGGING_ENABLED: 'false' };
+    const set = await run(['cache:set', 'tagged', 'v', '--tags', 'users'], undefined, off);
+    expect(set.code).toBe(6);
+    expect(set.stderr).toMatch(/tagging is not supported by the file store \(it is turned off: tagging\.enabled is false/);
+    expect((await run(['cache:get', 'tagged'])).code).toBe(4);
+    expect((await run(['cache:clear', '--tag', 'users', '--force'], undefined, off)).code).toBe(6);
+    expect((await run(['cache:clear', '--category', 'users', '--force'], undefined, { CACHE_TAGS: 'false' })).code).toBe(6);
+    expect((await run(['cache:set', 'untagged', 'v'], undefined, off)).code).toBe(0);
+  });
+});
+
 describe('TypeScript config', () => {
   it('loads the repository example config (defineConfig from glueful-cache)', async () => {
     const repo = join(import.meta.dirname, '..');

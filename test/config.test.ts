@@ -113,7 +113,8 @@ describe('environment', () => {
       DISTRIBUTED_CACHE_ENABLED: 'yes',
     });
     expect(config.prefix).toBe('env_');
-    expect(config.default).toBe('redis');
+    // As the seed has it: with the ring enabled it is the store, whatever CACHE_DRIVER names (issue 11).
+    expect(config.default).toBe('distributed');
     expect(config.stores.redis).toMatchObject({ host: 'redis.internal', port: 6380, database: 2, timeout: 1.5 });
     expect(config.fallbackToFile).toBe(true);
     expect(config.stores.file!.path).toBe('/var/cache/app');

@@ -96,6 +96,50 @@ describe('on three redis nodes', () => {
     }
   });
 
+  it('the seed\'s distributed block as written: the ring is the store even with default: redis; its keys take effect or say why not', async () => {
+    const project = tempProject();
+    try {
+      // The shape the seed prints under "Distributed Cache Configuration" (nodes without a driver use `default`).
+      const seed = {
+        default: 'redis',
+        prefix: 'seed:',
+        distributed: {
+          enabled: true,
+          replication: 'consistent-hashing',
+          strategies: { 'consistent-hashing': { virtual_nodes: 150, hash_function: 'md5' }, 'round-robin': { sticky_sessions: true } },
+          nodes: nodes.map((n, i) => ({ id: `cache-${i + 1}`, host: HOST, port: n.port, weight: 1, role: i === 0 ? 'primary' : 'replica' })),
+          failover: { enabled: true, timeout: 1, retry_after: 30 },
+          health: { enabled: true, check_interval: 30, timeout: 1, max_failures: 3, recovery_time: 60 },
+        },
+      };
+      writeFileSync(join(project.dir, 'cache.config.json'), JSON.stringify(seed));
+      for (let i = 0; i < 30; i++) expect((await glueful(['cache:set', `k${i}`, `v${i}`], { cwd: project.dir })).code).toBe(0);
+      const ring = new HashRing(nodes.map((_, i) => ({ id: `cache-${i + 1}`, weight: 1 })), 150);
+      const holders = new Set<number>();
+      for (let i = 0; i < 30; i++) {
+        const owner = ring.walk(`seed:k${i}`, 1)[0]!;
+        holders.add(owner);
+        expect(redisCli(nodes[owner]!.port, ['get', `seed:k${i}`])).toBe(`json:"v${i}"`);
+      }
+      expect(holders.size).toBe(3); // spread over the ring, not all on one node
+      const result = await glueful(['cache:status', '--json'], { cwd: project.dir });
+      expect(result.stderr).toBe(''); // every key of the seed's block is known: no "unknown setting" warning
+      const status = JSON.parse(result.stdout);
+      expect(status).toMatchObject({ store: 'distributed', driver: 'distributed' });
+      expect(status.nodes.map((n: { node: string }) => n.node)).toEqual(['cache-1', 'cache-2', 'cache-3']);
+      expect(status.notices).toEqual(
+        expect.arrayContaining([
+          expect.stringMatching(/^distributed\.strategies\.round-robin\.sticky_sessions does not apply here/),
+          expect.stringMatching(/^distributed\.health\.check_interval does not apply here: a command has no background thread/),
+          expect.stringMatching(/^distributed\.nodes\[0\]\.role does not apply here/),
+        ]),
+      );
+      expect((await glueful(['cache:status'], { cwd: project.dir })).stdout).toMatch(/Settings that do not apply here\n {2}distributed\./);
+    } finally {
+      project.cleanup();
+    }
+  });
+
   it('a node killed during writes: writes go on elsewhere after max_failures; it rejoins after recovery_time', async () => {
     const victim = await startRedis();
     const port = victim.port;

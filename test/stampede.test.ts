@@ -114,3 +114,33 @@ describe('stampede protection in one process', () => {
     expect(new Set(values)).toEqual(new Set([1]));
   });
 });
+
+describe('the stampede_protection switches take effect', () => {
+  const store = () => new NamespacedStore(new FileDriver({ path: join(dir, `switch-${Math.random()}`), hashLevels: 0 }), { name: 'file', prefix: '' });
+
+  it('enabled: the loader runs under the cross-process lock; disabled: no lock is taken', async () => {
+    for (const enabled of [true, false]) {
+      const s = store();
+      let locked: boolean | undefined;
+      const value = await new Stampede(s, { enabled }).remember('k', async () => {
+        locked = await s.has('stampede_lock:k');
+        return 'v';
+      }, 60);
+      expect(value).toBe('v');
+      expect(locked).toBe(enabled);
+      expect(await s.get('k')).toBe('v');
+    }
+  });
+
+  it('early_expiration.enabled: false makes rememberWithEarlyExpiration plain remember (no early refresh)', async () => {
+    for (const earlyExpiration of [true, false]) {
+      const s = store();
+      await s.set('hot', 'old', { ttl: 10 }); // past the threshold of a 100 s TTL at 0.8
+      const stampede = new Stampede(s, { earlyExpiration });
+      let refreshed = 0;
+      expect(await stampede.rememberWithEarlyExpiration('hot', () => (refreshed++, 'new'), 100, 0.8)).toBe('old');
+      await stampede.settle();
+      expect(refreshed).toBe(earlyExpiration ? 1 : 0);
+    }
+  });
+});

@@ -69,7 +69,21 @@ export function applyEnvironment(raw: Raw, lookup: Lookup, options: EnvironmentO
     if (value !== undefined) config[section] = { ...((config[section] as Raw | undefined) ?? {}), enabled: value };
   };
   flag('stampede_protection', 'CACHE_STAMPEDE_PROTECTION');
+  flag('tagging', 'CACHE_TAGS'); // Glueful's name for enable_tags
   flag('tagging', 'CACHE_TAGGING_ENABLED');
   flag('distributed', 'DISTRIBUTED_CACHE_ENABLED');
+  const stampede = (key: string, value: unknown): void => {
+    if (value !== undefined) config.stampede_protection = { ...((config.stampede_protection as Raw | undefined) ?? {}), [key]: value };
+  };
+  stampede('lock_ttl', optionalNumber('CACHE_STAMPEDE_LOCK_TTL', env('CACHE_STAMPEDE_LOCK_TTL') || undefined, 1, 86400));
+  stampede('max_wait_time', optionalNumber('CACHE_STAMPEDE_MAX_WAIT', env('CACHE_STAMPEDE_MAX_WAIT') || undefined, 0, 3600));
+  const early = optionalBool('CACHE_EARLY_EXPIRATION', env('CACHE_EARLY_EXPIRATION'));
+  const threshold = optionalNumber('CACHE_EARLY_EXPIRATION_THRESHOLD', env('CACHE_EARLY_EXPIRATION_THRESHOLD') || undefined, 0, 1);
+  if (early !== undefined || threshold !== undefined) {
+    const current = ((config.stampede_protection as Raw | undefined)?.early_expiration as Raw | undefined) ?? {};
+    stampede('early_expiration', { ...current, ...(early === undefined ? {} : { enabled: early }), ...(threshold === undefined ? {} : { threshold }) });
+  }
+  const replicas = optionalInt('CACHE_REPLICAS', env('CACHE_REPLICAS') || undefined, 0, 16);
+  if (replicas !== undefined) config.distributed = { ...((config.distributed as Raw | undefined) ?? {}), replicas };
   return config;
 }

@@ -9,7 +9,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
 import type { StoreDefinition, StoreFactoryConfig } from '../core/store-factory.js';
-import { any, bool, either, int, list, num, obj, oneOf, record, str, type Input, type Issues, type Output, type Shape } from './shape.js';
+import { any, bool, either, inapplicable, int, list, num, obj, oneOf, record, str, type Input, type Issues, type Output, type Shape } from './shape.js';
 
 const HOST_PORT = /^\[?[^\s\]]+?\]?:\d{1,5}$/;
 /** `host:port` or { host, port }. */
@@ -60,6 +60,12 @@ export const REDIS_STORE = obj({
   sentinel_password: str(),
   cluster: list(address, { nonEmpty: true, doc: 'Redis Cluster seed nodes.' }),
   max_value_bytes: maxValueBytes,
+  // The seed's and Glueful's phpredis settings.
+  options: inapplicable('phpredis serializer, compression and connection options are PHP-side (values are read as Glueful stores them)'),
+  pool: inapplicable('a command runs one short process: it keeps no connection pool'),
+  persistent: inapplicable('a command runs one short process: it keeps no persistent connection'),
+  retry_interval: inapplicable('commands fail fast with one clear error instead of retrying'),
+  read_timeout: inapplicable('`timeout` bounds the connect and every command'),
 });
 
 const MEMCACHED_SERVER = /^\[?[^\s\]]+?\]?:\d{1,5}(:\d+)?$/;
@@ -79,6 +85,11 @@ export const MEMCACHED_STORE = obj({
   password: str({ doc: 'SASL password. Never printed.' }),
   timeout,
   max_value_bytes: maxValueBytes,
+  // Glueful's php-memcached settings.
+  options: inapplicable('php-memcached client options are PHP-side'),
+  weight: inapplicable('one server needs no weight; give several servers as servers: ["host:port:weight"]'),
+  persistent_id: inapplicable('a command runs one short process: it keeps no persistent connection'),
+  sasl: inapplicable('give the SASL user as username / password (MEMCACHED_USERNAME / MEMCACHED_PASSWORD)'),
 });
 
 /** The in-process store (`driver: 'array'`). */
@@ -108,19 +119,43 @@ export const CONFIG = obj({
     lock_ttl: num(1, 86400, { default: 60 }),
     max_wait_time: num(0, 3600, { default: 30 }),
     retry_interval: num(1, 60_000, { default: 100 }),
-    early_expiration: obj({ enabled: bool(), threshold: num(0, 1, { default: 0.8 }) }),
+    early_expiration: obj({
+      enabled: bool({ default: false, doc: 'Env: CACHE_EARLY_EXPIRATION.' }),
+      threshold: num(0, 1, { default: 0.8, doc: 'Env: CACHE_EARLY_EXPIRATION_THRESHOLD.' }),
+    }),
   }),
   tagging: obj({
-    enabled: bool({ default: true, doc: 'Env: CACHE_TAGGING_ENABLED.' }),
+    enabled: bool({ default: true, doc: 'Env: CACHE_TAGGING_ENABLED (Glueful: CACHE_TAGS). Off: tags are neither written nor invalidated.' }),
     categories: record(list(str({ nonEmpty: true }), { expected: 'a list of tag names' }), { doc: 'Extra tag categories: name -> tags.' }),
+    storage: inapplicable('tags live where the store keeps them (Redis sets, memcached index items, file metadata)'),
+    cleanup_frequency: inapplicable('tag indexes are tidied by cache:clear --prune-tags (cron it as often as you like)'),
   }),
   distributed: obj({
-    enabled: bool({ default: false, doc: 'Env: DISTRIBUTED_CACHE_ENABLED. When on, the distributed store is the default.' }),
+    enabled: bool({ default: false, doc: 'Env: DISTRIBUTED_CACHE_ENABLED. When on, the ring is the default store whatever `default` says.' }),
     nodes: list(any(), { nonEmpty: true, expected: 'a list of nodes', doc: 'Independent servers: { driver: redis | memcached, host, port, weight?, id?, ...store options }.' }),
     virtual_nodes: int(1, 10_000, { default: 150 }),
     replicas: int(0, 16, { default: 0 }),
-    strategy: oneOf(['consistent-hashing'], { default: 'consistent-hashing', doc: 'Round-robin cannot find keys again across processes.' }),
-    health: obj({ max_failures: int(1, 1000, { default: 3 }), recovery_time: num(0, 86400, { default: 30 }), timeout }),
+    strategy: oneOf(['consistent-hashing'], { doc: 'Glueful\'s name for replication.' }),
+    replication: oneOf(['consistent-hashing'], { doc: 'How keys are placed: consistent-hashing (round-robin: see README).' }),
+    strategies: obj({
+      'consistent-hashing': obj({
+        virtual_nodes: int(1, 10_000, { doc: 'The seed\'s place for virtual_nodes.' }),
+        hash_function: oneOf(['md5'], { doc: 'Only md5: every process and machine must place keys alike.' }),
+      }),
+      'round-robin': obj({ sticky_sessions: inapplicable('round-robin placement is not available (see README)') }),
+    }),
+    failover: obj({
+      enabled: bool({ default: true, doc: 'Read from the next healthy node when a key\'s node fails.' }),
+      timeout: num(0.001, 3600, { doc: 'Seconds before a node counts as failed (as health.timeout).' }),
+      retry_after: num(0, 86400, { doc: 'Seconds before a failed node is tried again (as health.recovery_time).' }),
+    }),
+    health: obj({
+      enabled: bool({ default: true, doc: 'Track failures and take failing nodes out of the ring.' }),
+      max_failures: int(1, 1000, { default: 3 }),
+      recovery_time: num(0, 86400),
+      timeout,
+      check_interval: inapplicable('a command has no background thread: every command, and cache:status, checks the nodes it uses'),
+    }),
     state_file: str({ nonEmpty: true, doc: 'Where processes share node health. Default <project root>/.cache/glueful-distributed-health.json.' }),
   }),
   warmup: obj({
@@ -160,13 +195,15 @@ export interface ResolvedConfig extends StoreFactoryConfig {
   /** The config file used, or null when none was found. */
   source: string | null;
   projectRoot: string;
-  stampede: { enabled: boolean; lockTtl: number; maxWaitTime: number; retryInterval: number; earlyThreshold: number };
+  stampede: { enabled: boolean; lockTtl: number; maxWaitTime: number; retryInterval: number; earlyExpiration: boolean; earlyThreshold: number };
   tagging: { enabled: boolean; categories: Record<string, string[]> };
   distributed: { enabled: boolean; [option: string]: unknown };
   /** Warmup declarations, checked when cache:warmup loads them; baseDir resolves their paths. */
   warmup: { strategies: unknown; lockTtl: number; baseDir: string };
   /** Settings that were ignored (unknown keys), each one line for the operator. */
   warnings: string[];
+  /** Settings accepted that do not apply to this tool, each with the reason (shown by cache:status). */
+  notices: string[];
   /** The Glueful application this configuration comes from, when the command runs inside one. */
   app?: { root: string; name: string | null; envFile: string | null } | null;
 }
@@ -219,7 +256,13 @@ function resolveStores(raw: Record<string, unknown>, issues: Issues, baseDir: st
   return stores;
 }
 
-function resolveDistributed(config: Checked['distributed'], issues: Issues, baseDir: string, projectRoot: string): StoreDefinition | undefined {
+function resolveDistributed(
+  config: Checked['distributed'],
+  nodeDriver: string,
+  issues: Issues,
+  baseDir: string,
+  projectRoot: string,
+): StoreDefinition | undefined {
   if (!config.nodes) {
     issues.errors.push('distributed.nodes: expected a list of nodes, got none');
     return undefined;
@@ -227,24 +270,27 @@ function resolveDistributed(config: Checked['distributed'], issues: Issues, base
   const nodes = config.nodes.map((node, i) => {
     const where = `distributed.nodes[${i}]`;
     const raw = (node ?? {}) as Record<string, unknown>;
-    const driver = raw.driver ?? 'redis';
+    const driver = raw.driver ?? nodeDriver;
     if (driver !== 'redis' && driver !== 'memcached') {
       issues.errors.push(`${where}.driver: expected "redis" or "memcached", got ${JSON.stringify(driver)}`);
       return undefined;
     }
-    const { id: rawId, weight: rawWeight, ...options } = raw;
+    const { id: rawId, weight: rawWeight, role, ...options } = raw;
+    if (role !== undefined) issues.notices.push(`${where}.role does not apply here: every node of the ring is read and written alike`);
     const placement = obj(NODE_FIELDS).check({ id: rawId, weight: rawWeight }, where, issues);
-    const store = STORE_SHAPES[driver].check({ timeout: config.health.timeout, ...options, driver }, where, issues) as Record<string, unknown> | undefined;
+    const timeout = config.health.timeout ?? config.failover.timeout;
+    const store = STORE_SHAPES[driver].check({ timeout, ...options, driver }, where, issues) as Record<string, unknown> | undefined;
     return store && placement ? { ...definitionOf(driver, store, baseDir, projectRoot), ...placement } : undefined;
   });
   if (nodes.some((n) => n === undefined)) return undefined;
   return {
     driver: 'distributed',
     nodes,
-    virtualNodes: config.virtual_nodes,
+    virtualNodes: config.strategies['consistent-hashing'].virtual_nodes ?? config.virtual_nodes,
     replicas: config.replicas,
-    maxFailures: config.health.max_failures,
-    recoveryTime: config.health.recovery_time,
+    maxFailures: config.health.enabled ? config.health.max_failures : Number.POSITIVE_INFINITY,
+    recoveryTime: config.health.recovery_time ?? config.failover.retry_after ?? 30,
+    failover: config.failover.enabled,
     stateFile: config.state_file ? resolve(baseDir, config.state_file) : join(projectRoot, '.cache', 'glueful-distributed-health.json'),
   };
 }
@@ -255,14 +301,16 @@ function resolveDistributed(config: Checked['distributed'], issues: Issues, base
  * in `warnings`.
  */
 export function resolveConfig(raw: unknown, context: { source: string | null; baseDir: string; projectRoot: string }): ResolvedConfig {
-  const issues: Issues = { errors: [], warnings: [] };
+  const issues: Issues = { errors: [], warnings: [], notices: [] };
   const config = CONFIG.check(raw, '', issues);
   const stores = config ? resolveStores(config.stores, issues, context.baseDir, context.projectRoot) : {};
   if (config?.distributed.enabled) {
-    const distributed = resolveDistributed(config.distributed, issues, context.baseDir, context.projectRoot);
+    // As the seed has it: the ring is the store, and `default` (when it names a server driver) the nodes' driver.
+    const nodeDriver = config.default === 'memcached' || stores[config.default ?? '']?.driver === 'memcached' ? 'memcached' : 'redis';
+    const distributed = resolveDistributed(config.distributed, nodeDriver, issues, context.baseDir, context.projectRoot);
     if (distributed) stores.distributed = distributed;
   }
-  const defaultStore = config?.default ?? (stores.distributed ? 'distributed' : 'file');
+  const defaultStore = config?.distributed.enabled ? 'distributed' : (config?.default ?? 'file');
   if (config && issues.errors.length === 0 && !stores[defaultStore]) {
     issues.errors.push(`default: expected one of the configured stores (${Object.keys(stores).join(', ')}), got ${JSON.stringify(defaultStore)}`);
   }
@@ -279,11 +327,13 @@ export function resolveConfig(raw: unknown, context: { source: string | null; ba
       lockTtl: config.stampede_protection.lock_ttl,
       maxWaitTime: config.stampede_protection.max_wait_time,
       retryInterval: config.stampede_protection.retry_interval,
+      earlyExpiration: config.stampede_protection.early_expiration.enabled,
       earlyThreshold: config.stampede_protection.early_expiration.threshold,
     },
     tagging: { enabled: config.tagging.enabled, categories: config.tagging.categories },
     distributed: { ...config.distributed },
     warmup: { strategies: config.warmup.strategies, lockTtl: config.warmup.lock_ttl, baseDir: context.baseDir },
     warnings: issues.warnings,
+    notices: issues.notices,
   };
 }

@@ -13,7 +13,10 @@
 /** What a check found. */
 export interface Issues {
   errors: string[];
+  /** Settings ignored because nothing knows them (misspelt?): `--strict-config` makes them errors. */
   warnings: string[];
+  /** Settings accepted that do not apply to this tool, each with the reason. */
+  notices: string[];
 }
 
 /** A shape of value: its check, its documentation, its types (phantom). */
@@ -126,14 +129,29 @@ export function either<A extends Shape<unknown, unknown>, B extends Shape<unknow
     check(value, path, issues) {
       if (value === undefined) return undefined;
       for (const shape of [a, b]) {
-        const trial: Issues = { errors: [], warnings: [] };
+        const trial: Issues = { errors: [], warnings: [], notices: [] };
         const out = shape.check(value, path, trial);
         if (trial.errors.length === 0) {
           issues.warnings.push(...trial.warnings);
+          issues.notices.push(...trial.notices);
           return out as Output<A> | Output<B>;
         }
       }
       return fail(issues, path, this.expected, value);
+    },
+  };
+}
+
+/**
+ * A setting other configurations have (the seed's, Glueful's) that does not
+ * apply to a command-line tool: accepted, with a notice saying why.
+ */
+export function inapplicable(reason: string): Shape<undefined, unknown> {
+  return {
+    expected: 'anything',
+    check(value, path, issues) {
+      if (value !== undefined) issues.notices.push(`${path} does not apply here: ${reason}`);
+      return undefined;
     },
   };
 }

@@ -16,6 +16,10 @@ import type { CacheStore } from '../core/contract.js';
 
 /** The stampede_protection settings (seconds, except retryInterval in ms). */
 export interface StampedeSettings {
+  /** Off: remember() loads without the cross-process lock (callers in one process still share a load). Default on. */
+  enabled: boolean;
+  /** Off: rememberWithEarlyExpiration() is plain remember(). Default on. */
+  earlyExpiration: boolean;
   /** How long a lock lives if its holder dies. Default 60 s. */
   lockTtl: number;
   /** How long a caller waits for another's load before loading itself. Default 30 s. */
@@ -24,7 +28,7 @@ export interface StampedeSettings {
   retryInterval: number;
 }
 
-const DEFAULTS: StampedeSettings = { lockTtl: 60, maxWaitTime: 30, retryInterval: 100 };
+const DEFAULTS: StampedeSettings = { enabled: true, earlyExpiration: true, lockTtl: 60, maxWaitTime: 30, retryInterval: 100 };
 
 type Loader<T> = () => Promise<T> | T;
 
@@ -42,7 +46,16 @@ export class Stampede {
 
   /** The value under `key`, loading it once (fleet-wide) when missing. */
   remember<T>(key: string, loader: Loader<T>, ttl: number): Promise<T> {
-    return this.shared(`remember:${key}`, () => this.rememberOnce(key, loader, ttl));
+    return this.shared(`remember:${key}`, () => (this.settings.enabled ? this.rememberOnce(key, loader, ttl) : this.rememberUnlocked(key, loader, ttl)));
+  }
+
+  /** remember() with protection turned off (stampede_protection.enabled: false): no lock across processes. */
+  private async rememberUnlocked<T>(key: string, loader: Loader<T>, ttl: number): Promise<T> {
+    const hit = await this.store.getEntry(key);
+    if (hit) return hit.decoded.value as T;
+    const value = await loader();
+    await this.store.set(key, value, { ttl });
+    return value;
   }
 
   /**
@@ -51,6 +64,7 @@ export class Stampede {
    * current one (Glueful: refresh when 0 < remaining ≤ ttl × (1 − threshold)).
    */
   async rememberWithEarlyExpiration<T>(key: string, loader: Loader<T>, ttl: number, threshold = 0.8): Promise<T> {
+    if (!this.settings.enabled || !this.settings.earlyExpiration) return this.remember(key, loader, ttl);
     const entry = await this.store.getEntry(key);
     if (!entry) return this.remember(key, loader, ttl);
     const remaining = await this.store.ttl(key);

@@ -21,6 +21,8 @@ export interface WarmupRunOptions {
   /** Only rewarm entries missing or past this fraction of their TTL (0..1). */
   refreshAhead?: number;
   sampleSize?: number;
+  /** False when the configuration turns tagging off: entries are written without their tags. */
+  tagging?: boolean;
   signal: AbortSignal;
   log(message: string): void;
 }
@@ -107,12 +109,13 @@ async function* prepare(
   report: StrategyReport,
 ): AsyncIterable<BulkInput[]> {
   let batch: BulkInput[] = [];
-  const baseTags = registered.tags.length ? registered.tags : undefined;
+  const tagging = options.tagging ?? true;
+  const baseTags = tagging && registered.tags.length ? registered.tags : undefined;
   for await (const item of entries) {
     if (options.signal.aborted) return;
     for (const entry of Array.isArray(item) ? item : [item]) {
       const ttl = entry.ttl ?? registered.ttl ?? 0;
-      const tags = entry.tags?.length ? [...registered.tags, ...entry.tags] : baseTags;
+      const tags = tagging && entry.tags?.length ? [...registered.tags, ...entry.tags] : baseTags;
       if (options.refreshAhead !== undefined && !(await isDue(store, entry, ttl, options.refreshAhead))) {
         report.skipped++;
         continue;

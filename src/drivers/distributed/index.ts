@@ -37,6 +37,8 @@ export interface DistributedDriverOptions {
   recoveryTime?: number;
   /** Where node health is shared between processes. */
   stateFile: string;
+  /** Read from the next healthy node when the key's node fails. Default true. */
+  failover?: boolean;
 }
 
 const sum = (counts: number[]): number => counts.reduce((a, b) => a + b, 0);
@@ -87,6 +89,7 @@ export class DistributedDriver implements CacheDriver {
   private readonly ring: HashRing;
   private readonly health: HealthState;
   private readonly replicas: number;
+  private readonly failover: boolean;
 
   private readonly loadDriver: DriverLoader;
 
@@ -97,6 +100,7 @@ export class DistributedDriver implements CacheDriver {
     this.ring = new HashRing(this.nodes.map((n, i) => ({ id: n.id, weight: options.nodes[i]!.weight ?? 1 })), options.virtualNodes ?? 150);
     this.health = new HealthState(options.stateFile, { maxFailures: options.maxFailures ?? 3, recoveryTime: options.recoveryTime ?? 30 });
     this.replicas = Math.min(options.replicas ?? 0, this.nodes.length - 1);
+    this.failover = options.failover ?? true;
     const memcached = options.nodes.some((n) => n.driver === 'memcached');
     this.traits = { persistent: !memcached, shared: true, maxKeyBytes: memcached ? 250 : 512 * 1024 * 1024 };
     this.tags = {
@@ -144,7 +148,7 @@ export class DistributedDriver implements CacheDriver {
       try {
         return await this.onNode(owner, op);
       } catch (error) {
-        if (!(error instanceof StoreUnavailableError)) throw error;
+        if (!(error instanceof StoreUnavailableError) || !this.failover) throw error;
       }
     }
     // The owner failed: its replicas, then the node that takes its writes meanwhile.
