@@ -129,12 +129,52 @@ describe('on three redis nodes', () => {
       expect(status.nodes.map((n: { node: string }) => n.node)).toEqual(['cache-1', 'cache-2', 'cache-3']);
       expect(status.notices).toEqual(
         expect.arrayContaining([
-          expect.stringMatching(/^distributed\.strategies\.round-robin\.sticky_sessions does not apply here/),
           expect.stringMatching(/^distributed\.health\.check_interval does not apply here: a command has no background thread/),
           expect.stringMatching(/^distributed\.nodes\[0\]\.role does not apply here/),
         ]),
       );
       expect((await glueful(['cache:status'], { cwd: project.dir })).stdout).toMatch(/Settings that do not apply here\n {2}distributed\./);
+    } finally {
+      project.cleanup();
+    }
+  });
+
+  runStoreContract('distributed round-robin (3 redis nodes)', {
+    create: async (prefix) => distributed({ nodes: spec(), placement: 'round-robin' }, prefix),
+  });
+  runStoreContract('distributed round-robin, not sticky (3 redis nodes)', {
+    create: async (prefix) => distributed({ nodes: spec(), placement: 'round-robin', stickySessions: false }, prefix),
+  });
+
+  it('round-robin across processes: writes take turns over the nodes, every process finds every key, an overwrite leaves no stale copy', async () => {
+    const project = tempProject();
+    try {
+      const config = { prefix: 'rr:', distributed: { enabled: true, replication: 'round-robin', strategies: { 'round-robin': { sticky_sessions: false } }, nodes: spec() } };
+      writeFileSync(join(project.dir, 'cache.config.json'), JSON.stringify(config));
+      // 4 processes at once, 6 keys each.
+      const writers = Array.from({ length: 4 }, (_, w) =>
+        (async () => {
+          for (let i = 0; i < 6; i++) expect((await glueful(['cache:set', `w${w}:k${i}`, `v${w}.${i}`], { cwd: project.dir })).code).toBe(0);
+        })(),
+      );
+      await Promise.all(writers);
+      const perNode = nodes.map((n) => Number(redisCli(n.port, ['eval', "return #redis.call('scan', 0, 'match', 'rr:*', 'count', 10000)[2]", '0'])));
+      expect(perNode.reduce((a, b) => a + b, 0)).toBe(24); // one copy of each key
+      for (const count of perNode) expect(count).toBeGreaterThanOrEqual(4); // spread, not piled on one node
+      const read = await glueful(['cache:get', 'w3:k5'], { cwd: project.dir });
+      expect(read.stdout).toBe('v3.5\n');
+      // Overwritten from another process: the old copy is gone wherever it was.
+      expect((await glueful(['cache:set', 'w0:k0', 'new'], { cwd: project.dir })).code).toBe(0);
+      expect((await glueful(['cache:get', 'w0:k0'], { cwd: project.dir })).stdout).toBe('new\n');
+      const copies = nodes.filter((n) => redisCli(n.port, ['exists', 'rr:w0:k0']) === '1');
+      expect(copies).toHaveLength(1);
+      const status = JSON.parse((await glueful(['cache:status', '--json'], { cwd: project.dir })).stdout);
+      expect(status.info.mode).toBe('distributed (round-robin)');
+      expect(status.keys).toBe(24);
+      // The spread: each node's share of the keys the ring holds (its whole database, as status counts per node).
+      const sizes = nodes.map((n) => Number(redisCli(n.port, ['dbsize'])));
+      const total = sizes.reduce((a, b) => a + b, 0);
+      expect(status.nodes.map((n: { share: string }) => n.share)).toEqual(sizes.map((c) => `${((c / total) * 100).toFixed(1)}%`));
     } finally {
       project.cleanup();
     }

@@ -135,14 +135,14 @@ export const CONFIG = obj({
     nodes: list(any(), { nonEmpty: true, expected: 'a list of nodes', doc: 'Independent servers: { driver: redis | memcached, host, port, weight?, id?, ...store options }.' }),
     virtual_nodes: int(1, 10_000, { default: 150 }),
     replicas: int(0, 16, { default: 0 }),
-    strategy: oneOf(['consistent-hashing'], { doc: 'Glueful\'s name for replication.' }),
-    replication: oneOf(['consistent-hashing'], { doc: 'How keys are placed: consistent-hashing (round-robin: see README).' }),
+    strategy: oneOf(['consistent-hashing', 'round-robin'], { doc: 'Glueful\'s name for replication.' }),
+    replication: oneOf(['consistent-hashing', 'round-robin'], { doc: 'How keys are placed (round-robin: N requests per read, see README).' }),
     strategies: obj({
       'consistent-hashing': obj({
         virtual_nodes: int(1, 10_000, { doc: 'The seed\'s place for virtual_nodes.' }),
         hash_function: oneOf(['md5'], { doc: 'Only md5: every process and machine must place keys alike.' }),
       }),
-      'round-robin': obj({ sticky_sessions: inapplicable('round-robin placement is not available (see README)') }),
+      'round-robin': obj({ sticky_sessions: bool({ default: true, doc: 'A key that exists stays on the node that holds it.' }) }),
     }),
     failover: obj({
       enabled: bool({ default: true, doc: 'Read from the next healthy node when a key\'s node fails.' }),
@@ -291,6 +291,8 @@ function resolveDistributed(
     maxFailures: config.health.enabled ? config.health.max_failures : Number.POSITIVE_INFINITY,
     recoveryTime: config.health.recovery_time ?? config.failover.retry_after ?? 30,
     failover: config.failover.enabled,
+    placement: config.replication ?? config.strategy ?? 'consistent-hashing',
+    stickySessions: config.strategies['round-robin'].sticky_sessions,
     stateFile: config.state_file ? resolve(baseDir, config.state_file) : join(projectRoot, '.cache', 'glueful-distributed-health.json'),
   };
 }

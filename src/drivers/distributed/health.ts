@@ -2,7 +2,11 @@
  * Node health shared by every process on the machine through a small JSON
  * file, so a cron run does not rediscover a dead node from scratch: a node
  * that failed `maxFailures` times in a row is out of the ring until
- * `recoveryTime` has passed, then it is tried again.
+ * `recoveryTime` has passed, then it is tried again. The same file keeps the
+ * round-robin turn, so writes from many processes take turns too.
+ *
+ * Format: `{"nodes": {"<id>": {"failures": n, "downSince": unix ms}}, "turn": n}`
+ * (an older file is the bare `nodes` map).
  */
 import { readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -22,16 +26,35 @@ interface NodeHealth {
 /** Failure counts per node id, persisted in `path`. */
 export class HealthState {
   private state: Record<string, NodeHealth> = {};
+  private turn = 0;
 
   constructor(
     private readonly path: string,
     private readonly settings: HealthSettings,
   ) {
+    this.load();
+  }
+
+  private load(): void {
     try {
-      this.state = JSON.parse(readFileSync(path, 'utf8')) as Record<string, NodeHealth>;
+      const saved = JSON.parse(readFileSync(this.path, 'utf8')) as { nodes?: Record<string, NodeHealth>; turn?: number };
+      this.state = saved.nodes ?? (saved as Record<string, NodeHealth>);
+      this.turn = Number.isSafeInteger(saved.turn) ? saved.turn! : 0;
     } catch {
       this.state = {};
     }
+  }
+
+  /**
+   * The next round-robin turn, shared with every process through the file:
+   * read fresh, taken, saved. Two processes racing may take the same turn;
+   * that only skews the spread, never where a key is found.
+   */
+  nextTurn(): number {
+    this.load();
+    const turn = this.turn++;
+    this.save();
+    return turn;
   }
 
   /** True while the node is out of the ring (failed too often, not yet due for a retry). */
@@ -67,7 +90,7 @@ export class HealthState {
     try {
       mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
       const tmp = `${this.path}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(this.state), { mode: 0o600 });
+      writeFileSync(tmp, JSON.stringify({ nodes: this.state, turn: this.turn }), { mode: 0o600 });
       renameSync(tmp, this.path);
     } catch {
       // Health is an optimisation: a read-only directory only costs rediscovery.

@@ -39,6 +39,14 @@ export interface DistributedDriverOptions {
   stateFile: string;
   /** Read from the next healthy node when the key's node fails. Default true. */
   failover?: boolean;
+  /**
+   * `consistent-hashing` (default): a key lives on its ring node. `round-robin`:
+   * writes go to the next healthy node in turn; reads and deletes ask every
+   * healthy node (N requests per read).
+   */
+  placement?: 'consistent-hashing' | 'round-robin';
+  /** Round-robin: a key that exists stays on the node that holds it. Default true. */
+  stickySessions?: boolean;
 }
 
 const sum = (counts: number[]): number => counts.reduce((a, b) => a + b, 0);
@@ -90,6 +98,8 @@ export class DistributedDriver implements CacheDriver {
   private readonly health: HealthState;
   private readonly replicas: number;
   private readonly failover: boolean;
+  private readonly roundRobin: boolean;
+  private readonly sticky: boolean;
 
   private readonly loadDriver: DriverLoader;
 
@@ -101,6 +111,8 @@ export class DistributedDriver implements CacheDriver {
     this.health = new HealthState(options.stateFile, { maxFailures: options.maxFailures ?? 3, recoveryTime: options.recoveryTime ?? 30 });
     this.replicas = Math.min(options.replicas ?? 0, this.nodes.length - 1);
     this.failover = options.failover ?? true;
+    this.roundRobin = options.placement === 'round-robin';
+    this.sticky = options.stickySessions ?? true;
     const memcached = options.nodes.some((n) => n.driver === 'memcached');
     this.traits = { persistent: !memcached, shared: true, maxKeyBytes: memcached ? 250 : 512 * 1024 * 1024 };
     this.tags = {
@@ -141,8 +153,9 @@ export class DistributedDriver implements CacheDriver {
 
   private usable = (index: number): boolean => !this.health.isDown(this.nodes[index]!.id);
 
-  /** Reads from the key's first healthy node, failing over along the ring. */
+  /** Reads from the key's first healthy node, failing over along the ring (round-robin: from any node). */
   private async read<T>(key: string, op: (driver: CacheDriver) => Promise<T>): Promise<T> {
+    if (this.roundRobin) return this.readAnywhere(op);
     const owner = this.ring.walk(key, 1, this.usable)[0];
     if (owner !== undefined) {
       try {
@@ -165,8 +178,12 @@ export class DistributedDriver implements CacheDriver {
     throw last;
   }
 
-  /** Writes to the key's node and replicas; a failed node hands over to the next one. */
+  /**
+   * Writes to the key's node and replicas; a failed node hands over to the
+   * next one. Round-robin: to the node holding the key, else the next in turn.
+   */
   private async write<T>(key: string, op: (driver: CacheDriver) => Promise<T>): Promise<T> {
+    if (this.roundRobin) return this.writeInTurn(key, op, false);
     const wanted = 1 + this.replicas;
     let written = 0;
     let first: T | undefined;
@@ -203,6 +220,53 @@ export class DistributedDriver implements CacheDriver {
     return done;
   }
 
+  /** Round-robin: the healthy nodes. */
+  private healthy(): number[] {
+    const healthy = this.nodes.map((_, i) => i).filter(this.usable);
+    if (healthy.length === 0) throw new StoreUnavailableError(`no node of the distributed store is available (${this.nodes.map((n) => n.id).join(', ')})`);
+    return healthy;
+  }
+
+  /** Round-robin: the node that holds `key`, asking every healthy node at once. */
+  private async holderOf(key: string): Promise<number | undefined> {
+    const healthy = this.healthy();
+    const held = await Promise.all(healthy.map((i) => this.onNode(i, (d) => d.has(key)).catch(() => false)));
+    const at = held.indexOf(true);
+    return at < 0 ? undefined : healthy[at];
+  }
+
+  /**
+   * Round-robin write: a value that replaces the key goes to the next node in
+   * the turn shared by every process (or, sticky, stays where it is) and is
+   * removed from the others, so no read finds an old copy; a change to what
+   * the key holds (counter, tags, sorted set, NX) goes where the key is.
+   */
+  private async writeInTurn<T>(key: string, op: (driver: CacheDriver) => Promise<T>, replaces: boolean): Promise<T> {
+    const holder = !replaces || this.sticky ? await this.holderOf(key) : undefined;
+    const healthy = this.healthy();
+    const target = holder ?? healthy[this.health.nextTurn() % healthy.length]!;
+    const result = await this.onNode(target, op);
+    if (replaces && holder === undefined) {
+      await Promise.all(healthy.filter((i) => i !== target).map((i) => this.onNode(i, (d) => d.delete([key]))));
+    }
+    return result;
+  }
+
+  /** Round-robin read: every healthy node at once; the first that has the key answers. */
+  private async readAnywhere<T>(op: (driver: CacheDriver) => Promise<T>): Promise<T> {
+    const settled = await Promise.allSettled(this.healthy().map((i) => this.onNode(i, op)));
+    const answers = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const hit = answers.find((v) => v !== null && v !== undefined && v !== false && !(Array.isArray(v) && v.length === 0));
+    if (hit !== undefined) return hit;
+    if (answers.length === 0) throw (settled[0] as PromiseRejectedResult).reason;
+    return answers[0]!;
+  }
+
+  /** Round-robin: an operation on every healthy node (the key may be on any). */
+  private onEveryHealthy<T>(op: (driver: CacheDriver) => Promise<T>): Promise<T[]> {
+    return Promise.all(this.healthy().map((i) => this.onNode(i, op)));
+  }
+
   get(key: string) {
     return this.read(key, (d) => d.get(key));
   }
@@ -210,16 +274,19 @@ export class DistributedDriver implements CacheDriver {
     return Promise.all(keys.map((k) => this.get(k)));
   }
   async set(key: string, value: Buffer, ttl: number, tags?: readonly string[]) {
-    await this.write(key, (d) => d.set(key, value, ttl, tags));
+    const op = (d: CacheDriver) => d.set(key, value, ttl, tags);
+    await (this.roundRobin ? this.writeInTurn(key, op, true) : this.write(key, op));
   }
   setNx(key: string, value: Buffer, ttl: number) {
     return this.write(key, (d) => d.setNx(key, value, ttl));
   }
   async delete(keys: readonly string[]) {
+    if (this.roundRobin) return sum(await this.onEveryHealthy((d) => d.delete(keys)));
     const counts = await Promise.all(keys.map((k) => this.write(k, (d) => d.delete([k]))));
-    return counts.reduce((a, b) => a + b, 0);
+    return sum(counts);
   }
-  deleteIfEquals(key: string, value: Buffer) {
+  async deleteIfEquals(key: string, value: Buffer) {
+    if (this.roundRobin) return (await this.onEveryHealthy((d) => d.deleteIfEquals(key, value))).includes(true);
     return this.write(key, (d) => d.deleteIfEquals(key, value));
   }
   has(key: string) {
@@ -228,7 +295,8 @@ export class DistributedDriver implements CacheDriver {
   increment(key: string, by: number) {
     return this.write(key, (d) => d.increment(key, by));
   }
-  expire(key: string, ttl: number) {
+  async expire(key: string, ttl: number) {
+    if (this.roundRobin) return (await this.onEveryHealthy((d) => d.expire(key, ttl))).includes(true);
     return this.write(key, (d) => d.expire(key, ttl));
   }
 
@@ -284,13 +352,18 @@ export class DistributedDriver implements CacheDriver {
       };
     });
     const up = settled.filter((s) => s.status === 'fulfilled').map((s) => (s as PromiseFulfilledResult<DriverStats>).value);
+    if (this.roundRobin) {
+      // No ring: each node's share is the share of the keys it holds.
+      const total = rows.reduce((t, r) => t + (r.keys ?? 0), 0);
+      for (const row of rows) row.share = total && row.keys !== null ? `${((row.keys / total) * 100).toFixed(1)}%` : '-';
+    }
     const sum = (pick: (s: DriverStats) => number | undefined) => up.reduce((t, s) => t + (pick(s) ?? 0), 0);
     return {
       totalKeys: sum((s) => s.totalKeys),
       bytes: sum((s) => s.bytes),
       hits: sum((s) => s.hits),
       misses: sum((s) => s.misses),
-      info: { mode: 'distributed', nodes: this.nodes.length, up: up.length, replicas: this.replicas },
+      info: { mode: this.roundRobin ? 'distributed (round-robin)' : 'distributed', nodes: this.nodes.length, up: up.length, replicas: this.replicas },
       nodes: rows,
       unreachable: rows.filter((r) => r.state === 'down').map((r) => r.node),
       warnings: [
