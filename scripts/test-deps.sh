@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, the programs the test suite starts for
 # real when they are missing: redis-server (plain, TLS, Cluster, Sentinel),
-# memcached, sasl2-bin (a SASL memcached), openssl (test certificates) and
-# script (pseudo-terminal tests).
+# memcached, sasl2-bin (a SASL memcached), openssl (test certificates),
+# script (pseudo-terminal tests), and php-cli with the memcached, redis,
+# igbinary and msgpack extensions plus setpriv (PHP playing the app, as
+# another user).
 # Quick and silent when everything is there. Needs root, or sudo.
 set -euo pipefail
 
 need=()
-for pair in redis-server:redis-server memcached:memcached saslpasswd2:sasl2-bin openssl:openssl script:bsdutils; do
+for pair in redis-server:redis-server memcached:memcached saslpasswd2:sasl2-bin openssl:openssl script:bsdutils php:php-cli setpriv:util-linux; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
+done
+# PHP extensions the interop tests write and read with (php -m lists the loaded ones).
+if command -v php >/dev/null 2>&1; then loaded=$(php -m 2>/dev/null | tr 'A-Z' 'a-z'); else loaded=''; fi
+for ext in memcached redis igbinary msgpack; do
+  grep -qx "$ext" <<<"$loaded" || need+=("php-$ext")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
 
