@@ -1,5 +1,5 @@
 /** cache:get <key> — prints a value, decoded from Glueful's format or raw. */
-import type { ValueFormat } from '../src/core/codec.js';
+import type { Decoded, ValueFormat } from '../src/core/codec.js';
 import { KeyNotFoundError } from '../src/core/errors.js';
 import { formatValue } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
@@ -22,6 +22,12 @@ export interface GetResult {
   /** Remaining seconds, -1 for none, null when the store cannot tell. */
   ttl: number | null;
   format: ValueFormat;
+  /** The PHP client's serializer, compression and item flags, where the store keeps them (memcached). */
+  serializer?: string | null;
+  compression?: string | null;
+  flags?: number;
+  /** Why the value is shown raw (it could not be decoded). */
+  problem?: string;
   /** With --raw: the stored bytes. */
   raw?: Buffer;
 }
@@ -30,14 +36,23 @@ export async function run(ctx: CommandContext, [key]: string[], options: Options
   const store = await ctx.store();
   const entry = await store.getEntry(key!);
   if (!entry) throw new KeyNotFoundError(key!);
+  if (entry.decoded.problem) ctx.out.warn(`'${key}' is shown raw: ${entry.decoded.problem}`);
   const ttl = store.capabilities.ttlRead ? await store.ttl(key!) : null;
   return {
     key: key!,
     value: entry.decoded.value,
     ttl: ttl ?? null,
     format: entry.decoded.format,
+    ...stored(entry.decoded),
     ...(options.raw ? { raw: entry.raw } : {}),
   };
+}
+
+/** What the store says of how the value was stored, when it says anything. */
+function stored(decoded: Decoded): Partial<GetResult> {
+  const { serializer, compression, flags, problem } = decoded;
+  if (flags === undefined && problem === undefined) return {};
+  return { serializer: serializer ?? null, compression: compression ?? null, flags, ...(problem ? { problem } : {}) };
 }
 
 export function print(out: Output, result: GetResult): void {

@@ -82,7 +82,7 @@ export async function run(
   const { stored, encoding } = toBytes(input === '-' ? await readStdin(stdin) : Buffer.from(input!, 'utf8'), options);
   const store = await ctx.store();
   if (tags.length) assertTagging((await ctx.config()).tagging.enabled, store.name);
-  const warnings = [phpCompatibilityWarning(store.prefix + key!)].filter((w): w is string => w !== null);
+  const warnings = [phpCompatibilityWarning(store.prefix + key!, store.driver)].filter((w): w is string => w !== null);
   const written = await store.setRaw(key!, stored, { ttl, tags, nx: options.nx });
   return { key: key!, written, ttl, tags, bytes: stored.length, encoding, warnings };
 }

@@ -1,7 +1,11 @@
 /** Glueful's value formats, both ways, and PHP serialize() decoding. */
 import { describe, expect, it } from 'vitest';
 import { decodeCounter, decodeValue, encodeValue } from '../src/core/codec.js';
-import { PhpParseError, phpSerializeScoreMap, phpUnserialize } from '../src/core/php-serialize.js';
+import { execFileSync } from 'node:child_process';
+import { PhpParseError, phpUnserialize } from '../src/core/php-serialize.js';
+import { parseScoreMap, serializeScoreMap } from '../src/core/score-map.js';
+import { decodeStored } from '../src/core/codec.js';
+import { FastlzError, fastlzDecompress } from '../src/core/codecs/fastlz.js';
 
 const decode = (s: string | Buffer) => decodeValue(typeof s === 'string' ? Buffer.from(s) : s);
 
@@ -79,9 +83,38 @@ describe('PHP unserialize (display only)', () => {
     expect(() => phpUnserialize(deep)).toThrow(/too deep/);
   });
 
-  it('serializes score maps as PHP does, integer-like members as int keys', () => {
-    const map = new Map([['alice', 2], ['42', 1.25]]);
-    expect(phpSerializeScoreMap(map)).toBe('a:2:{s:5:"alice";i:2;i:42;d:1.25;}');
-    expect(phpUnserialize(phpSerializeScoreMap(map))).toEqual({ alice: 2, 42: 1.25 });
+  it("reads sorted sets in both of Glueful's forms (v1.76 json:, older PHP serialize) and writes v1.76's", () => {
+    const older = execFileSync('php', ['-r', 'echo serialize(["alice" => 2, 42 => 1.25]);']);
+    expect([...parseScoreMap(older)]).toEqual([['42', 1.25], ['alice', 2]]);
+    const current = execFileSync('php', ['-r', 'echo "json:" . json_encode(["alice" => 2, "bob" => 1.25]);']);
+    expect([...parseScoreMap(current)]).toEqual([['alice', 2], ['bob', 1.25]]);
+    expect(serializeScoreMap(new Map([['alice', 2], ['bob', 1.25]])).toString()).toBe(current.toString());
+  });
+});
+
+describe('php-memcached items: hostile bytes are bounded', () => {
+  // A real FastLZ block, as php-memcached stored 'abcde' x 1000 (flags 0x50), then mutated at random.
+  const valid = Buffer.from('88130000' + '046162636465' + 'e0fd04'.repeat(19) + 'e005040263' + '6465', 'hex');
+
+  it('random and mutated payloads decode, or fail with a reason, never past the limit', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const started = Date.now();
+    for (let round = 0; round < 3000; round++) {
+      const bytes = round % 2 ? Buffer.from(valid) : Buffer.from(Array.from({ length: 4 + Math.floor(random() * 64) }, () => Math.floor(random() * 256)));
+      for (let m = 0; m < 3; m++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      for (const flags of [0x50, 0x30, 0x54, 0x51]) {
+        const decoded = decodeStored({ bytes, flags }, 64 * 1024);
+        if (decoded.problem === undefined) expect(Buffer.byteLength(String(decoded.value))).toBeLessThanOrEqual(64 * 1024 * 4);
+        else expect(decoded.format).toBe('raw');
+      }
+    }
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(decodeStored({ bytes: valid, flags: 0x50 }).value).toBe('abcde'.repeat(1000));
+  });
+
+  it('FastLZ refuses output past its bound and matches before the start', () => {
+    expect(() => fastlzDecompress(Buffer.from([0x04, 97, 98, 99, 100, 101, 0xe0, 0xfd, 0x04]), 10)).toThrow(FastlzError);
+    expect(() => fastlzDecompress(Buffer.from([0x00, 0x41, 0x3f, 0xff]), 100)).toThrow(/before the start/);
   });
 });

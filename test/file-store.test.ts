@@ -85,10 +85,10 @@ describe('file store: Glueful PHP interoperability', () => {
     expect(existsSync(metaPath)).toBe(false);
   });
 
-  it('writes sorted sets as a PHP-serialized {member: score} map', async () => {
+  it('writes sorted sets as Glueful v1.76 does: json:{member: score}', async () => {
     const dir = join(root, 'zset');
     await fileStore('', dir, 0).zadd('board', [{ member: 'ada', score: 3 }, { member: 'bob', score: 1.5 }]);
-    expect(readFileSync(join(dir, `${md5('board')}.zset`), 'utf8')).toBe('a:2:{s:3:"ada";i:3;s:3:"bob";d:1.5;}');
+    expect(readFileSync(join(dir, `${md5('board')}.zset`), 'utf8')).toBe('json:{"ada":3,"bob":1.5}');
   });
 
   it('keeps tags in the meta document, where the PHP driver ignores them', async () => {

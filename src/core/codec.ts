@@ -1,22 +1,39 @@
 /**
- * Glueful's value format (glueful/framework SecureSerializer), both ways:
+ * Glueful's value format (glueful/framework SecureSerializer), both ways,
+ * under the layer a PHP client may add around it (php-memcached's item
+ * flags and compression, see codecs/php-memcached.ts):
  * - `json:` + JSON for scalars, arrays and plain objects (what we write);
  * - `php:` + PHP serialize() output (decoded for display, never executed);
  * - bare integers, as INCR leaves them;
  * - anything else: JSON if it parses, else PHP serialized data, else raw.
  */
+import { decodeMemcachedItem, ItemDecodeError } from './codecs/php-memcached.js';
 import { PhpParseError, phpUnserialize } from './php-serialize.js';
 
 /** Glueful's PHP app refuses to read encoded values larger than this. */
 export const GLUEFUL_MAX_VALUE_BYTES = 1024 * 1024;
 
 /** How a stored value was written. */
-export type ValueFormat = 'json' | 'php' | 'integer' | 'raw';
+export type ValueFormat = 'json' | 'php' | 'integer' | 'double' | 'bool' | 'raw';
 
 /** A stored value made readable. */
 export interface Decoded {
   format: ValueFormat;
   value: unknown;
+  /** The PHP client's serializer, when one made the bytes (`php`, `igbinary`, `json`, `msgpack`). */
+  serializer?: string | null;
+  /** The compression the bytes were stored under (`fastlz`, `zlib`), or null. */
+  compression?: string | null;
+  /** The item's client flags (memcached). */
+  flags?: number;
+  /** Why the value is shown raw, when it could not be decoded. */
+  problem?: string;
+}
+
+/** A value as a store holds it: its bytes, and the item flags where the store keeps them. */
+export interface StoredValue {
+  bytes: Buffer;
+  flags?: number;
 }
 
 const INTEGER = /^-?\d+$/;
@@ -60,6 +77,43 @@ export function decodeValue(bytes: Buffer): Decoded {
     return { format: 'integer', value: Number.isSafeInteger(n) ? n : text };
   }
   return tryJson(text) ?? tryPhp(bytes) ?? { format: 'raw', value: text };
+}
+
+/**
+ * Decodes a stored value, its client flags first (php-memcached's type and
+ * compression), then Glueful's format. Never throws: what cannot be decoded
+ * comes back raw, with the reason in `problem`. At most `limit` bytes are
+ * decompressed.
+ */
+export function decodeStored(stored: StoredValue, limit = GLUEFUL_MAX_VALUE_BYTES): Decoded {
+  if (stored.flags === undefined) return decodeValue(stored.bytes);
+  const flags = stored.flags;
+  if (flags === 0) return { ...decodeValue(stored.bytes), flags, compression: null, serializer: null };
+  let payload;
+  try {
+    payload = decodeMemcachedItem(stored.bytes, flags, limit);
+  } catch (error) {
+    if (!(error instanceof ItemDecodeError)) throw error;
+    return { format: 'raw', value: stored.bytes.toString('latin1'), flags, problem: error.message };
+  }
+  const meta = { flags, compression: payload.compression };
+  const text = payload.bytes.toString('utf8');
+  switch (payload.type) {
+    case 'string':
+      return { ...decodeValue(payload.bytes), ...meta, serializer: null };
+    case 'long':
+      return { format: 'integer', value: Number.isSafeInteger(Number(text)) ? Number(text) : text, ...meta, serializer: null };
+    case 'double':
+      return { format: 'double', value: Number(text), ...meta, serializer: null };
+    case 'bool':
+      return { format: 'bool', value: text === '1', ...meta, serializer: null };
+    case 'php':
+      return { ...(tryPhp(payload.bytes) ?? { format: 'raw', value: text, problem: 'PHP serialized data that does not parse' }), ...meta, serializer: 'php' };
+    case 'json':
+      return { ...(tryJson(text) ?? { format: 'raw', value: text, problem: 'JSON that does not parse' }), ...meta, serializer: 'json' };
+    default:
+      return { format: 'raw', value: text, ...meta, serializer: payload.type, problem: `${payload.type} values are not decoded yet` };
+  }
 }
 
 /** Reads a stored counter: bare integers and `json:` integers both count. */

@@ -7,7 +7,7 @@
  *   configured prefix, values through Glueful's codec, capability checks.
  *   `createStore()` builds one over a driver.
  */
-import type { Decoded } from './codec.js';
+import type { Decoded, StoredValue } from './codec.js';
 
 /** Progress of a long-running key walk, reported as it goes. */
 export interface Progress {
@@ -170,6 +170,11 @@ export interface CacheDriver {
   ttl?(key: string): Promise<number | null>;
   /** Full keys matching a glob over full keys, in batches, streaming. (Key listing: purge, clear, counts) */
   scan?(glob: string, options?: ScanOptions): AsyncIterable<string[]>;
+  /**
+   * The value with the item flags a PHP client stored with it (memcached):
+   * what type it was and how it is compressed. Without it, get() is used.
+   */
+  getStored?(key: string): Promise<StoredValue | null>;
   /** Several values in one round trip; without it the store asks for each. */
   getMany?(keys: string[]): Promise<Array<Buffer | null>>;
   /**

@@ -19,7 +19,11 @@ export function assertValidKey(key: string, fullKey: string, driver: string, max
 }
 
 /** Why the Glueful PHP app could not read this key, or null when it can. */
-export function phpCompatibilityWarning(fullKey: string): string | null {
+export function phpCompatibilityWarning(fullKey: string, driver?: string): string | null {
+  // php-memcached speaks the text protocol by default, where a key must be printable ASCII ("BAD KEY" otherwise).
+  if (driver === 'memcached' && /[^\x21-\x7e]/.test(fullKey)) {
+    return `key '${fullKey}' has characters outside printable ASCII: php-memcached (the Glueful PHP app) refuses it as a bad key`;
+  }
   if (PHP_RESERVED.test(fullKey)) {
     return `key '${fullKey}' contains one of {}()/\\@: the Glueful PHP app cannot read it`;
   }

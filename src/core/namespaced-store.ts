@@ -6,7 +6,7 @@
 import { batched } from './async.js';
 import { BoundedPool, streamDelete, withPartialFailure } from './bulk.js';
 import { capabilitiesOf, type Capabilities } from './capabilities.js';
-import { decodeValue, encodeValue, GLUEFUL_MAX_VALUE_BYTES } from './codec.js';
+import { decodeStored, decodeValue, encodeValue, GLUEFUL_MAX_VALUE_BYTES } from './codec.js';
 import type {
   BulkEntry,
   BulkInput,
@@ -95,7 +95,12 @@ export class NamespacedStore implements CacheStore {
   }
 
   async getEntry(key: string): Promise<Entry | null> {
-    const raw = await this.backend.get(this.fullKey(key));
+    const full = this.fullKey(key);
+    if (this.backend.getStored) {
+      const stored = await this.backend.getStored(full);
+      return stored === null ? null : { key, raw: stored.bytes, decoded: decodeStored(stored) };
+    }
+    const raw = await this.backend.get(full);
     return raw === null ? null : { key, raw, decoded: decodeValue(raw) };
   }
 
@@ -104,6 +109,10 @@ export class NamespacedStore implements CacheStore {
   }
 
   async getMultiple(keys: readonly string[]): Promise<Map<string, unknown>> {
+    if (this.backend.getStored) {
+      const entries = await Promise.all(keys.map(async (k) => [k, await this.getEntry(k)] as const));
+      return new Map(entries.flatMap(([k, e]) => (e ? [[k, e.decoded.value] as [string, unknown]] : [])));
+    }
     const full = keys.map((k) => this.fullKey(k));
     const raws = await (this.backend.getMany ? this.backend.getMany(full) : Promise.all(full.map((k) => this.backend.get(k))));
     const out = new Map<string, unknown>();

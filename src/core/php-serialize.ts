@@ -168,26 +168,3 @@ export function phpUnserialize(input: Buffer | string): PhpValue {
   if (r.pos !== r.buf.length) r.fail('trailing data');
   return value;
 }
-
-function serializeKey(key: string): string {
-  // PHP turns canonical integer strings into integer keys.
-  return /^(0|-?[1-9]\d{0,17})$/.test(key) ? `i:${key};` : serializeString(key);
-}
-
-function serializeString(text: string): string {
-  return `s:${Buffer.byteLength(text, 'utf8')}:"${text}";`;
-}
-
-function serializeNumber(n: number): string {
-  if (Number.isInteger(n) && Math.abs(n) <= Number.MAX_SAFE_INTEGER) return `i:${n};`;
-  if (n === Infinity) return 'd:INF;';
-  if (n === -Infinity) return 'd:-INF;';
-  return `d:${n};`;
-}
-
-/** Serializes a string → number map the way PHP's serialize() writes an array. */
-export function phpSerializeScoreMap(map: ReadonlyMap<string, number>): string {
-  let body = '';
-  for (const [key, score] of map) body += serializeKey(key) + serializeNumber(score);
-  return `a:${map.size}:{${body}}`;
-}

@@ -1,23 +1,25 @@
 /**
  * Sorted sets kept as a `{member: score}` map, the way Glueful's PHP file
- * and memcached drivers store them (PHP-serialized). Shared by the stores
- * that emulate sorted sets.
+ * and memcached drivers store them: `json:{"member":score,...}` since
+ * v1.76 (its serializer prefers JSON), PHP serialize() output before. Both
+ * are read; the v1.76 form is written. Shared by the stores that emulate
+ * sorted sets.
  */
 import type { ZMember } from './contract.js';
-import { phpSerializeScoreMap, phpUnserialize } from './php-serialize.js';
+import { phpUnserialize } from './php-serialize.js';
 
-/** Reads a PHP-serialized score map; non-numeric scores are skipped. */
+/** Reads a score map (`json:` or PHP-serialized); non-numeric scores are skipped. */
 export function parseScoreMap(bytes: Buffer): Map<string, number> {
-  const parsed = phpUnserialize(bytes);
+  const parsed = bytes.subarray(0, 5).toString('latin1') === 'json:' ? (JSON.parse(bytes.subarray(5).toString('utf8')) as unknown) : phpUnserialize(bytes);
   const entries = Array.isArray(parsed) ? parsed.map((v, i) => [String(i), v] as const) : Object.entries(parsed ?? {});
   const map = new Map<string, number>();
   for (const [member, score] of entries) if (typeof score === 'number') map.set(member, score);
   return map;
 }
 
-/** The map as PHP's serialize() writes it. */
+/** The map as Glueful v1.76 writes it: `json:` + a JSON object. */
 export function serializeScoreMap(scores: ReadonlyMap<string, number>): Buffer {
-  return Buffer.from(phpSerializeScoreMap(scores), 'utf8');
+  return Buffer.from('json:' + JSON.stringify(Object.fromEntries(scores)), 'utf8');
 }
 
 /** Adds or updates members; returns how many were new. */

@@ -12,6 +12,8 @@
 import type { Client } from 'memjs';
 import { mergeAsync } from '../../core/async.js';
 import { streamDelete, summedProgress, sumResults } from '../../core/bulk.js';
+import { GLUEFUL_MAX_VALUE_BYTES, type StoredValue } from '../../core/codec.js';
+import { decodeMemcachedItem } from '../../core/codecs/php-memcached.js';
 import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex, ZMember } from '../../core/contract.js';
 import { CacheError, UsageError } from '../../core/errors.js';
 import { globToRegExp } from '../../core/glob.js';
@@ -198,8 +200,17 @@ export class MemcachedDriver implements CacheDriver {
   }
 
   async get(key: string): Promise<Buffer | null> {
+    return (await this.getStored(key))?.bytes ?? null;
+  }
+
+  /** The value with its client flags: php-memcached keeps the PHP type and compression there. */
+  async getStored(key: string): Promise<StoredValue | null> {
     const client = await this.connection();
-    return this.call(key, async () => (await client.get(key)).value);
+    const item = await this.call(key, () => client.get(key));
+    if (item.value === null) return null;
+    // memjs hands over the flags as the 4 extra bytes of the binary reply (big-endian).
+    const extras = item.flags as unknown as Buffer | null;
+    return { bytes: item.value, flags: extras && extras.length >= 4 ? extras.readUInt32BE(0) : 0 };
   }
 
   getMany(keys: string[]): Promise<Array<Buffer | null>> {
@@ -362,8 +373,10 @@ export class MemcachedDriver implements CacheDriver {
   }
 
   private async readScores(key: string): Promise<Map<string, number>> {
-    const raw = await this.get(key);
-    return raw ? parseScoreMap(raw) : new Map();
+    const stored = await this.getStored(key);
+    if (!stored) return new Map();
+    // Glueful's PHP driver may have written a large set compressed (php-memcached flags).
+    return parseScoreMap(decodeMemcachedItem(stored.bytes, stored.flags ?? 0, GLUEFUL_MAX_VALUE_BYTES).bytes);
   }
 
   private async zadd(key: string, members: readonly ZMember[]): Promise<number> {
