@@ -79,6 +79,14 @@ describe('reading what php-memcached wrote', () => {
     expect((await getJson('j')).data).toMatchObject({ value: { k: [1, 2] }, serializer: 'json', flags: 6 });
   });
 
+  it('the igbinary serializer (type 5), also compressed', async () => {
+    php(`$m->setOption(Memcached::OPT_SERIALIZER, Memcached::SERIALIZER_IGBINARY);
+      $m->set('ig', ['user' => 'ada', 'roles' => ['admin', 'dev'], 'n' => 7]);
+      $m->set('igbig', ['text' => str_repeat('lorem ipsum ', 400)]);`);
+    expect((await getJson('ig')).data).toMatchObject({ value: { user: 'ada', roles: ['admin', 'dev'], n: 7 }, format: 'igbinary', serializer: 'igbinary', compression: null, flags: 5 });
+    expect((await getJson('igbig')).data).toMatchObject({ value: { text: 'lorem ipsum '.repeat(400) }, serializer: 'igbinary', compression: 'fastlz', flags: 0x55 });
+  });
+
   it('--raw still gives the stored (compressed) bytes', async () => {
     php(`$m->set('rawbig', str_repeat('abcde', 1000));`);
     const result = await cli(['cache:get', 'rawbig', '--raw']);

@@ -7,6 +7,7 @@
  * - bare integers, as INCR leaves them;
  * - anything else: JSON if it parses, else PHP serialized data, else raw.
  */
+import { igbinaryDecode, IgbinaryError } from './codecs/igbinary.js';
 import { decodeMemcachedItem, ItemDecodeError } from './codecs/php-memcached.js';
 import { PhpParseError, phpUnserialize } from './php-serialize.js';
 
@@ -14,7 +15,7 @@ import { PhpParseError, phpUnserialize } from './php-serialize.js';
 export const GLUEFUL_MAX_VALUE_BYTES = 1024 * 1024;
 
 /** How a stored value was written. */
-export type ValueFormat = 'json' | 'php' | 'integer' | 'double' | 'bool' | 'raw';
+export type ValueFormat = 'json' | 'php' | 'igbinary' | 'integer' | 'double' | 'bool' | 'raw';
 
 /** A stored value made readable. */
 export interface Decoded {
@@ -111,6 +112,13 @@ export function decodeStored(stored: StoredValue, limit = GLUEFUL_MAX_VALUE_BYTE
       return { ...(tryPhp(payload.bytes) ?? { format: 'raw', value: text, problem: 'PHP serialized data that does not parse' }), ...meta, serializer: 'php' };
     case 'json':
       return { ...(tryJson(text) ?? { format: 'raw', value: text, problem: 'JSON that does not parse' }), ...meta, serializer: 'json' };
+    case 'igbinary':
+      try {
+        return { format: 'igbinary', value: igbinaryDecode(payload.bytes), ...meta, serializer: 'igbinary' };
+      } catch (error) {
+        if (!(error instanceof IgbinaryError)) throw error;
+        return { format: 'raw', value: payload.bytes.toString('latin1'), ...meta, serializer: 'igbinary', problem: error.message };
+      }
     default:
       return { format: 'raw', value: text, ...meta, serializer: payload.type, problem: `${payload.type} values are not decoded yet` };
   }
