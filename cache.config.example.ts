@@ -68,8 +68,12 @@ export default defineConfig({
       // Sentinel: sentinels: ['10.0.0.7:26379', '10.0.0.8:26379'], name: 'mymaster',
       //   sentinel_password: '...' when the sentinels themselves ask for one,
       // Cluster: cluster: ['10.0.0.11:7000', '10.0.0.12:7000', '10.0.0.13:7000'],
-      // Accepted from the seed's / Glueful's phpredis settings, not applied by a CLI (cache:status
-      // says why): options (serializer, compression...), pool, persistent, retry_interval, read_timeout.
+      // The PHP app's phpredis options, when it sets them (the seed's production config does):
+      // values are read and written through them, so the app reads back what this tool writes.
+      // options: { serializer: 'igbinary', compression: 'lz4' },   // serializer: php | json | igbinary
+      //                                                            // compression: lzf | lz4 | zstd
+      // Accepted, not applied by a CLI (cache:status says why): options.compression_level,
+      // options.persistent, options.tcp_keepalive, pool, persistent, retry_interval, read_timeout.
     },
     memcached: {
       // Env: MEMCACHED_HOST, MEMCACHED_PORT.

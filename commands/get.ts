@@ -51,8 +51,8 @@ export async function run(ctx: CommandContext, [key]: string[], options: Options
 /** What the store says of how the value was stored, when it says anything. */
 function stored(decoded: Decoded): Partial<GetResult> {
   const { serializer, compression, flags, problem } = decoded;
-  if (flags === undefined && problem === undefined) return {};
-  return { serializer: serializer ?? null, compression: compression ?? null, flags, ...(problem ? { problem } : {}) };
+  if (flags === undefined && problem === undefined && serializer === undefined && compression === undefined) return {};
+  return { serializer: serializer ?? null, compression: compression ?? null, ...(flags === undefined ? {} : { flags }), ...(problem ? { problem } : {}) };
 }
 
 export function print(out: Output, result: GetResult): void {

@@ -83,7 +83,7 @@ export async function run(
   const store = await ctx.store();
   if (tags.length) assertTagging((await ctx.config()).tagging.enabled, store.name);
   const warnings = [phpCompatibilityWarning(store.prefix + key!, store.driver)].filter((w): w is string => w !== null);
-  const written = await store.setRaw(key!, stored, { ttl, tags, nx: options.nx });
+  const written = await store.setRaw(key!, stored, { ttl, tags, nx: options.nx, envelope: encoding === 'json' });
   return { key: key!, written, ttl, tags, bytes: stored.length, encoding, warnings };
 }
 

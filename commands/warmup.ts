@@ -5,7 +5,6 @@
  */
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { encodeValue } from '../src/core/codec.js';
 import type { CacheStore } from '../src/core/contract.js';
 import { ExitCode, UsageError } from '../src/core/errors.js';
 import type { Output } from '../src/output/output.js';
@@ -174,7 +173,7 @@ export async function run(ctx: CommandContext, _args: string[], options: WarmupO
       durationMs: Math.round(performance.now() - started),
     };
   } finally {
-    if (token) await store.deleteIfEquals(LOCK_KEY, encodeValue(token)).catch(() => undefined);
+    if (token) await store.deleteIfValue(LOCK_KEY, token).catch(() => undefined);
   }
 }
 

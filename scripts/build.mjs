@@ -45,7 +45,7 @@ const common = {
   target: 'node20',
   minify: true, // less for V8 to parse on every start
   keepNames: true, // error classes report their own names
-  external: ['typescript', 'cosmiconfig', 'cli-table3', 'memjs'],
+  external: ['typescript', 'cosmiconfig', 'cli-table3', 'memjs', 'fzstd'],
   define: { __VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 };

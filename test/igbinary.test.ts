@@ -59,8 +59,8 @@ describe('igbinary, against igbinary_serialize()', () => {
   });
 
   it('refuses truncated, lying and hostile input with IgbinaryError, quickly', () => {
-    const [{ hex }] = fromPhp('[["a" => str_repeat("b", 100), "c" => [1, 2, 3]]]') as [{ hex: string }];
-    const bytes = Buffer.from(hex, 'hex');
+    const [sample] = fromPhp('[["a" => str_repeat("b", 100), "c" => [1, 2, 3]]]');
+    const bytes = Buffer.from(sample!.hex, 'hex');
     for (let cut = 0; cut < bytes.length; cut++) expect(() => igbinaryDecode(bytes.subarray(0, cut))).toThrow(IgbinaryError);
     const hostile = [
       Buffer.from('0000000216ffffffff', 'hex'), // an array claiming 4 billion entries

@@ -7,6 +7,7 @@
  * each naming its key; unknown keys are warnings naming the nearest one.
  */
 import { isAbsolute, join, resolve } from 'node:path';
+import { PHPREDIS_COMPRESSIONS, PHPREDIS_SERIALIZERS } from '../core/codecs/phpredis.js';
 import { ConfigError } from '../core/errors.js';
 import type { StoreDefinition, StoreFactoryConfig } from '../core/store-factory.js';
 import { any, bool, either, inapplicable, int, list, num, obj, oneOf, record, str, type Input, type Issues, type Output, type Shape } from './shape.js';
@@ -61,7 +62,14 @@ export const REDIS_STORE = obj({
   cluster: list(address, { nonEmpty: true, doc: 'Redis Cluster seed nodes.' }),
   max_value_bytes: maxValueBytes,
   // The seed's and Glueful's phpredis settings.
-  options: inapplicable('phpredis serializer, compression and connection options are PHP-side (values are read as Glueful stores them)'),
+  options: obj({
+    serializer: oneOf(PHPREDIS_SERIALIZERS, { doc: "The PHP app's Redis::OPT_SERIALIZER: values are read and written through it." }),
+    compression: oneOf(PHPREDIS_COMPRESSIONS, { doc: "The PHP app's Redis::OPT_COMPRESSION (Debian's phpredis: lzf, lz4, zstd)." }),
+    compression_level: inapplicable('values this tool writes are compressed at a fixed level; PHP reads any level'),
+    persistent: inapplicable('a command runs one short process: it keeps no persistent connection'),
+    tcp_keepalive: inapplicable('a command runs one short process'),
+    read_timeout: inapplicable('`timeout` bounds the connect and every command'),
+  }),
   pool: inapplicable('a command runs one short process: it keeps no connection pool'),
   persistent: inapplicable('a command runs one short process: it keeps no persistent connection'),
   retry_interval: inapplicable('commands fail fast with one clear error instead of retrying'),
@@ -242,7 +250,11 @@ function definitionOf(driver: DriverName, store: Record<string, unknown>, baseDi
     };
   }
   if (driver === 'array') return { driver, maxEntries: options.max_entries, maxValueBytes };
-  return { ...options, driver, maxValueBytes };
+  const { options: clientOptions, ...rest } = options as { options?: { serializer?: string; compression?: string } };
+  const serializer = clientOptions?.serializer ?? 'none';
+  const compression = clientOptions?.compression ?? 'none';
+  const phpredis = driver === 'redis' && (serializer !== 'none' || compression !== 'none') ? { serializer, compression } : undefined;
+  return { ...rest, driver, maxValueBytes, ...(phpredis ? { phpredis } : {}) };
 }
 
 function resolveStores(raw: Record<string, unknown>, issues: Issues, baseDir: string, projectRoot: string): Record<string, StoreDefinition> {

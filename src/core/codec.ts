@@ -8,6 +8,7 @@
  * - anything else: JSON if it parses, else PHP serialized data, else raw.
  */
 import { igbinaryDecode, IgbinaryError } from './codecs/igbinary.js';
+import { phpredisPack, phpredisUnpack, type PhpRedisOptions } from './codecs/phpredis.js';
 import { decodeMemcachedItem, ItemDecodeError } from './codecs/php-memcached.js';
 import { PhpParseError, phpUnserialize } from './php-serialize.js';
 
@@ -130,3 +131,30 @@ export function decodeCounter(bytes: Buffer | null): number | null {
   const { value } = decodeValue(bytes);
   return typeof value === 'number' && Number.isSafeInteger(value) ? value : null;
 }
+
+/**
+ * How a PHP client wraps values around Glueful's format in a store (the
+ * phpredis serializer and compression): read and written by the store.
+ */
+export interface ValueLayer {
+  decode(stored: Buffer): Promise<Decoded>;
+  /** Wraps an encoded value (Glueful's bytes) as the PHP client would store it. */
+  encode(bytes: Buffer): Buffer;
+}
+
+/** The layer phpredis adds when the app sets a serializer or compression. */
+export function phpredisLayer(options: PhpRedisOptions, limit = GLUEFUL_MAX_VALUE_BYTES): ValueLayer {
+  return {
+    async decode(stored) {
+      const unpacked = await phpredisUnpack(stored, options, limit);
+      const compression = unpacked.compressed ? options.compression : null;
+      if ('string' in unpacked) {
+        return { ...decodeValue(unpacked.string), serializer: unpacked.serialized ? options.serializer : null, compression };
+      }
+      const format: ValueFormat = options.serializer === 'igbinary' ? 'igbinary' : options.serializer === 'php' ? 'php' : 'json';
+      return { format, value: unpacked.value, serializer: options.serializer, compression };
+    },
+    encode: (bytes) => phpredisPack(bytes, options),
+  };
+}
+

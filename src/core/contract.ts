@@ -235,8 +235,13 @@ export interface CacheStore {
   getEntry(key: string): Promise<Entry | null>;
   getMultiple(keys: readonly string[]): Promise<Map<string, unknown>>;
   set(key: string, value: unknown, options?: SetOptions): Promise<void>;
-  /** Stores bytes exactly as given (no codec); with `nx`, only when absent. True when written. */
-  setRaw(key: string, bytes: Buffer, options?: SetOptions & { nx?: boolean }): Promise<boolean>;
+  /**
+   * Stores bytes exactly as given (no codec); with `nx`, only when absent;
+   * with `envelope`, the bytes are a value in Glueful's format and get the
+   * store's PHP-client layer (phpredis serializer/compression) like any
+   * value. True when written.
+   */
+  setRaw(key: string, bytes: Buffer, options?: SetOptions & { nx?: boolean; envelope?: boolean }): Promise<boolean>;
   /**
    * Writes many values from a (possibly async, possibly huge) stream, memory
    * bounded. An entry's own options (third element) override `options`.
@@ -249,6 +254,8 @@ export interface CacheStore {
   deleteMultiple(keys: readonly string[]): Promise<number>;
   /** Deletes `key` only while it still holds these exact bytes (lock release). */
   deleteIfEquals(key: string, bytes: Buffer): Promise<boolean>;
+  /** Deletes `key` only while it still holds this value, as this store encodes it (lock release by token). */
+  deleteIfValue(key: string, value: unknown): Promise<boolean>;
   has(key: string): Promise<boolean>;
   increment(key: string, by?: number): Promise<number>;
   decrement(key: string, by?: number): Promise<number>;

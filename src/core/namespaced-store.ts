@@ -6,7 +6,7 @@
 import { batched } from './async.js';
 import { BoundedPool, streamDelete, withPartialFailure } from './bulk.js';
 import { capabilitiesOf, type Capabilities } from './capabilities.js';
-import { decodeStored, decodeValue, encodeValue, GLUEFUL_MAX_VALUE_BYTES } from './codec.js';
+import { decodeStored, decodeValue, encodeValue, GLUEFUL_MAX_VALUE_BYTES, type ValueLayer } from './codec.js';
 import type {
   BulkEntry,
   BulkInput,
@@ -38,6 +38,8 @@ export interface NamespacedStoreOptions {
   prefix: string;
   /** Largest encoded value accepted for writing; default 1 MiB (Glueful's read limit). */
   maxValueBytes?: number;
+  /** A PHP client's layer around Glueful's format (phpredis serializer/compression), both ways. */
+  layer?: ValueLayer;
 }
 
 /** A CacheStore over a CacheDriver. */
@@ -46,6 +48,7 @@ export class NamespacedStore implements CacheStore {
   readonly prefix: string;
   readonly capabilities: Capabilities;
   private readonly maxValueBytes: number;
+  private readonly layer?: ValueLayer;
 
   constructor(
     private readonly backend: CacheDriver,
@@ -55,6 +58,13 @@ export class NamespacedStore implements CacheStore {
     this.prefix = options.prefix;
     this.maxValueBytes = options.maxValueBytes ?? GLUEFUL_MAX_VALUE_BYTES;
     this.capabilities = capabilitiesOf(backend);
+    this.layer = options.layer;
+  }
+
+  /** A value as this store keeps it: Glueful's format, wrapped as the PHP client would (if it does). */
+  private encode(value: unknown): Buffer {
+    const bytes = encodeValue(value);
+    return this.layer ? this.layer.encode(bytes) : bytes;
   }
 
   get driver(): string {
@@ -96,6 +106,10 @@ export class NamespacedStore implements CacheStore {
 
   async getEntry(key: string): Promise<Entry | null> {
     const full = this.fullKey(key);
+    if (this.layer) {
+      const raw = await this.backend.get(full);
+      return raw === null ? null : { key, raw, decoded: await this.layer.decode(raw) };
+    }
     if (this.backend.getStored) {
       const stored = await this.backend.getStored(full);
       return stored === null ? null : { key, raw: stored.bytes, decoded: decodeStored(stored) };
@@ -109,7 +123,7 @@ export class NamespacedStore implements CacheStore {
   }
 
   async getMultiple(keys: readonly string[]): Promise<Map<string, unknown>> {
-    if (this.backend.getStored) {
+    if (this.backend.getStored || this.layer) {
       const entries = await Promise.all(keys.map(async (k) => [k, await this.getEntry(k)] as const));
       return new Map(entries.flatMap(([k, e]) => (e ? [[k, e.decoded.value] as [string, unknown]] : [])));
     }
@@ -124,11 +138,13 @@ export class NamespacedStore implements CacheStore {
   }
 
   async set(key: string, value: unknown, options: SetOptions = {}): Promise<void> {
-    await this.setRaw(key, encodeValue(value), options);
+    await this.setRaw(key, this.encode(value), options);
   }
 
-  async setRaw(key: string, bytes: Buffer, options: SetOptions & { nx?: boolean } = {}): Promise<boolean> {
+  async setRaw(key: string, given: Buffer, options: SetOptions & { nx?: boolean; envelope?: boolean } = {}): Promise<boolean> {
     const full = this.fullKey(key);
+    // `envelope`: the bytes are a value in Glueful's format, to be wrapped like every value of this store.
+    const bytes = options.envelope && this.layer ? this.layer.encode(given) : given;
     const tags = options.tags ?? [];
     if (tags.length) this.checkTags(tags);
     this.checkSize(bytes);
@@ -154,7 +170,7 @@ export class NamespacedStore implements CacheStore {
     const encoded = async function* (this: NamespacedStore): AsyncIterable<BulkEntry[]> {
       for await (const batch of batches) {
         yield batch.map(([key, value, own]) => {
-          const bytes = encodeValue(value);
+          const bytes = this.encode(value);
           this.checkSize(bytes);
           if (own?.tags) checkTags(own.tags);
           return { key: this.fullKey(key), value: bytes, ttl: own?.ttl ?? ttl, tags: own?.tags ?? tags };
@@ -187,7 +203,7 @@ export class NamespacedStore implements CacheStore {
   }
 
   async setNx(key: string, value: unknown, options: SetOptions = {}): Promise<boolean> {
-    return this.setRaw(key, encodeValue(value), { ...options, nx: true });
+    return this.setRaw(key, this.encode(value), { ...options, nx: true });
   }
 
   async delete(key: string): Promise<boolean> {
@@ -196,6 +212,10 @@ export class NamespacedStore implements CacheStore {
 
   async deleteIfEquals(key: string, bytes: Buffer): Promise<boolean> {
     return this.backend.deleteIfEquals(this.fullKey(key), bytes);
+  }
+
+  async deleteIfValue(key: string, value: unknown): Promise<boolean> {
+    return this.deleteIfEquals(key, this.encode(value));
   }
 
   async deleteMultiple(keys: readonly string[]): Promise<number> {

@@ -5,6 +5,8 @@
  * src/drivers/registry.ts, through src/store.ts).
  */
 import type { CacheDriver } from './contract.js';
+import { phpredisLayer } from './codec.js';
+import type { PhpRedisOptions } from './codecs/phpredis.js';
 import { ConfigError, StoreUnavailableError } from './errors.js';
 import { NamespacedStore } from './namespaced-store.js';
 
@@ -66,7 +68,9 @@ export async function openStore(
     const known = Object.keys(config.stores).join(', ');
     throw new ConfigError(`unknown store '${name}': configured stores are ${known}`);
   }
-  const options = { name, prefix: config.prefix, maxValueBytes: definition.maxValueBytes };
+  // A PHP client's layer around values (the phpredis serializer/compression the app is configured with).
+  const layer = definition.phpredis ? phpredisLayer(definition.phpredis as PhpRedisOptions) : undefined;
+  const options = { name, prefix: config.prefix, maxValueBytes: definition.maxValueBytes, layer };
   const driver = await loadDriver(definition);
   if (!config.fallbackToFile || definition.driver === 'file') {
     return { store: new NamespacedStore(driver, options), fellBack: false };
@@ -79,6 +83,6 @@ export async function openStore(
     await driver.dispose().catch(() => undefined);
     hooks.onWarning?.(`${error.message}; falling back to the file store (fallback_to_file is on)`);
     const file = await loadDriver(fileDefinition(config));
-    return { store: new NamespacedStore(file, { ...options, name: 'file' }), fellBack: true };
+    return { store: new NamespacedStore(file, { ...options, name: 'file', layer: undefined }), fellBack: true };
   }
 }

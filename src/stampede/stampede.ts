@@ -11,7 +11,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { encodeValue } from '../core/codec.js';
 import type { CacheStore } from '../core/contract.js';
 
 /** The stampede_protection settings (seconds, except retryInterval in ms). */
@@ -128,7 +127,7 @@ export class Stampede {
     try {
       return await work();
     } finally {
-      await this.store.deleteIfEquals(lockKey, encodeValue(token)).catch(() => undefined);
+      await this.store.deleteIfValue(lockKey, token).catch(() => undefined);
     }
   }
 }
