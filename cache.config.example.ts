@@ -83,7 +83,13 @@ export default defineConfig({
       // Several servers, placed by consistent hashing, optional weight:
       // servers: ['10.0.0.21:11211', '10.0.0.22:11211:2'],
       // SASL: username / password (Env: MEMCACHED_USERNAME, MEMCACHED_PASSWORD).
-      // Accepted from Glueful's php-memcached settings, not applied: options, weight, persistent_id, sasl.
+      // The app's php-memcached compression, when on: values over 2000 bytes are stored compressed,
+      // as the app stores them (reads follow each item's flags either way):
+      // options: { compression: true },
+      // Accepted from Glueful's php-memcached settings, not applied (cache:status says why): weight,
+      // persistent_id, sasl, options.compression_type, options.serializer, and its connection options
+      // (binary_protocol, libketama_compatible, distribution, tcp_nodelay, no_block, connect_timeout,
+      // retry_timeout, send_timeout, recv_timeout, poll_timeout, server_failure_limit, remove_failed_servers).
     },
     // An in-process store (tests, one-off scripts), as Glueful's array driver:
     // memory: { driver: 'array', max_entries: 10000 },

@@ -7,6 +7,9 @@
  * real php-memcached, real memcached.
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NamespacedStore } from '../src/core/namespaced-store.js';
@@ -121,6 +124,24 @@ describe('writing what php-memcached reads', () => {
   it('values the CLI stores come back to PHP as Glueful reads them', async () => {
     await cli(['cache:set', 'from-cli', '{"a":1}', '--json-value']);
     expect(php(`echo $m->get('from-cli');`)).toBe('json:{"a":1}');
+  });
+
+  it('with options.compression, values over 2000 bytes are stored compressed as php-memcached would, and PHP reads them', async () => {
+    const sub = tempProject();
+    try {
+      const config = { default: 'memcached', prefix: '', stores: { memcached: { host: HOST, port: server.port, options: { compression: true } } } };
+      writeFileSync(join(sub.dir, 'cache.config.json'), JSON.stringify(config));
+      const big = JSON.stringify({ text: 'compress me '.repeat(1000) });
+      expect((await glueful(['cache:set', 'zbig', '-', '--json-value'], { cwd: sub.dir, input: big })).code).toBe(0);
+      expect((await glueful(['cache:set', 'zsmall', 'short'], { cwd: sub.dir })).code).toBe(0);
+      expect(await rawFlags('zbig')).toBe(0x30);
+      expect(await rawFlags('zsmall')).toBe(0);
+      expect(php(`echo md5($m->get('zbig'));`)).toBe(createHash('md5').update(`json:${big}`).digest('hex'));
+      const read = JSON.parse((await glueful(['cache:get', 'zbig', '--json'], { cwd: sub.dir })).stdout);
+      expect(read).toMatchObject({ compression: 'zlib', flags: 0x30, value: JSON.parse(big) });
+    } finally {
+      sub.cleanup();
+    }
   });
 
   it('a key with characters outside ASCII is stored with a warning that php-memcached refuses it', async () => {

@@ -94,7 +94,16 @@ export const MEMCACHED_STORE = obj({
   timeout,
   max_value_bytes: maxValueBytes,
   // Glueful's php-memcached settings.
-  options: inapplicable('php-memcached client options are PHP-side'),
+  options: obj({
+    compression: bool({ doc: "php-memcached's OPT_COMPRESSION: values over 2000 bytes are stored compressed, as the app stores them." }),
+    compression_type: inapplicable('values are written zlib-compressed, which php-memcached reads whatever type it writes'),
+    serializer: inapplicable('Glueful stores strings, which no serializer touches (values PHP stored with any serializer are read by their flags)'),
+    ...Object.fromEntries(
+      ['binary_protocol', 'libketama_compatible', 'distribution', 'tcp_nodelay', 'no_block', 'connect_timeout', 'retry_timeout', 'send_timeout', 'recv_timeout', 'poll_timeout', 'server_failure_limit', 'remove_failed_servers'].map(
+        (name) => [name, inapplicable('a php-memcached connection setting; this tool connects with its own')],
+      ),
+    ),
+  }),
   weight: inapplicable('one server needs no weight; give several servers as servers: ["host:port:weight"]'),
   persistent_id: inapplicable('a command runs one short process: it keeps no persistent connection'),
   sasl: inapplicable('give the SASL user as username / password (MEMCACHED_USERNAME / MEMCACHED_PASSWORD)'),
@@ -253,7 +262,8 @@ function definitionOf(driver: DriverName, store: Record<string, unknown>, baseDi
   const { options: clientOptions, ...rest } = options as { options?: { serializer?: string; compression?: string } };
   const serializer = clientOptions?.serializer ?? 'none';
   const compression = clientOptions?.compression ?? 'none';
-  const phpredis = driver === 'redis' && (serializer !== 'none' || compression !== 'none') ? { serializer, compression } : undefined;
+  if (driver === 'memcached') return { ...rest, driver, maxValueBytes, compression: (clientOptions as { compression?: boolean } | undefined)?.compression ?? false };
+  const phpredis = serializer !== 'none' || compression !== 'none' ? { serializer, compression } : undefined;
   return { ...rest, driver, maxValueBytes, ...(phpredis ? { phpredis } : {}) };
 }
 

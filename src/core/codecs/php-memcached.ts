@@ -13,7 +13,7 @@
  * Values over 2000 bytes are compressed by default (FastLZ), and stay so
  * only when that saves enough.
  */
-import { inflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { fastlzDecompress } from './fastlz.js';
 
 export const FLAG_COMPRESSED = 0x10;
@@ -53,3 +53,24 @@ export function decodeMemcachedItem(stored: Buffer, flags: number, limit: number
   if (bytes.length !== length) throw new ItemDecodeError(`${compression} data gave ${bytes.length} bytes, the header says ${length}`);
   return { bytes, type, compression };
 }
+
+/** php-memcached compresses values longer than this (OPT_COMPRESSION on, its default). */
+export const COMPRESSION_THRESHOLD = 2000;
+/** ...and keeps them compressed only when that makes them this many times smaller. */
+const COMPRESSION_FACTOR = 1.3;
+
+/**
+ * A string item as php-memcached with compression on would store it: over
+ * the threshold, zlib (compress()) behind the 4-byte length, flags 0x30,
+ * when that saves enough; else as it is, flags 0. (zlib rather than its
+ * default FastLZ: php-memcached reads either, whatever it is set to write.)
+ */
+export function encodeMemcachedItem(bytes: Buffer): { bytes: Buffer; flags: number } {
+  if (bytes.length <= COMPRESSION_THRESHOLD) return { bytes, flags: 0 };
+  const compressed = deflateSync(bytes);
+  if (bytes.length < compressed.length * COMPRESSION_FACTOR) return { bytes, flags: 0 };
+  const header = Buffer.alloc(4);
+  header.writeUInt32LE(bytes.length);
+  return { bytes: Buffer.concat([header, compressed]), flags: FLAG_COMPRESSED | FLAG_ZLIB };
+}
+

@@ -13,7 +13,7 @@ import type { Client } from 'memjs';
 import { mergeAsync } from '../../core/async.js';
 import { streamDelete, summedProgress, sumResults } from '../../core/bulk.js';
 import { GLUEFUL_MAX_VALUE_BYTES, type StoredValue } from '../../core/codec.js';
-import { decodeMemcachedItem } from '../../core/codecs/php-memcached.js';
+import { decodeMemcachedItem, encodeMemcachedItem } from '../../core/codecs/php-memcached.js';
 import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex, ZMember } from '../../core/contract.js';
 import { CacheError, UsageError } from '../../core/errors.js';
 import { globToRegExp } from '../../core/glob.js';
@@ -41,6 +41,12 @@ export interface MemcachedDriverOptions {
   password?: string;
   /** Connect and command timeout, seconds. Default 2.5. */
   timeout?: number;
+  /**
+   * Compress values over 2000 bytes as php-memcached does with its
+   * compression on (the seed's `options.compression`), so entries look like
+   * the app's own. Reads follow each item's flags either way. Default off.
+   */
+  compression?: boolean;
 }
 
 /** Glueful's tag naming, shared with the Redis store. */
@@ -120,6 +126,7 @@ export class MemcachedDriver implements CacheDriver {
       const auth = this.sasl ? `${encodeURIComponent(this.options.username!)}:${encodeURIComponent(this.options.password ?? '')}@` : '';
       const list = this.servers.map((s) => `${auth}${s.host}:${s.port}`).join(',');
       const client = MemjsClient.create(list, {
+        serializer: ITEM_FLAGS as never,
         timeout: this.timeoutMs / 1000,
         conntimeout: this.timeoutMs / 1000,
         retries: 0,
@@ -218,16 +225,23 @@ export class MemcachedDriver implements CacheDriver {
   }
 
   async set(key: string, value: Buffer, ttl: number, tags?: readonly string[]): Promise<void> {
-    await this.checkSize(key, value);
+    const item = this.item(value);
+    await this.checkSize(key, item.bytes);
     const client = await this.connection();
-    await this.call(key, () => client.set(key, value, { expires: expiryFor(ttl) }));
+    await this.call(key, () => client.set(key, item as never, { expires: expiryFor(ttl) }));
     if (tags?.length) await this.addTags(key, tags);
   }
 
   async setNx(key: string, value: Buffer, ttl: number): Promise<boolean> {
-    await this.checkSize(key, value);
+    const item = this.item(value);
+    await this.checkSize(key, item.bytes);
     const client = await this.connection();
-    return this.call(key, () => client.add(key, value, { expires: expiryFor(ttl) }));
+    return this.call(key, () => client.add(key, item as never, { expires: expiryFor(ttl) }));
+  }
+
+  /** The bytes and flags to store a value with (compressed as php-memcached would, when asked). */
+  private item(value: Buffer): { bytes: Buffer; flags: number } {
+    return this.options.compression ? encodeMemcachedItem(value) : { bytes: value, flags: 0 };
   }
 
   async delete(keys: readonly string[]): Promise<number> {
@@ -505,6 +519,22 @@ export class MemcachedDriver implements CacheDriver {
     client?.close();
   }
 }
+
+/**
+ * memjs writes item flags 0 and hands reads back with the flags in `extras`.
+ * This serializer lets a write carry its flags ({bytes, flags}) into the
+ * first four bytes of the request's extras (big-endian, before the expiry).
+ */
+const ITEM_FLAGS = {
+  serialize(_opcode: number, value: Buffer | string | { bytes: Buffer; flags: number }, extras: Buffer) {
+    if (typeof value === 'object' && !Buffer.isBuffer(value)) {
+      if (extras.length >= 4) extras.writeUInt32BE(value.flags, 0);
+      return { value: value.bytes, extras };
+    }
+    return { value, extras };
+  },
+  deserialize: (_opcode: number, value: unknown, extras: Buffer) => ({ value, extras }),
+};
 
 /** What the text protocol does per server, or its binary stand-in when SASL turned text off. */
 interface ServerAccess {
