@@ -118,3 +118,32 @@ describe('php-memcached items: hostile bytes are bounded', () => {
     expect(() => fastlzDecompress(Buffer.from([0x00, 0x41, 0x3f, 0xff]), 100)).toThrow(/before the start/);
   });
 });
+
+describe('phpredis compression: hostile bytes are bounded', () => {
+  it('random and mutated LZF / LZ4 / zstd data decodes, or is kept as it is (as phpredis does), never past the limit', async () => {
+    const { phpredisLayer } = await import('../src/core/codec.js');
+    let seed = 11;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const started = Date.now();
+    for (const compression of ['lzf', 'lz4', 'zstd'] as const) {
+      const layer = phpredisLayer({ serializer: 'php', compression }, 64 * 1024);
+      const valid = layer.encode(Buffer.from('json:' + JSON.stringify({ text: 'abc '.repeat(500) })));
+      expect((await layer.decode(valid)).value).toEqual({ text: 'abc '.repeat(500) });
+      for (let round = 0; round < 1500; round++) {
+        const bytes = round % 2 ? Buffer.from(valid) : Buffer.from(Array.from({ length: 1 + Math.floor(random() * 80) }, () => Math.floor(random() * 256)));
+        for (let m = 0; m < 3; m++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+        const decoded = await layer.decode(bytes);
+        expect(['json', 'php', 'raw', 'integer', 'igbinary']).toContain(decoded.format);
+        expect(Buffer.byteLength(JSON.stringify(decoded.value) ?? '')).toBeLessThan(64 * 1024 * 8);
+      }
+    }
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('a zstd frame declaring more than the limit is refused before any work', async () => {
+    const { zstdStore, zstdDecompress } = await import('../src/core/codecs/zstd.js');
+    const frame = zstdStore(Buffer.alloc(10));
+    frame.writeBigUInt64LE(BigInt(2 ** 40), 5); // lie about the content size
+    await expect(zstdDecompress(frame, 1024 * 1024)).rejects.toThrow(/declares 1099511627776 bytes, over the 1048576-byte limit/);
+  });
+});
