@@ -42,8 +42,13 @@ const INTEGER = /^-?\d+$/;
 
 /** Encodes a value the way Glueful's PHP app does for JSON-able data. */
 export function encodeValue(value: unknown): Buffer {
+  return Buffer.from(encodeValueText(value), 'utf8');
+}
+
+/** encodeValue() as text: the bulk path writes it straight into its requests. */
+export function encodeValueText(value: unknown): string {
   if (value === undefined) throw new TypeError('cannot store undefined');
-  return Buffer.from('json:' + JSON.stringify(value), 'utf8');
+  return 'json:' + JSON.stringify(value);
 }
 
 /** Encodes a counter value the way INCR stores it: a bare integer. */

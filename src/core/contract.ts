@@ -55,7 +55,8 @@ export interface DriverStats {
 /** One entry of a bulk write, already encoded, with its full key. */
 export interface BulkEntry {
   key: string;
-  value: Buffer;
+  /** The encoded value; text (UTF-8) on the fast path, so it is written once, straight into the request. */
+  value: Buffer | string;
   /** Seconds; 0 means no expiry. */
   ttl: number;
   tags?: readonly string[];

@@ -12,6 +12,7 @@ const PHP_MAX_KEY_BYTES = 255;
 /** Refuses keys no store can hold; `maxBytes` is the backend's limit for the full key. */
 export function assertValidKey(key: string, fullKey: string, driver: string, maxBytes: number): void {
   if (key.length === 0) throw new UsageError('invalid key: the key is empty');
+  if (fullKey.length * 3 <= maxBytes) return; // UTF-8 takes at most 3 bytes per UTF-16 unit: nothing to count
   const bytes = Buffer.byteLength(fullKey, 'utf8');
   if (bytes > maxBytes) {
     throw new UsageError(`invalid key: ${bytes} bytes with the prefix, the ${driver} store allows at most ${maxBytes}`);

@@ -6,7 +6,7 @@
 import { batched } from './async.js';
 import { BoundedPool, streamDelete, withPartialFailure } from './bulk.js';
 import { capabilitiesOf, type Capabilities } from './capabilities.js';
-import { decodeStored, decodeValue, encodeValue, GLUEFUL_MAX_VALUE_BYTES, type ValueLayer } from './codec.js';
+import { decodeStored, decodeValue, encodeValue, encodeValueText, GLUEFUL_MAX_VALUE_BYTES, type ValueLayer } from './codec.js';
 import type {
   BulkEntry,
   BulkInput,
@@ -85,10 +85,12 @@ export class NamespacedStore implements CacheStore {
     return full;
   }
 
-  private checkSize(bytes: Buffer): void {
-    if (bytes.length > this.maxValueBytes) {
+  private checkSize(bytes: Buffer | string): void {
+    // A string is at most 3 bytes per UTF-16 unit: count its bytes only when it could be over.
+    const size = typeof bytes === 'string' ? (bytes.length * 3 <= this.maxValueBytes ? 0 : Buffer.byteLength(bytes)) : bytes.length;
+    if (size > this.maxValueBytes) {
       throw new UsageError(
-        `value is ${bytes.length} bytes encoded, over the ${this.maxValueBytes}-byte limit` +
+        `value is ${size} bytes encoded, over the ${this.maxValueBytes}-byte limit` +
           ' (Glueful refuses to read larger values; raise stores.<name>.max_value_bytes to allow it)',
       );
     }
@@ -170,7 +172,7 @@ export class NamespacedStore implements CacheStore {
     const encoded = async function* (this: NamespacedStore): AsyncIterable<BulkEntry[]> {
       for await (const batch of batches) {
         yield batch.map(([key, value, own]) => {
-          const bytes = this.encode(value);
+          const bytes = this.layer ? this.encode(value) : encodeValueText(value);
           this.checkSize(bytes);
           if (own?.tags) checkTags(own.tags);
           return { key: this.fullKey(key), value: bytes, ttl: own?.ttl ?? ttl, tags: own?.tags ?? tags };
@@ -188,7 +190,7 @@ export class NamespacedStore implements CacheStore {
       for (const entry of batch) {
         // Each write's failure is counted here, never the pool's: one bad entry does not stop the rest.
         await pool.add(() =>
-          this.backend.set(entry.key, entry.value, entry.ttl, entry.tags).then(
+          this.backend.set(entry.key, typeof entry.value === 'string' ? Buffer.from(entry.value) : entry.value, entry.ttl, entry.tags).then(
             () => void result.written++,
             (error: unknown) => {
               result.failed++;

@@ -76,6 +76,49 @@ class RespChunks {
     return full;
   }
 
+  /**
+   * SET key value [EX ttl], written without building an argument list: the
+   * bulk path's one command per entry.
+   */
+  addSet(key: string, value: Buffer | string, ttl: number): Buffer | null {
+    const keyBytes = Buffer.byteLength(key);
+    const valueBytes = typeof value === 'string' ? Buffer.byteLength(value) : value.length;
+    const needed = keyBytes + valueBytes + 80;
+    let full: Buffer | null = null;
+    if (this.offset + needed > this.buffer.length) {
+      full = this.take();
+      if (needed > this.buffer.length) this.buffer = Buffer.allocUnsafe(needed);
+    }
+    const b = this.buffer;
+    let o = this.offset;
+    o += b.write(ttl > 0 ? '*5\r\n$3\r\nSET\r\n$' : '*3\r\n$3\r\nSET\r\n$', o, 'latin1');
+    o = writeDigits(b, o, keyBytes);
+    b[o++] = 13;
+    b[o++] = 10;
+    o += b.write(key, o, 'utf8');
+    b[o++] = 13;
+    b[o++] = 10;
+    b[o++] = 36; // $
+    o = writeDigits(b, o, valueBytes);
+    b[o++] = 13;
+    b[o++] = 10;
+    o += typeof value === 'string' ? b.write(value, o, 'utf8') : value.copy(b, o);
+    b[o++] = 13;
+    b[o++] = 10;
+    if (ttl > 0) {
+      o += b.write('$2\r\nEX\r\n$', o, 'latin1');
+      const digits = String(ttl);
+      o = writeDigits(b, o, digits.length);
+      b[o++] = 13;
+      b[o++] = 10;
+      o = writeDigits(b, o, ttl);
+      b[o++] = 13;
+      b[o++] = 10;
+    }
+    this.offset = o;
+    return full;
+  }
+
   /** The bytes so far, as a buffer of their own; starts a new chunk. */
   take(): Buffer | null {
     if (this.offset === 0) return null;
@@ -190,8 +233,7 @@ export async function massInsert(target: MassInsertTarget, batches: AsyncIterabl
     for await (const batch of batches) {
       if (failure) break;
       for (const entry of batch) {
-        const set = entry.ttl > 0 ? ['SET', entry.key, entry.value, 'EX', String(entry.ttl)] : ['SET', entry.key, entry.value];
-        let full = chunks.add(set);
+        let full = chunks.addSet(entry.key, entry.value, entry.ttl);
         if (full) await send(full);
         for (const tag of entry.tags ?? []) {
           full = chunks.add(['SADD', `_gf_tag:${tag}`, entry.key]);
