@@ -147,3 +147,20 @@ describe('phpredis compression: hostile bytes are bounded', () => {
     await expect(zstdDecompress(frame, 1024 * 1024)).rejects.toThrow(/declares 1099511627776 bytes, over the 1048576-byte limit/);
   });
 });
+
+describe('msgpack: hostile bytes are bounded', () => {
+  it('truncated data, lying lengths and endless nesting are MsgpackError', async () => {
+    const { msgpackDecode, MsgpackError } = await import('../src/core/codecs/msgpack.js');
+    expect(msgpackDecode(Buffer.from([0x82, 0xa1, 0x61, 0x01, 0xa1, 0x62, 0x92, 0xc3, 0xc0]))).toEqual({ a: 1, b: [true, null] });
+    for (const bad of [
+      [0xdd, 0xff, 0xff, 0xff, 0xff], // an array claiming 4 billion items
+      [0xdb, 0xff, 0xff, 0xff, 0xff], // a string claiming 4 GiB
+      [0x92, 0x01], // one item of two
+      [0xc1], // the never-used byte
+      Array(5000).fill(0x91), // arrays nested without end
+      [0x01, 0x02], // bytes after the value
+    ]) {
+      expect(() => msgpackDecode(Buffer.from(bad))).toThrow(MsgpackError);
+    }
+  });
+});

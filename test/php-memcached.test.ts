@@ -90,6 +90,20 @@ describe('reading what php-memcached wrote', () => {
     expect((await getJson('igbig')).data).toMatchObject({ value: { text: 'lorem ipsum '.repeat(400) }, serializer: 'igbinary', compression: 'fastlz', flags: 0x55 });
   });
 
+  it('the msgpack serializer (type 7): generated values as PHP sees them', async () => {
+    const shown = php(`$m->setOption(Memcached::OPT_SERIALIZER, Memcached::SERIALIZER_MSGPACK);
+      mt_srand(3); $values = [['a' => 1, 'list' => [1, 2.5, -7, 300, -40000, 5000000000], 'ok' => true, 'none' => null, 's' => str_repeat('é', 40)]];
+      for ($i = 0; $i < 20; $i++) { $v = []; for ($j = 0; $j < mt_rand(0, 20); $j++) { $v['k' . mt_rand(0, 99)] = [mt_rand(), 'x' . mt_rand(), mt_rand(0, 1) === 1][mt_rand(0, 2)]; } $values[] = $v; }
+      foreach ($values as $i => $v) { $m->set('mp:' . $i, $v); }
+      echo json_encode($values);`);
+    const expected = JSON.parse(shown) as unknown[];
+    for (const [i, value] of expected.entries()) {
+      const { data } = await getJson(`mp:${i}`);
+      expect(data).toMatchObject({ serializer: 'msgpack', format: 'msgpack' });
+      expect(data.value).toEqual(Array.isArray(value) && value.length === 0 ? [] : value);
+    }
+  });
+
   it('--raw still gives the stored (compressed) bytes', async () => {
     php(`$m->set('rawbig', str_repeat('abcde', 1000));`);
     const result = await cli(['cache:get', 'rawbig', '--raw']);

@@ -8,6 +8,7 @@
  * - anything else: JSON if it parses, else PHP serialized data, else raw.
  */
 import { igbinaryDecode, IgbinaryError } from './codecs/igbinary.js';
+import { msgpackDecode, MsgpackError } from './codecs/msgpack.js';
 import { phpredisPack, phpredisUnpack, type PhpRedisOptions } from './codecs/phpredis.js';
 import { decodeMemcachedItem, ItemDecodeError } from './codecs/php-memcached.js';
 import { PhpParseError, phpUnserialize } from './php-serialize.js';
@@ -16,7 +17,7 @@ import { PhpParseError, phpUnserialize } from './php-serialize.js';
 export const GLUEFUL_MAX_VALUE_BYTES = 1024 * 1024;
 
 /** How a stored value was written. */
-export type ValueFormat = 'json' | 'php' | 'igbinary' | 'integer' | 'double' | 'bool' | 'raw';
+export type ValueFormat = 'json' | 'php' | 'igbinary' | 'msgpack' | 'integer' | 'double' | 'bool' | 'raw';
 
 /** A stored value made readable. */
 export interface Decoded {
@@ -118,6 +119,13 @@ export function decodeStored(stored: StoredValue, limit = GLUEFUL_MAX_VALUE_BYTE
       return { ...(tryPhp(payload.bytes) ?? { format: 'raw', value: text, problem: 'PHP serialized data that does not parse' }), ...meta, serializer: 'php' };
     case 'json':
       return { ...(tryJson(text) ?? { format: 'raw', value: text, problem: 'JSON that does not parse' }), ...meta, serializer: 'json' };
+    case 'msgpack':
+      try {
+        return { format: 'msgpack', value: msgpackDecode(payload.bytes), ...meta, serializer: 'msgpack' };
+      } catch (error) {
+        if (!(error instanceof MsgpackError)) throw error;
+        return { format: 'raw', value: payload.bytes.toString('latin1'), ...meta, serializer: 'msgpack', problem: error.message };
+      }
     case 'igbinary':
       try {
         return { format: 'igbinary', value: igbinaryDecode(payload.bytes), ...meta, serializer: 'igbinary' };
