@@ -87,6 +87,16 @@ export function decodeValue(bytes: Buffer): Decoded {
   return tryJson(text) ?? tryPhp(bytes) ?? { format: 'raw', value: text };
 }
 
+/** A binary serializer's value, or the bytes raw with the decoder's reason. */
+function binaryFormat(format: 'msgpack' | 'igbinary', bytes: Buffer, decode: (b: Buffer) => unknown, Refusal: new (...args: never[]) => Error): Decoded {
+  try {
+    return { format, value: decode(bytes), serializer: format };
+  } catch (error) {
+    if (!(error instanceof Refusal)) throw error;
+    return { format: 'raw', value: bytes.toString('latin1'), serializer: format, problem: error.message };
+  }
+}
+
 /**
  * Decodes a stored value, its client flags first (php-memcached's type and
  * compression), then Glueful's format. Never throws: what cannot be decoded
@@ -120,19 +130,9 @@ export function decodeStored(stored: StoredValue, limit = GLUEFUL_MAX_VALUE_BYTE
     case 'json':
       return { ...(tryJson(text) ?? { format: 'raw', value: text, problem: 'JSON that does not parse' }), ...meta, serializer: 'json' };
     case 'msgpack':
-      try {
-        return { format: 'msgpack', value: msgpackDecode(payload.bytes), ...meta, serializer: 'msgpack' };
-      } catch (error) {
-        if (!(error instanceof MsgpackError)) throw error;
-        return { format: 'raw', value: payload.bytes.toString('latin1'), ...meta, serializer: 'msgpack', problem: error.message };
-      }
+      return { ...binaryFormat('msgpack', payload.bytes, msgpackDecode, MsgpackError), ...meta };
     case 'igbinary':
-      try {
-        return { format: 'igbinary', value: igbinaryDecode(payload.bytes), ...meta, serializer: 'igbinary' };
-      } catch (error) {
-        if (!(error instanceof IgbinaryError)) throw error;
-        return { format: 'raw', value: payload.bytes.toString('latin1'), ...meta, serializer: 'igbinary', problem: error.message };
-      }
+      return { ...binaryFormat('igbinary', payload.bytes, igbinaryDecode, IgbinaryError), ...meta };
     default:
       return { format: 'raw', value: text, ...meta, serializer: payload.type, problem: `${payload.type} values are not decoded yet` };
   }

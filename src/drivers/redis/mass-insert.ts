@@ -9,19 +9,11 @@
  * bounded: the writer waits for 'drain' and for replies to catch up.
  */
 import { connect as netConnect, type Socket } from 'node:net';
-import type { ConnectionOptions } from 'node:tls';
 import type { BulkEntry, BulkWriteResult } from '../../core/contract.js';
+import type { RespTarget } from './resp.js';
 
-/** Where and how to open the raw connection. */
-export interface MassInsertTarget {
-  host: string;
-  port: number;
-  username?: string;
-  password?: string;
-  database: number;
-  tls?: ConnectionOptions;
-  timeoutMs: number;
-}
+/** Where and how to open the raw connection (the same as the small RESP connection's). */
+export type MassInsertTarget = RespTarget;
 
 const CHUNK_BYTES = 256 * 1024;
 /** Commands sent but not yet answered before the writer waits. */
@@ -47,15 +39,18 @@ class RespChunks {
   private buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   private offset = 0;
 
+  /** Makes room for `needed` bytes; returns the full chunk to send first, if it had to start a new one. */
+  private reserve(needed: number): Buffer | null {
+    if (this.offset + needed <= this.buffer.length) return null;
+    const full = this.take();
+    if (needed > this.buffer.length) this.buffer = Buffer.allocUnsafe(needed);
+    return full;
+  }
+
   /** Appends a command; returns a full chunk to send when the buffer could not take it. */
   add(args: ReadonlyArray<string | Buffer>): Buffer | null {
     const lengths = args.map((a) => (typeof a === 'string' ? Buffer.byteLength(a) : a.length));
-    const needed = lengths.reduce((total, n) => total + n + 16, 16);
-    let full: Buffer | null = null;
-    if (this.offset + needed > this.buffer.length) {
-      full = this.take();
-      if (needed > this.buffer.length) this.buffer = Buffer.allocUnsafe(needed);
-    }
+    const full = this.reserve(lengths.reduce((total, n) => total + n + 16, 16));
     const b = this.buffer;
     let o = this.offset;
     b[o++] = 42; // *
@@ -83,12 +78,7 @@ class RespChunks {
   addSet(key: string, value: Buffer | string, ttl: number): Buffer | null {
     const keyBytes = Buffer.byteLength(key);
     const valueBytes = typeof value === 'string' ? Buffer.byteLength(value) : value.length;
-    const needed = keyBytes + valueBytes + 80;
-    let full: Buffer | null = null;
-    if (this.offset + needed > this.buffer.length) {
-      full = this.take();
-      if (needed > this.buffer.length) this.buffer = Buffer.allocUnsafe(needed);
-    }
+    const full = this.reserve(keyBytes + valueBytes + 80);
     const b = this.buffer;
     let o = this.offset;
     o += b.write(ttl > 0 ? '*5\r\n$3\r\nSET\r\n$' : '*3\r\n$3\r\nSET\r\n$', o, 'latin1');
