@@ -69,7 +69,7 @@ export function buildProgram(action: CommandAction, output: OutputConfiguration 
     .option('-p, --prefix <prefix>', "key prefix (default: the config prefix; '' for none)")
     .option('--json', 'print one JSON document for scripts')
     .option('-q, --quiet', 'print only results and errors')
-    .option('-v, --verbose', 'print stack traces on errors')
+    .option('-v, --verbose', 'print stack traces on errors, and the settings that do not apply')
     .option('--strict-config', 'treat unknown settings as errors (exit 3), for CI')
     .addOption(new Option('--no-color', 'disable colour (NO_COLOR is honoured too)'))
     .addHelpText('after', EXIT_CODES)
