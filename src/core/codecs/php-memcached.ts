@@ -13,7 +13,8 @@
  * Values over 2000 bytes are compressed by default (FastLZ), and stay so
  * only when that saves enough.
  */
-import { deflateSync, inflateSync } from 'node:zlib';
+/** node:zlib, loaded when an item is really (de)compressed: most commands never need it. */
+const zlib = () => process.getBuiltinModule('node:zlib');
 import { fastlzDecompress } from './fastlz.js';
 
 export const FLAG_COMPRESSED = 0x10;
@@ -46,7 +47,7 @@ export function decodeMemcachedItem(stored: Buffer, flags: number, limit: number
   const block = stored.subarray(4);
   let bytes: Buffer;
   try {
-    bytes = compression === 'zlib' ? inflateSync(block, { maxOutputLength: Math.max(length, 1) }) : fastlzDecompress(block, length);
+    bytes = compression === 'zlib' ? zlib().inflateSync(block, { maxOutputLength: Math.max(length, 1) }) : fastlzDecompress(block, length);
   } catch (error) {
     throw new ItemDecodeError(`${compression} data does not decompress: ${(error as Error).message}`);
   }
@@ -67,7 +68,7 @@ const COMPRESSION_FACTOR = 1.3;
  */
 export function encodeMemcachedItem(bytes: Buffer): { bytes: Buffer; flags: number } {
   if (bytes.length <= COMPRESSION_THRESHOLD) return { bytes, flags: 0 };
-  const compressed = deflateSync(bytes);
+  const compressed = zlib().deflateSync(bytes);
   if (bytes.length < compressed.length * COMPRESSION_FACTOR) return { bytes, flags: 0 };
   const header = Buffer.alloc(4);
   header.writeUInt32LE(bytes.length);
