@@ -17,7 +17,7 @@ export type MassInsertTarget = RespTarget;
 
 const CHUNK_BYTES = 256 * 1024;
 /** Commands sent but not yet answered before the writer waits. */
-const MAX_UNANSWERED = 200_000;
+const MAX_UNANSWERED = 50_000;
 
 /** Writes a non-negative integer as ASCII digits; returns the new offset. */
 function writeDigits(b: Buffer, o: number, n: number): number {
