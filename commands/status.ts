@@ -6,9 +6,10 @@
 import { redactConfig } from '../src/config/redact.js';
 import { describeCapabilities } from '../src/core/capabilities.js';
 import type { DriverStats } from '../src/core/contract.js';
-import { CacheError, ExitCode } from '../src/core/errors.js';
+import { CacheError, ExitCode, UsageError } from '../src/core/errors.js';
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
+import { exposition, type Family } from '../src/output/prometheus.js';
 import { printSections, type Section } from '../src/output/sections.js';
 import { printTable } from '../src/output/table.js';
 import { TaggingService } from '../src/tags/tagging.js';
@@ -23,6 +24,7 @@ export const command = defineCommand({
   options: [
     { flags: '-d, --detailed', description: 'add capabilities, effective config and alerts' },
     { flags: '--fail-on-alert', description: 'exit 7 when an alert fires' },
+    { flags: '--format <format>', description: 'human (default) or prometheus (text exposition, for node_exporter)' },
   ],
 });
 
@@ -65,6 +67,8 @@ export interface StatusResult {
   tags?: Record<string, number>;
   /** Settings accepted that do not apply to this tool, with the reason. */
   notices: string[];
+  /** With --format prometheus: how print() renders (not part of the JSON). */
+  format?: 'prometheus';
 }
 
 async function countKeys(ctx: CommandContext): Promise<{ keys: number; partial: boolean }> {
@@ -127,6 +131,10 @@ export async function run(
   _args: string[],
   options: OptionsOf<typeof command>,
 ): Promise<StatusResult> {
+  if (options.format !== undefined && options.format !== 'human' && options.format !== 'prometheus') {
+    throw new UsageError(`invalid --format '${options.format}': expected human or prometheus`);
+  }
+  if (options.format === 'prometheus' && ctx.globals.json) throw new UsageError('--format prometheus and --json cannot be used together');
   const config = await ctx.config();
   const store = await ctx.store();
   const result: StatusResult = {
@@ -150,6 +158,7 @@ export async function run(
     unreachable: [],
     alerts: [],
     notices: config.notices,
+    ...(options.format === 'prometheus' ? { format: 'prometheus' as const } : {}),
   };
   try {
     result.latencyMs = Math.round((await store.ping()) * 100) / 100;
@@ -280,6 +289,7 @@ function capabilityValue(name: string, value: unknown): string {
 const NODE_COLUMNS_SHOWN = /^(node|server|version|role|state|weight|share|failures|keys|items|memory|usedMemory|bytes|maxMemory|limitBytes|connectedClients|connections|evictedKeys|evictions|opsPerSecond|latencyMs|latencyP99Ms|uptimeSeconds)$/;
 
 export async function print(out: Output, r: StatusResult): Promise<void> {
+  if (r.format === 'prometheus') return out.write(exposition(metrics(r)));
   const style = await out.colors();
   const facts = infoSections(r.info);
   const keys = r.keys === null ? (r.healthy ? 'not countable on this store' : null) : `${formatCount(r.keys)}${r.keysPartial ? '+ (counting stopped after 5 s)' : ''}`;
@@ -337,6 +347,48 @@ export async function print(out: Output, r: StatusResult): Promise<void> {
     out.line(style.bold('\nAlerts'));
     for (const alert of r.alerts) out.line(style.yellow(`  ! ${alert}`));
   }
+}
+
+/** The --json document: the result without how it was to be printed. */
+export function toJson(r: StatusResult): unknown {
+  const { format: _format, ...rest } = r;
+  return rest;
+}
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/**
+ * The status figures as metric families: documented names (README), labels
+ * `store` and `driver`, and `node` for per-node samples of stores spread
+ * over several servers. Keys under the prefix only when counted within the
+ * status time budget.
+ */
+function metrics(r: StatusResult): Family[] {
+  const base = { store: r.store, driver: r.driver };
+  const one = (value: number | undefined, labels: Record<string, string> = base) => (value === undefined ? [] : [{ labels, value }]);
+  const perNode = (pick: (node: Record<string, unknown>) => number | undefined) =>
+    (r.nodes ?? []).flatMap((node) => one(pick(node), { ...base, node: String(node.node ?? node.server ?? '') }));
+  const nodeKeys = (n: Record<string, unknown>) => num(n.keys) ?? num(n.items) ?? num(Object.entries(n).find(([k]) => /^db\d+Keys$/.test(k))?.[1]);
+  const nodeMemory = (n: Record<string, unknown>) => num(n.memory) ?? num(n.usedMemory) ?? num(n.bytes);
+  return [
+    { name: 'glueful_cache_up', help: 'Whether the store answered (1) or not (0).', type: 'gauge', samples: one(r.healthy ? 1 : 0) },
+    { name: 'glueful_cache_latency_seconds', help: 'Round-trip time of a trivial request to the store.', type: 'gauge', samples: one(r.latencyMs === null ? undefined : r.latencyMs / 1000) },
+    {
+      name: 'glueful_cache_prefix_keys',
+      help: 'Keys under the configured prefix (present only when counted within the status time budget).',
+      type: 'gauge',
+      samples: r.keys !== null && !r.keysPartial ? [{ labels: { ...base, prefix: r.prefix }, value: r.keys }] : [],
+    },
+    { name: 'glueful_cache_keys', help: 'Keys in the whole store.', type: 'gauge', samples: one(r.totalKeys ?? undefined) },
+    { name: 'glueful_cache_node_keys', help: 'Keys on each server of a store spread over several.', type: 'gauge', samples: perNode(nodeKeys) },
+    { name: 'glueful_cache_memory_used_bytes', help: 'Memory (or disk, for the file store) the store uses.', type: 'gauge', samples: one(r.memoryUsed ?? r.bytes ?? undefined) },
+    { name: 'glueful_cache_memory_limit_bytes', help: 'The memory limit the store is configured with.', type: 'gauge', samples: one(r.memoryLimit ?? undefined) },
+    { name: 'glueful_cache_node_memory_used_bytes', help: 'Memory used on each server of a store spread over several.', type: 'gauge', samples: perNode(nodeMemory) },
+    { name: 'glueful_cache_hit_ratio', help: 'Hits over lookups since the server started (0..1).', type: 'gauge', samples: one(r.hitRatio ?? undefined) },
+    { name: 'glueful_cache_evictions_total', help: 'Keys the server evicted since it started.', type: 'counter', samples: one(num(r.info.evictedKeys) ?? num(r.info.evictions)) },
+    { name: 'glueful_cache_nodes_unreachable', help: 'Servers of a multi-server store that did not answer.', type: 'gauge', samples: r.nodes ? one(r.unreachable.length) : [] },
+    { name: 'glueful_cache_alerts', help: 'Alerts cache:status raised (thresholds in the README).', type: 'gauge', samples: one(r.alerts.length) },
+  ];
 }
 
 /** Exit 5 when unreachable; 7 when some servers did not answer, or with --fail-on-alert when an alert fired. */
