@@ -95,7 +95,11 @@ async function execute(module: AnyCommand, cmd: Command, out: Output, signal: Ab
   const ctx = createContext(out, globals, signal);
   try {
     const result = await module.run(ctx, cmd.processedArgs.flat() as string[], options);
-    if (out.json) out.printJson(module.toJson ? module.toJson(result) : result);
+    if (out.json) {
+      // A command that streamed its JSON as it went (status --watch) has no document left to print.
+      const document = module.toJson ? module.toJson(result) : result;
+      if (document !== undefined) out.printJson(document);
+    }
     else await module.print(out, result);
     return module.exitCode?.(result, options) ?? ExitCode.OK;
   } finally {

@@ -15,6 +15,7 @@ import { printTable } from '../src/output/table.js';
 import { TaggingService } from '../src/tags/tagging.js';
 import type { CommandContext } from './context.js';
 import { defineCommand, type OptionsOf } from './define.js';
+import { watch, watchInterval, type WatchResult } from './status-watch.js';
 
 /** cache:status, declared. */
 export const command = defineCommand({
@@ -25,7 +26,9 @@ export const command = defineCommand({
     { flags: '-d, --detailed', description: 'add capabilities, effective config and alerts' },
     { flags: '--fail-on-alert', description: 'exit 7 when an alert fires' },
     { flags: '--format <format>', description: 'human (default) or prometheus (text exposition, for node_exporter)' },
+    { flags: '-w, --watch [seconds]', description: 'live view, redrawn every few seconds (default 2) until Ctrl-C' },
   ],
+  conflicts: { watch: ['detailed', 'failOnAlert', 'format'] },
 });
 
 /** Thresholds from Glueful's cache health check. */
@@ -130,13 +133,14 @@ export async function run(
   ctx: CommandContext,
   _args: string[],
   options: OptionsOf<typeof command>,
-): Promise<StatusResult> {
+): Promise<StatusResult | Watched> {
   if (options.format !== undefined && options.format !== 'human' && options.format !== 'prometheus') {
     throw new UsageError(`invalid --format '${options.format}': expected human or prometheus`);
   }
   if (options.format === 'prometheus' && ctx.globals.json) throw new UsageError('--format prometheus and --json cannot be used together');
   const config = await ctx.config();
   const store = await ctx.store();
+  if (options.watch !== undefined) return { watch: await watch(ctx, store, watchInterval(options.watch)) };
   const result: StatusResult = {
     store: store.name,
     driver: store.driver,
@@ -288,7 +292,8 @@ function capabilityValue(name: string, value: unknown): string {
 
 const NODE_COLUMNS_SHOWN = /^(node|server|version|role|state|weight|share|failures|keys|items|memory|usedMemory|bytes|maxMemory|limitBytes|connectedClients|connections|evictedKeys|evictions|opsPerSecond|latencyMs|latencyP99Ms|uptimeSeconds)$/;
 
-export async function print(out: Output, r: StatusResult): Promise<void> {
+export async function print(out: Output, r: StatusResult | Watched): Promise<void> {
+  if ('watch' in r) return; // the view was drawn as it went
   if (r.format === 'prometheus') return out.write(exposition(metrics(r)));
   const style = await out.colors();
   const facts = infoSections(r.info);
@@ -349,8 +354,14 @@ export async function print(out: Output, r: StatusResult): Promise<void> {
   }
 }
 
+/** What a --watch returns when Ctrl-C ends it. */
+export interface Watched {
+  watch: WatchResult;
+}
+
 /** The --json document: the result without how it was to be printed. */
-export function toJson(r: StatusResult): unknown {
+export function toJson(r: StatusResult | Watched): unknown {
+  if ('watch' in r) return undefined; // one JSON line per tick was printed
   const { format: _format, ...rest } = r;
   return rest;
 }
@@ -391,8 +402,9 @@ function metrics(r: StatusResult): Family[] {
   ];
 }
 
-/** Exit 5 when unreachable; 7 when some servers did not answer, or with --fail-on-alert when an alert fired. */
-export function exitCode(r: StatusResult, options: OptionsOf<typeof command>): number {
+/** Exit 5 when unreachable (a --watch ends with 0: Ctrl-C is how it is stopped); 7 when some servers did not answer, or with --fail-on-alert when an alert fired. */
+export function exitCode(r: StatusResult | Watched, options: OptionsOf<typeof command>): number {
+  if ('watch' in r) return ExitCode.OK;
   if (!r.healthy) return ExitCode.UNREACHABLE;
   if (r.unreachable.length) return ExitCode.PARTIAL;
   return options.failOnAlert && r.alerts.length ? ExitCode.PARTIAL : ExitCode.OK;
