@@ -111,6 +111,13 @@ async function* prepare(
   let batch: BulkInput[] = [];
   const tagging = options.tagging ?? true;
   const baseTags = tagging && registered.tags.length ? registered.tags : undefined;
+  // Entries without tags of their own share one options object per TTL: a million entries, a handful of objects.
+  const shared = new Map<number, { ttl: number; tags: readonly string[] | undefined }>();
+  const optionsFor = (ttl: number) => {
+    let found = shared.get(ttl);
+    if (!found) shared.set(ttl, (found = { ttl, tags: baseTags }));
+    return found;
+  };
   for await (const item of entries) {
     if (options.signal.aborted) return;
     for (const entry of Array.isArray(item) ? item : [item]) {
@@ -120,7 +127,7 @@ async function* prepare(
         report.skipped++;
         continue;
       }
-      batch.push([entry.key, entry.value, { ttl, tags }]);
+      batch.push([entry.key, entry.value, tags === baseTags ? optionsFor(ttl) : { ttl, tags }]);
     }
     if (batch.length >= BATCH) {
       yield batch;
