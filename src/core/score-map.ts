@@ -5,7 +5,7 @@
  * are read; the v1.76 form is written. Shared by the stores that emulate
  * sorted sets.
  */
-import type { ZMember } from './contract.js';
+import type { SortedSets, ZMember } from './contract.js';
 import { phpUnserialize } from './php-serialize.js';
 
 /** Reads a score map (`json:` or PHP-serialized); non-numeric scores are skipped. */
@@ -48,3 +48,33 @@ export function rangeOf(scores: ReadonlyMap<string, number>, start: number, stop
   const to = stop < 0 ? sorted.length + stop : Math.min(stop, sorted.length - 1);
   return from > to ? [] : sorted.slice(from, to + 1);
 }
+
+/** Where an emulating store keeps one sorted set's map. */
+export interface ScoreMapStorage {
+  read(key: string): Promise<Map<string, number>>;
+  write(key: string, scores: Map<string, number>): Promise<void>;
+  /** Runs a read-modify-write under the store's lock for the key, where it has one. */
+  locked<T>(key: string, work: () => Promise<T>): Promise<T>;
+}
+
+/** The sorted-set piece of a store that keeps each set as a score map (file, memcached). */
+export function emulatedSortedSets(storage: ScoreMapStorage): SortedSets {
+  return {
+    zadd: (key, members) =>
+      storage.locked(key, async () => {
+        const scores = await storage.read(key);
+        const added = addScores(scores, members);
+        await storage.write(key, scores);
+        return added;
+      }),
+    zrange: async (key, start, stop) => rangeOf(await storage.read(key), start, stop),
+    zremrangebyscore: (key, min, max) =>
+      storage.locked(key, async () => {
+        const scores = await storage.read(key);
+        const removed = removeByScore(scores, min, max);
+        if (removed) await storage.write(key, scores);
+        return removed;
+      }),
+  };
+}
+

@@ -13,11 +13,11 @@ import { access, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { decodeCounter, encodeCounter } from '../../core/codec.js';
-import type { CacheDriver, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex, ZMember } from '../../core/contract.js';
+import type { CacheDriver, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex } from '../../core/contract.js';
 import { StoreUnavailableError, UsageError } from '../../core/errors.js';
 import { globToRegExp } from '../../core/glob.js';
 import { md5Hex } from '../../core/md5.js';
-import { addScores, parseScoreMap, rangeOf, removeByScore, serializeScoreMap } from '../../core/score-map.js';
+import { emulatedSortedSets, parseScoreMap, serializeScoreMap } from '../../core/score-map.js';
 import { withFileLock } from './lock.js';
 import { isLeftoverName, removeIfStale, staleToken } from './leftovers.js';
 import { canReplaceIn, ensureDir, policyFor, readableBy, type FilePolicy } from './ownership.js';
@@ -60,11 +60,12 @@ export class FileDriver implements CacheDriver {
     drop: (tags) => this.dropTags(tags),
   };
 
-  readonly sortedSets: SortedSets = {
-    zadd: (key, members) => this.zadd(key, members),
-    zrange: (key, start, stop) => this.zrange(key, start, stop),
-    zremrangebyscore: (key, min, max) => this.zremrangebyscore(key, min, max),
-  };
+  /** Sorted sets as Glueful's file driver keeps them: a `{md5}.zset` score map beside a key-less `.meta`. */
+  readonly sortedSets: SortedSets = emulatedSortedSets({
+    read: (key) => this.readScores(this.base(key)),
+    write: (key, scores) => this.writeScores(this.base(key), key, scores),
+    locked: (key, work) => this.locked(this.base(key), work),
+  });
 
   private readonly levels: number;
   private readonly lockTimeoutMs: number;
@@ -306,30 +307,6 @@ export class FileDriver implements CacheDriver {
     await this.writeAtomic(`${base}.zset`, serializeScoreMap(scores));
     const meta: Meta = { key, created: now(), expires: 0, ttl: 0 };
     await this.writeAtomic(`${base}.meta`, 'json:' + JSON.stringify(meta));
-  }
-
-  private async zadd(key: string, members: readonly ZMember[]): Promise<number> {
-    const base = this.base(key);
-    return this.locked(base, async () => {
-      const scores = await this.readScores(base);
-      const added = addScores(scores, members);
-      await this.writeScores(base, key, scores);
-      return added;
-    });
-  }
-
-  private async zrange(key: string, start: number, stop: number): Promise<ZMember[]> {
-    return rangeOf(await this.readScores(this.base(key)), start, stop);
-  }
-
-  private async zremrangebyscore(key: string, min: number, max: number): Promise<number> {
-    const base = this.base(key);
-    return this.locked(base, async () => {
-      const scores = await this.readScores(base);
-      const removed = removeByScore(scores, min, max);
-      if (removed) await this.writeScores(base, key, scores);
-      return removed;
-    });
   }
 
   async ping(): Promise<number> {

@@ -14,10 +14,10 @@ import { mergeAsync } from '../../core/async.js';
 import { streamDelete, summedProgress, sumResults } from '../../core/bulk.js';
 import { GLUEFUL_MAX_VALUE_BYTES, type StoredValue } from '../../core/codec.js';
 import { decodeMemcachedItem, encodeMemcachedItem } from '../../core/codecs/php-memcached.js';
-import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex, ZMember } from '../../core/contract.js';
+import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex } from '../../core/contract.js';
 import { CacheError, UsageError } from '../../core/errors.js';
 import { globToRegExp } from '../../core/glob.js';
-import { addScores, parseScoreMap, rangeOf, removeByScore, serializeScoreMap } from '../../core/score-map.js';
+import { emulatedSortedSets, parseScoreMap, serializeScoreMap } from '../../core/score-map.js';
 import { KetamaRing } from './ketama.js';
 import { memcachedUnavailable, parseServers, type MemcachedServer } from './servers.js';
 import { dumpKeys } from './dump.js';
@@ -81,11 +81,12 @@ export class MemcachedDriver implements CacheDriver {
   readonly deleteMatching?: (glob: string, options: BulkOptions) => Promise<DeleteResult | null>;
   /** Emulated tags: an index item `_gf_tag:{tag}` per tag listing its keys, grown with APPEND. */
   readonly tags: TagIndex;
-  readonly sortedSets: SortedSets = {
-    zadd: (key, members) => this.zadd(key, members),
-    zrange: (key, start, stop) => this.zrange(key, start, stop),
-    zremrangebyscore: (key, min, max) => this.zremrangebyscore(key, min, max),
-  };
+  /** Sorted sets as Glueful's memcached driver keeps them: the score map under the key (read-modify-write, no lock: as PHP). */
+  readonly sortedSets: SortedSets = emulatedSortedSets({
+    read: (key) => this.readScores(key),
+    write: (key, scores) => this.set(key, serializeScoreMap(scores), 0),
+    locked: (_key, work) => work(),
+  });
   private readonly servers: MemcachedServer[];
   private readonly ring: KetamaRing;
   private readonly timeoutMs: number;
@@ -391,25 +392,6 @@ export class MemcachedDriver implements CacheDriver {
     if (!stored) return new Map();
     // Glueful's PHP driver may have written a large set compressed (php-memcached flags).
     return parseScoreMap(decodeMemcachedItem(stored.bytes, stored.flags ?? 0, GLUEFUL_MAX_VALUE_BYTES).bytes);
-  }
-
-  private async zadd(key: string, members: readonly ZMember[]): Promise<number> {
-    // Read-modify-write, as Glueful's PHP driver does: concurrent writers may race.
-    const scores = await this.readScores(key);
-    const added = addScores(scores, members);
-    await this.set(key, serializeScoreMap(scores), 0);
-    return added;
-  }
-
-  private async zrange(key: string, start: number, stop: number): Promise<ZMember[]> {
-    return rangeOf(await this.readScores(key), start, stop);
-  }
-
-  private async zremrangebyscore(key: string, min: number, max: number): Promise<number> {
-    const scores = await this.readScores(key);
-    const removed = removeByScore(scores, min, max);
-    if (removed) await this.set(key, serializeScoreMap(scores), 0);
-    return removed;
   }
 
   async ping(): Promise<number> {
