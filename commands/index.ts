@@ -145,8 +145,9 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onInterrupt);
   let code: number = ExitCode.OK;
-  const named = argv.slice(2).find((a) => a.startsWith('cache:'))?.slice('cache:'.length);
-  const only = COMMANDS.some((c) => c.command.name === named) && !argv.includes('--help') && !argv.includes('-h') ? named : undefined;
+  // Declare only the command argv names — unless another argument could be one too (an option's value).
+  const named = new Set(argv.slice(2).filter((a) => COMMANDS.some((c) => `cache:${c.command.name}` === a)));
+  const only = named.size === 1 && !argv.includes('--help') && !argv.includes('-h') ? [...named][0]!.slice('cache:'.length) : undefined;
   const program = buildProgram(async (module, cmd) => {
     const g = cmd.optsWithGlobals<GlobalOptions>();
     out = new Output({ json: g.json, quiet: g.quiet, verbose: g.verbose, color: g.color });

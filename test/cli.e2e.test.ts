@@ -203,6 +203,11 @@ describe('output conventions', () => {
     expect(result).toMatchObject({ code: 0, stdout: '', stderr: '' });
   });
 
+  it('an option value that looks like a command does not confuse which command runs', async () => {
+    expect((await run(['--prefix', 'cache:get', 'cache:set', 'odd', 'v'])).code).toBe(0);
+    expect((await run(['--prefix', 'cache:get', 'cache:get', 'odd'])).stdout).toBe('v\n');
+  });
+
   it('--version and --help exit 0', async () => {
     expect((await run(['--version'])).stdout).toMatch(/^\d+\.\d+\.\d+/);
     const help = await run(['cache:purge', '--help']);
