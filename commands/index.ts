@@ -12,6 +12,7 @@ import { optionName, type CommandSpec, type OptionSpec } from './define.js';
 import * as del from './delete.js';
 import * as expire from './expire.js';
 import * as get from './get.js';
+import * as inspect from './inspect.js';
 import * as purge from './purge.js';
 import * as set from './set.js';
 import * as status from './status.js';
@@ -26,7 +27,7 @@ const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 type AnyCommand = CommandModule<any> & { command: CommandSpec };
 
 /** Every command, declared in its own module. */
-const COMMANDS: AnyCommand[] = [get, set, del, ttl, expire, purge, clear, status, warmup];
+const COMMANDS: AnyCommand[] = [get, set, del, ttl, expire, purge, clear, status, warmup, inspect];
 
 const EXIT_CODES = `
 Exit codes:

@@ -8,6 +8,7 @@
  *   `createStore()` builds one over a driver.
  */
 import type { Decoded, StoredValue } from './codec.js';
+import type { KeyFacts } from './inspect.js';
 
 /** Progress of a long-running key walk, reported as it goes. */
 export interface Progress {
@@ -199,6 +200,8 @@ export interface CacheDriver {
   flushDatabase?(database: number): Promise<string[]>;
   /** Removes expired and orphaned data where the backend does not do it itself. */
   prune?(): Promise<number>;
+  /** Size, TTL and stored format of each key, in one round trip where it can (cache:inspect); null for a key gone meanwhile. */
+  describe?(keys: string[]): Promise<Array<KeyFacts | null>>;
 }
 
 /** A value read through the codec, with its TTL. */
@@ -280,6 +283,8 @@ export interface CacheStore {
   zrange(key: string, start: number, stop: number): Promise<ZMember[]>;
   zremrangebyscore(key: string, min: number, max: number): Promise<number>;
 
+  /** Size, TTL and format of keys inside the prefix (without it); NotSupportedError where the store cannot tell. */
+  describeKeys(keys: readonly string[]): Promise<KeyFacts[]>;
   /** See CacheDriver.flushDatabase; NotSupportedError where the store has none. */
   flushDatabase(database: number): Promise<string[]>;
   /** See CacheDriver.pruneTags. */

@@ -23,6 +23,7 @@ import type {
   ZMember,
 } from './contract.js';
 import { NotSupportedError, UsageError } from './errors.js';
+import type { KeyFacts } from './inspect.js';
 import { prefixedGlob } from './glob.js';
 import { assertValidKey } from './keys.js';
 
@@ -345,6 +346,14 @@ export class NamespacedStore implements CacheStore {
 
   async zremrangebyscore(key: string, min: number, max: number): Promise<number> {
     return this.need(this.backend.sortedSets, 'sorted sets').zremrangebyscore(this.fullKey(key), min, max);
+  }
+
+  async describeKeys(keys: readonly string[]): Promise<KeyFacts[]> {
+    const describe = this.need(this.backend.describe, 'inspecting keys');
+    if (keys.length === 0) return [];
+    const cut = this.prefix.length;
+    const facts = await describe.call(this.backend, keys.map((k) => this.prefix + k));
+    return facts.flatMap((f) => (f ? [{ ...f, key: f.key.slice(cut) }] : []));
   }
 
   async flushDatabase(database: number): Promise<string[]> {

@@ -9,6 +9,7 @@ import { decodeCounter, encodeCounter } from '../../core/codec.js';
 import type { CacheDriver, DriverStats, ScanOptions } from '../../core/contract.js';
 import { UsageError } from '../../core/errors.js';
 import { globToRegExp } from '../../core/glob.js';
+import { sniffFormat, type KeyFacts } from '../../core/inspect.js';
 
 /** Driver name constant. */
 export const DRIVER_NAME = 'array';
@@ -105,6 +106,13 @@ export class ArrayDriver implements CacheDriver {
     // A snapshot of the names, so deletes during the walk do not disturb it.
     const keys = [...this.items.keys()].filter((k) => matcher.test(k) && this.item(k));
     for (let i = 0; i < keys.length && !options.signal?.aborted; i += size) yield keys.slice(i, i + size);
+  }
+
+  async describe(keys: string[]): Promise<Array<KeyFacts | null>> {
+    return Promise.all(keys.map(async (key) => {
+      const item = this.item(key);
+      return item ? { key, bytes: item.value.length, ttl: (await this.ttl(key)) ?? -1, format: sniffFormat(item.value.subarray(0, 16)) } : null;
+    }));
   }
 
   async ping(): Promise<number> {

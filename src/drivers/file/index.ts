@@ -14,6 +14,7 @@ import { constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { decodeCounter, encodeCounter } from '../../core/codec.js';
 import type { CacheDriver, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex } from '../../core/contract.js';
+import { sniffFormat, type KeyFacts } from '../../core/inspect.js';
 import { StoreUnavailableError, UsageError } from '../../core/errors.js';
 import { globToRegExp } from '../../core/glob.js';
 import { md5Hex } from '../../core/md5.js';
@@ -309,6 +310,22 @@ export class FileDriver implements CacheDriver {
     await this.writeAtomic(`${base}.meta`, 'json:' + JSON.stringify(meta));
   }
 
+  /** Size on disk (value and meta files), TTL, and the format from the value's first bytes. */
+  async describe(keys: string[]): Promise<Array<KeyFacts | null>> {
+    return Promise.all(
+      keys.map(async (key) => {
+        const base = this.base(key);
+        const meta = await this.readMeta(base, key).catch(() => null);
+        if (!meta) return null;
+        const [value, metaFile] = await Promise.all([stat(`${base}.cache`).catch(() => null), stat(`${base}.meta`).catch(() => null)]);
+        if (!value) return null;
+        const head = await readHead(`${base}.cache`);
+        const ttl = meta.expires === 0 ? -1 : Math.max(0, meta.expires - now());
+        return { key, bytes: value.size + (metaFile?.size ?? 0), ttl, format: sniffFormat(head) };
+      }),
+    );
+  }
+
   async ping(): Promise<number> {
     const started = performance.now();
     // The directory may not exist yet; the nearest existing ancestor must be writable.
@@ -412,6 +429,18 @@ export class FileDriver implements CacheDriver {
 
   async dispose(): Promise<void> {
     // No handles are kept open between calls.
+  }
+}
+
+/** The first 16 bytes of a file (enough to tell `json:`, `php:`, an integer), or null. */
+async function readHead(path: string): Promise<Buffer | null> {
+  const handle = await open(path, 'r').catch(() => null);
+  if (!handle) return null;
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(16), 0, 16, 0);
+    return buffer.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
   }
 }
 

@@ -13,7 +13,8 @@ import type { Client } from 'memjs';
 import { mergeAsync } from '../../core/async.js';
 import { streamDelete, summedProgress, sumResults } from '../../core/bulk.js';
 import { GLUEFUL_MAX_VALUE_BYTES, type StoredValue } from '../../core/codec.js';
-import { decodeMemcachedItem, encodeMemcachedItem } from '../../core/codecs/php-memcached.js';
+import { decodeMemcachedItem, encodeMemcachedItem, FLAG_COMPRESSED, FLAG_ZLIB, PHP_TYPES } from '../../core/codecs/php-memcached.js';
+import type { KeyFacts } from '../../core/inspect.js';
 import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex } from '../../core/contract.js';
 import { CacheError, UsageError } from '../../core/errors.js';
 import { globToRegExp } from '../../core/glob.js';
@@ -79,6 +80,7 @@ export class MemcachedDriver implements CacheDriver {
   readonly ttl?: (key: string) => Promise<number | null>;
   readonly scan?: (glob: string, options?: ScanOptions) => AsyncIterable<string[]>;
   readonly deleteMatching?: (glob: string, options: BulkOptions) => Promise<DeleteResult | null>;
+  readonly describe?: (keys: string[]) => Promise<Array<KeyFacts | null>>;
   /** Emulated tags: an index item `_gf_tag:{tag}` per tag listing its keys, grown with APPEND. */
   readonly tags: TagIndex;
   /** Sorted sets as Glueful's memcached driver keeps them: the score map under the key (read-modify-write, no lock: as PHP). */
@@ -114,6 +116,7 @@ export class MemcachedDriver implements CacheDriver {
       this.ttl = (key) => this.readTtl(key);
       this.scan = (glob, options) => this.scanKeys(glob, options);
       this.deleteMatching = (glob, options) => this.deleteMatchingKeys(glob, options);
+      this.describe = (keys) => this.describeKeys(keys);
       tags.prune = (options) => this.pruneTags(options);
     }
     this.tags = tags;
@@ -172,6 +175,26 @@ export class MemcachedDriver implements CacheDriver {
       if (/too large|Too large|E2BIG/i.test(message)) throw new UsageError(`value too large for memcached: ${message}`);
       throw memcachedUnavailable(error, [typeof where === 'string' ? this.serverOf(where) : where]);
     }
+  }
+
+  /**
+   * Item size, TTL and flags of each key (`mg <key> s t f`, pipelined per
+   * server); the format comes from the flags (the PHP type, and the
+   * compression), as far as they tell it. Needs the text protocol.
+   */
+  private async describeKeys(keys: string[]): Promise<Array<KeyFacts | null>> {
+    return Promise.all(
+      keys.map(async (key) => {
+        const server = this.serverOf(key);
+        const reply = await this.call(server, () => this.textTo(server).line(`mg ${key} s t f`));
+        if (!reply.startsWith('HD')) return null;
+        const field = (name: string) => Number(new RegExp(` ${name}(-?\\d+)`).exec(reply)?.[1] ?? NaN);
+        const flags = field('f') || 0;
+        const type = PHP_TYPES[flags & 0x0f] ?? `type ${flags & 0x0f}`;
+        const format = flags & FLAG_COMPRESSED ? `${type}+${flags & FLAG_ZLIB ? 'zlib' : 'fastlz'}` : type;
+        return { key, bytes: field('s'), ttl: field('t') < 0 ? -1 : field('t'), format };
+      }),
+    );
   }
 
   /** Refuses keys memcached cannot hold (exit 2), before anything is sent. */

@@ -26,6 +26,7 @@ import { CacheError, PartialFailureError, StoreUnavailableError, UsageError } fr
 import { connect, isConnectionFailure, planConnection, unavailable, type ConnectionPlan, type RedisConnectionOptions } from './connection.js';
 import { parseInfo, summarizeInfo } from './info.js';
 import { RespConnection, type RespReply, type RespTarget } from './resp.js';
+import { sniffFormat, type KeyFacts } from '../../core/inspect.js';
 
 /** Driver name constant. */
 export const DRIVER_NAME = 'redis';
@@ -223,6 +224,23 @@ export class RedisDriver implements CacheDriver {
 
   async expire(key: string, ttl: number): Promise<boolean> {
     return (await this.command(ttl > 0 ? ['EXPIRE', key, ttl] : ['EVAL', PERSIST_IF_EXISTS, 1, key])) === 1;
+  }
+
+  /**
+   * MEMORY USAGE, TTL and the value's first 16 bytes of each key: pipelined
+   * on a standalone server, one auto-pipelined request each on a cluster.
+   */
+  async describe(keys: string[]): Promise<Array<KeyFacts | null>> {
+    const facts = async (key: string) => {
+      const [bytes, ttl, head] = await Promise.all([
+        this.command(['MEMORY', 'USAGE', key, 'SAMPLES', 0]),
+        this.command(['TTL', key]),
+        this.command(['GETRANGE', key, 0, 15]).catch(() => null), // not a string value: no head
+      ]);
+      if (bytes === null || Number(ttl) === -2) return null;
+      return { key, bytes: Number(bytes), ttl: Number(ttl), format: sniffFormat(bytesOf(head)) };
+    };
+    return Promise.all(keys.map(facts));
   }
 
   /** SCAN over one node until its cursor comes back to 0. */

@@ -1,0 +1,134 @@
+/**
+ * cache:inspect [pattern] — where the memory goes: keys under the prefix
+ * grouped by their first segments (ids folded), with bytes, share, TTL
+ * spread and formats per group, and the biggest keys. Streams through the
+ * keyspace; --sample measures one key in N (figures then estimates),
+ * --budget stops after so many seconds with what was seen (partial).
+ */
+import { UsageError } from '../src/core/errors.js';
+import { KeyspaceAggregator, TTL_BUCKETS, type GroupFigures, type KeyFacts } from '../src/core/inspect.js';
+import { formatBytes, formatCount, formatPercent } from '../src/output/format.js';
+import type { Output } from '../src/output/output.js';
+import { startProgress } from '../src/output/progress.js';
+import { printTable } from '../src/output/table.js';
+import { parseCount } from './arguments.js';
+import type { CommandContext } from './context.js';
+import { defineCommand, type OptionsOf } from './define.js';
+
+/** cache:inspect, declared. */
+export const command = defineCommand({
+  name: 'inspect',
+  description: 'show where the memory goes: keys grouped by prefix, with bytes, TTLs, formats and the biggest keys',
+  examples: ['glueful cache:inspect', "glueful cache:inspect 'user:*' --depth 3 --top 20", 'glueful cache:inspect --sample 10 --budget 30 --csv > keyspace.csv'],
+  arguments: [{ name: '[pattern]', description: 'glob inside the prefix (default: every key)' }],
+  options: [
+    { flags: '--depth <n>', description: 'group by this many `:` segments', default: '2' },
+    { flags: '--top <n>', description: 'list this many of the biggest keys', default: '10' },
+    { flags: '--sample <n>', description: 'measure one key in n (figures become estimates)', default: '1' },
+    { flags: '--budget <seconds>', description: 'stop after this long and show what was seen (partial)' },
+    { flags: '--csv', description: 'the groups as CSV' },
+  ],
+});
+
+/** What cache:inspect returns. */
+export interface InspectResult {
+  store: string;
+  prefix: string;
+  pattern: string;
+  depth: number;
+  keys: number;
+  measured: number;
+  bytes: number;
+  /** Figures scaled from a sample. */
+  estimated: boolean;
+  /** The walk stopped at --budget (or Ctrl-C): figures cover what was seen. */
+  partial: boolean;
+  durationMs: number;
+  groups: Array<GroupFigures & { share: number }>;
+  top: KeyFacts[];
+  csv?: boolean;
+}
+
+export async function run(ctx: CommandContext, [pattern = '*']: string[], options: OptionsOf<typeof command>): Promise<InspectResult> {
+  const depth = parseCount(options.depth, '--depth', 2);
+  const top = parseCount(options.top, '--top', 10);
+  const sample = parseCount(options.sample, '--sample', 1);
+  if (depth < 1 || sample < 1) throw new UsageError('--depth and --sample take a whole number of at least 1');
+  const budget = options.budget === undefined ? undefined : Number(options.budget);
+  if (budget !== undefined && !(budget > 0)) throw new UsageError(`invalid --budget '${options.budget}': expected seconds`);
+  const store = await ctx.store();
+  const signal = budget ? AbortSignal.any([ctx.signal, AbortSignal.timeout(budget * 1000)]) : ctx.signal;
+  const aggregate = new KeyspaceAggregator(depth, top);
+  const progress = await startProgress(ctx.out, 'inspecting');
+  const started = performance.now();
+  let seen = 0;
+  try {
+    for await (const batch of store.getKeys(pattern, { signal })) {
+      const measure: string[] = [];
+      batch.forEach((key, i) => ((seen + i) % sample === 0 ? measure.push(key) : aggregate.count(key)));
+      for (const facts of await store.describeKeys(measure)) aggregate.add(facts);
+      seen += batch.length;
+      progress.update({ scanned: seen, matched: seen, deleted: 0 });
+    }
+  } finally {
+    progress.stop();
+  }
+  const { groups, top: biggest } = aggregate.result();
+  const bytes = groups.reduce((t, g) => t + g.bytes, 0);
+  return {
+    store: store.name,
+    prefix: store.prefix,
+    pattern,
+    depth,
+    keys: groups.reduce((t, g) => t + g.keys, 0),
+    measured: groups.reduce((t, g) => t + g.measured, 0),
+    bytes,
+    estimated: sample > 1,
+    partial: signal.aborted,
+    durationMs: Math.round(performance.now() - started),
+    groups: groups.map((g) => ({ ...g, share: bytes ? g.bytes / bytes : 0 })),
+    top: biggest,
+    ...(options.csv ? { csv: true } : {}),
+  };
+}
+
+const csvCell = (v: string | number) => (typeof v === 'number' ? String(v) : /[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+export async function print(out: Output, r: InspectResult): Promise<void> {
+  if (r.csv) {
+    out.line(['group', 'keys', 'bytes', 'share', ...TTL_BUCKETS.map((b) => `ttl ${b}`), 'formats'].map(csvCell).join(','));
+    for (const g of r.groups) {
+      const formats = Object.entries(g.formats).map(([f, n]) => `${f}:${n}`).join(' ');
+      out.line([g.group, g.keys, g.bytes, Number(g.share.toFixed(4)), ...TTL_BUCKETS.map((b) => g.ttl[b]), formats].map(csvCell).join(','));
+    }
+    return;
+  }
+  const width = 20;
+  const bar = (share: number) => (out.interactive ? '█'.repeat(Math.round(share * width)).padEnd(width, '·') : '');
+  const approx = r.estimated ? '~' : '';
+  await printTable(
+    out,
+    ['group', 'keys', 'bytes', 'share', ...(out.interactive ? [''] : []), 'no ttl', '<1m', '<1h', '<1d', 'longer', 'formats'],
+    r.groups.map((g) => [
+      g.group,
+      formatCount(g.keys),
+      `${approx}${formatBytes(g.bytes)}`,
+      formatPercent(g.share),
+      ...(out.interactive ? [bar(g.share)] : []),
+      ...TTL_BUCKETS.map((b) => formatCount(g.ttl[b])),
+      Object.entries(g.formats).map(([f, n]) => `${f} ${formatCount(n)}`).join(', '),
+    ]),
+  );
+  if (r.top.length) {
+    out.line('\nBiggest keys');
+    for (const k of r.top) out.line(`  ${formatBytes(k.bytes).padStart(10)}  ${k.ttl < 0 ? 'no ttl' : `ttl ${k.ttl}s`}  ${k.key}`);
+  }
+  const notes = [r.estimated ? `one key in ${Math.round(r.keys / Math.max(1, r.measured))} measured: figures are estimates` : '', r.partial ? 'stopped at the budget: partial' : ''].filter(Boolean);
+  out.info(`${formatCount(r.keys)} keys, ${approx}${formatBytes(r.bytes)} in ${r.store} (prefix '${r.prefix}') in ${(r.durationMs / 1000).toFixed(2)}s${notes.length ? ` — ${notes.join('; ')}` : ''}`);
+}
+
+/** --json: without how it was to be printed. */
+export function toJson(r: InspectResult): unknown {
+  const { csv: _csv, ...rest } = r;
+  return rest;
+}

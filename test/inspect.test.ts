@@ -1,0 +1,107 @@
+/**
+ * cache:inspect on real stores filled with prefixes of known counts, sizes
+ * and TTLs: groups with ids folded, exact figures without sampling, estimates
+ * with --sample, partial results on a budget, the biggest keys, CSV; on the
+ * file store, Redis (standalone and cluster) and memcached.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { groupOf } from '../src/core/inspect.js';
+import { glueful, tempProject } from './helpers/cli.js';
+import { HOST, startMemcached, startRedis, startRedisCluster, type ServerHandle } from './helpers/servers.js';
+
+let redis: ServerHandle;
+let memcached: ServerHandle;
+let cluster: ServerHandle[];
+beforeAll(async () => {
+  [redis, memcached, cluster] = await Promise.all([startRedis(), startMemcached(), startRedisCluster()]);
+}, 60_000);
+afterAll(async () => {
+  await Promise.all([redis, memcached, ...(cluster ?? [])].map((s) => s?.stop()));
+});
+
+describe('grouping', () => {
+  it('folds numbers, hex hashes and UUIDs into {id}', () => {
+    expect(groupOf('user:123:profile', 2)).toBe('user:{id}');
+    expect(groupOf('session:9f86d081884c7d65', 2)).toBe('session:{id}');
+    expect(groupOf('order:6ba7b810-9dad-11d1-80b4-00c04fd430c8:items', 3)).toBe('order:{id}:items');
+    expect(groupOf('config:app', 2)).toBe('config:app');
+    expect(groupOf('plain', 2)).toBe('plain');
+  });
+});
+
+const stores: Array<[string, () => Record<string, string>]> = [
+  ['file', () => ({})],
+  ['redis', () => ({ CACHE_DRIVER: 'redis', REDIS_HOST: HOST, REDIS_PORT: String(redis.port) })],
+  ['memcached', () => ({ CACHE_DRIVER: 'memcached', MEMCACHED_HOST: HOST, MEMCACHED_PORT: String(memcached.port) })],
+];
+
+describe.each(stores)('cache:inspect on %s', (name, env) => {
+  const project = tempProject();
+  afterAll(() => project.cleanup());
+  const cli = (args: string[], input?: string) => glueful(args, { cwd: project.dir, env: env(), input });
+  const inspect = async (args: string[] = []) => JSON.parse((await cli(['cache:inspect', '--json', ...args])).stdout);
+
+  beforeAll(async () => {
+    await cli(['cache:clear', '--force']);
+    // 40 users with a 30 min TTL, 12 sessions without, one big report: known counts, TTLs, sizes.
+    const writes: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 40; i++) writes.push(cli(['cache:set', `user:${1000 + i}`, `{"name":"user ${i}"}`, '--json-value', '--ttl', '30m']));
+    for (let i = 0; i < 12; i++) writes.push(cli(['cache:set', `session:${(0xabcdef00 + i).toString(16)}`, 'x'.repeat(200)]));
+    writes.push(cli(['cache:set', 'report:big', '-'], 'r'.repeat(50_000)));
+    await Promise.all(writes);
+  }, 60_000);
+
+  it('groups exactly without sampling, biggest first, with TTL spread and formats', async () => {
+    const r = await inspect(['--top', '2']);
+    expect(r).toMatchObject({ keys: 53, measured: 53, estimated: false, partial: false });
+    const by = Object.fromEntries(r.groups.map((g: { group: string }) => [g.group, g]));
+    expect(by['user:{id}']).toMatchObject({ keys: 40, ttl: { '<1h': 40, none: 0 } });
+    expect(by['session:{id}']).toMatchObject({ keys: 12, ttl: { none: 12 } });
+    expect(by['report:big']).toMatchObject({ keys: 1 });
+    expect(r.groups[0].group).toBe('report:big');
+    expect(by['report:big'].bytes).toBeGreaterThanOrEqual(50_000);
+    expect(by['session:{id}'].bytes).toBeGreaterThanOrEqual(12 * 200);
+    expect(r.top.map((k: { key: string }) => k.key)[0]).toBe('report:big');
+    expect(r.top).toHaveLength(2);
+    if (name !== 'memcached') expect(by['user:{id}'].formats).toEqual({ json: 40 });
+    const shares = r.groups.reduce((t: number, g: { share: number }) => t + g.share, 0);
+    expect(shares).toBeGreaterThan(0.999);
+    expect(shares).toBeLessThan(1.001);
+  });
+
+  it('--sample measures one key in n and marks the figures as estimates', async () => {
+    const r = await inspect(['--sample', '4']);
+    expect(r.estimated).toBe(true);
+    expect(r.keys).toBe(53);
+    expect(r.measured).toBeLessThan(20);
+    const users = r.groups.find((g: { group: string }) => g.group === 'user:{id}');
+    expect(users.keys).toBe(40);
+  });
+
+  it('a pattern narrows it; --csv prints the groups', async () => {
+    expect((await inspect(['user:*'])).keys).toBe(40);
+    const csv = (await cli(['cache:inspect', 'session:*', '--csv'])).stdout.trim().split('\n');
+    expect(csv[0]).toBe('group,keys,bytes,share,ttl none,ttl <1m,ttl <1h,ttl <1d,ttl longer,formats');
+    expect(csv[1]).toMatch(/^session:\{id\},12,\d+,1,12,0,0,0,0,/);
+  });
+});
+
+describe('cache:inspect on a Redis Cluster and with a budget', () => {
+  it('every master is walked; a tiny budget ends partial', async () => {
+    const project = tempProject();
+    try {
+      const env = { CACHE_DRIVER: 'redis', REDIS_HOST: HOST, REDIS_PORT: String(cluster[0]!.port) };
+      const { writeFileSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      writeFileSync(join(project.dir, 'cache.config.json'), JSON.stringify({ default: 'redis', stores: { redis: { cluster: cluster.map((n) => `${HOST}:${n.port}`) } } }));
+      for (let i = 0; i < 30; i++) await glueful(['cache:set', `item:${i}`, `v${i}`], { cwd: project.dir, env });
+      const r = JSON.parse((await glueful(['cache:inspect', '--json'], { cwd: project.dir })).stdout);
+      expect(r.groups).toEqual([expect.objectContaining({ group: 'item:{id}', keys: 30, measured: 30 })]);
+      const partial = JSON.parse((await glueful(['cache:inspect', '--json', '--budget', '0.001'], { cwd: project.dir })).stdout);
+      expect(partial.partial).toBe(true);
+      expect(partial.keys).toBeLessThanOrEqual(30);
+    } finally {
+      project.cleanup();
+    }
+  });
+});
