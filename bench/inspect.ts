@@ -12,9 +12,8 @@ import { Redis } from 'ioredis';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { HOST, redisCli, startRedis } from '../test/helpers/servers.js';
-import { measureProcess, percentiles, row } from './measure.js';
+import { measureProcess, percentiles, probeLatency, row } from './measure.js';
 
 const total = Number(process.argv[2] ?? 1_000_000);
 const bin = resolve(process.cwd(), 'bin/glueful.cjs');
@@ -43,28 +42,6 @@ async function floor(): Promise<number> {
   return performance.now() - started;
 }
 
-function probeLatency(): { stop: () => Promise<number[]> } {
-  const probe = new Redis({ host: HOST, port });
-  const samples: number[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      await probe.get('probe');
-      samples.push(performance.now() - started);
-      await sleep(1);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      probe.disconnect();
-      return samples;
-    },
-  };
-}
-
 try {
   for (const f of FILL) redisCli(port, ['debug', 'populate', String(Math.round(total * f.share)), f.prefix, String(f.size)]);
   writeFileSync(join(dir, 'package.json'), '{}');
@@ -74,7 +51,7 @@ try {
   row('floor: SCAN + pipelined MEMORY USAGE', `${(floorMs / 1000).toFixed(2)} s`);
   const runs: Record<string, { ms: number; peakMiB: number; p99: number; groups: Array<{ group: string; keys: number; bytes: number }> }> = {};
   for (const [label, extra] of [['full', []], ['sample 10', ['--sample', '10']]] as const) {
-    const probe = probeLatency();
+    const probe = probeLatency(new Redis({ host: HOST, port }), 'probe');
     const run = await measureProcess(process.execPath, [bin, 'cache:inspect', '--json', '--depth', '1', ...extra], { cwd: dir, env });
     const latencies = await probe.stop();
     if (run.code !== 0) throw new Error(run.stderr);

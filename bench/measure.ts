@@ -1,6 +1,7 @@
 /** Timing, peak memory and latency helpers shared by the benchmarks. */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Runs a command; resolves with wall time (ms), peak RSS (MiB, from /proc VmHWM), output. */
 export function measureProcess(
@@ -42,4 +43,32 @@ export function percentiles(samples: number[]): { p50: number; p99: number; max:
 /** Prints one result row. */
 export function row(name: string, value: string, note = ''): void {
   console.log(`  ${name.padEnd(44)} ${value.padStart(12)}  ${note}`);
+}
+
+/**
+ * GETs `key` through `probe` once per millisecond (a busy app, not a CPU hog) until stopped;
+ * `stop()` disconnects the probe and resolves with the round-trip times in ms.
+ */
+export function probeLatency(
+  probe: { get(key: string): Promise<unknown>; disconnect(): void },
+  key: string,
+): { stop: () => Promise<number[]> } {
+  const samples: number[] = [];
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const started = performance.now();
+      await probe.get(key);
+      samples.push(performance.now() - started);
+      await sleep(1);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      probe.disconnect();
+      return samples;
+    },
+  };
 }

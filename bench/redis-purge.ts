@@ -10,9 +10,8 @@
  */
 import { Redis } from 'ioredis';
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { HOST, redisCli, startRedis } from '../test/helpers/servers.js';
-import { measureProcess, percentiles, row } from './measure.js';
+import { measureProcess, percentiles, probeLatency, row } from './measure.js';
 
 const total = Number(process.argv[2] ?? 2_000_000);
 const half = Math.floor(total / 2);
@@ -39,29 +38,6 @@ async function bareScan(): Promise<{ ms: number; seen: number }> {
   return { ms: performance.now() - started, seen };
 }
 
-/** GETs from another connection, one per millisecond (a busy app, not a CPU hog), until stopped. */
-function probeLatency(): { stop: () => Promise<number[]> } {
-  const probe = new Redis({ host: HOST, port });
-  const samples: number[] = [];
-  let running = true;
-  const loop = (async () => {
-    while (running) {
-      const started = performance.now();
-      await probe.get('keep:1');
-      samples.push(performance.now() - started);
-      await sleep(1);
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await loop;
-      probe.disconnect();
-      return samples;
-    },
-  };
-}
-
 try {
   await populate('keep');
   await populate('glueful_user');
@@ -78,7 +54,7 @@ try {
   row('redis-cli --scan | xargs -n 1000 unlink', `${(xargs.ms / 1000).toFixed(2)} s`, `${total - afterXargs} deleted`);
 
   await populate('glueful_user');
-  const probe = probeLatency();
+  const probe = probeLatency(new Redis({ host: HOST, port }), 'keep:1');
   const ours = await measureProcess(process.execPath, [bin, 'cache:purge', 'user:*', '--force', '--json'], {
     env: { ...process.env, CACHE_DRIVER: 'redis', REDIS_HOST: HOST, REDIS_PORT: String(port), CACHE_PREFIX: 'glueful_' },
   });
