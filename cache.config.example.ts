@@ -133,6 +133,29 @@ export default defineConfig({
     // state_file: '.cache/glueful-distributed-health.json', // node health shared by processes
   },
 
+  // The CDN or HTTP cache in front of the app: cache:purge --url / --url-prefix / --edge-tag /
+  // --edge-all / --batch-file, and cache:clear --tag <t> --edge. Credentials may come from the
+  // environment instead (CLOUDFLARE_API_TOKEN, FASTLY_API_TOKEN, BUNNY_API_KEY, AKAMAI_*; README).
+  edge: {
+    provider: 'varnish', // the default; env EDGE_CACHE_PROVIDER
+    providers: {
+      // servers get every purge; examples/varnish-purge.vcl is the VCL that understands them
+      varnish: { servers: ['http://127.0.0.1:6081'], tag_header: 'xkey', soft: false },
+      // cloudflare: { zone_id: '…', api_token: process.env.CLOUDFLARE_API_TOKEN, max_items_per_request: 30 },
+      // fastly: { service_id: '…', api_token: '…', soft: false },
+      // bunny: { api_key: '…', pull_zone_id: 12345 },
+      // akamai: { host: 'akab-….luna.akamaiapis.net', client_token: '…', client_secret: '…', access_token: '…',
+      //           network: 'production', action: 'invalidate', cp_codes: [12345] },
+      // 'eu-zone': { type: 'cloudflare', zone_id: '…' },     // a second zone of a built-in
+      // 'in-house': { module: './edge/in-house.ts', key: '…' }, // a plugin: defineEdgeProvider({...})
+      // Every HTTP provider takes api_base (its API's address; tests point it at loopback).
+    },
+    default_ttl: 3600, // env EDGE_CACHE_TTL: edge lifetime for edgeCacheHeaders() when none is asked
+    timeout: 10, // seconds per request to the provider
+    deadline: 120, // seconds for a whole purge, waits on 429 Retry-After included
+    // enabled: true, // Glueful's EDGE_CACHE_ENABLED: shown by --list-providers; explicit purges run either way
+  },
+
   // What `glueful cache:warmup` runs. Built-in types need no code:
   //   inline  — entries listed here
   //   file    — a JSON array or NDJSON file of {key, value, ttl?, tags?}

@@ -12,6 +12,7 @@ import type { CommandContext } from './context.js';
 import { confirm } from '../src/output/prompt.js';
 import { defineCommand, type OptionsOf } from './define.js';
 import { TaggingService, type InvalidationResult } from '../src/tags/tagging.js';
+import { printEdge, runEdgePurges, unpurged, type EdgeOutcome } from './edge-purge.js';
 
 /** cache:clear, declared. Its modes (--tag/--tags, --category, --prune-tags, --flush-database) exclude each other. */
 export const command = defineCommand({
@@ -22,6 +23,7 @@ export const command = defineCommand({
     'glueful cache:clear --force',
     'glueful cache:clear --tag users --force',
     'glueful cache:clear --category users --force',
+    'glueful cache:clear --tag users --edge --force   # and the CDN objects tagged users',
     'glueful cache:clear --prune-tags',
     'glueful cache:clear --flush-database 0 --force   # the WHOLE database, foreign keys too',
   ],
@@ -33,6 +35,8 @@ export const command = defineCommand({
     { flags: '--sample <n>', description: 'how many keys to show with --dry-run', default: '10' },
     { flags: '--category <name>', description: 'only keys of a tag category (users, permissions, config, ...)' },
     { flags: '--prune-tags', description: 'only drop tag-index entries whose keys are gone' },
+    { flags: '--edge', description: 'also purge the CDN / HTTP cache objects carrying the same tags (surrogate keys)' },
+    { flags: '--provider <name>', description: 'edge provider for --edge (default: edge.provider / EDGE_CACHE_PROVIDER)' },
     { flags: '--flush-database <n>', description: 'empty the whole database <n> (FLUSHDB), not just the prefix; needs --force' },
   ],
   exclusive: [
@@ -40,7 +44,7 @@ export const command = defineCommand({
     ['tags', 'category', 'pruneTags', 'flushDatabase'],
   ],
   // Tag pruning deletes no entry and has no dry run.
-  conflicts: { pruneTags: ['dryRun'] },
+  conflicts: { pruneTags: ['dryRun', 'edge'], flushDatabase: ['edge'] },
 });
 
 /** Flags of cache:clear. */
@@ -57,6 +61,8 @@ export interface ClearResult extends Partial<BulkResult> {
   /** With --category: the category and the per-tag outcome. */
   category?: string;
   invalidation?: InvalidationResult;
+  /** With --edge: the purge of the same tags at the CDN. */
+  edge?: EdgeOutcome;
 }
 
 function scope(prefix: string, tags: string[]): string {
@@ -95,9 +101,22 @@ async function clearCategory(ctx: CommandContext, options: ClearOptions): Promis
   return { prefix: store.prefix, tags, category: options.category, invalidation, dryRun: invalidation.dryRun, deleted: invalidation.invalidated };
 }
 
-export async function run(ctx: CommandContext, _args: string[], options: ClearOptions): Promise<ClearResult> {
+/** --edge: the cache entries first, then the CDN objects under the same tags, so both are in step. */
+async function withEdge(ctx: CommandContext, options: ClearOptions, result: ClearResult): Promise<ClearResult> {
+  if (!options.edge) return result;
+  return { ...result, edge: await runEdgePurges(ctx, { tag: result.tags }, { provider: options.provider, dryRun: options.dryRun }) };
+}
+
+export async function run(ctx: CommandContext, args: string[], options: ClearOptions): Promise<ClearResult> {
+  const tagged = options.tag !== undefined || options.tags !== undefined || options.category !== undefined;
+  if (options.edge && !tagged) throw new UsageError('--edge purges the CDN by the cleared tags: give --tag, --tags or --category');
+  if (options.provider !== undefined && !options.edge) throw new UsageError('--provider applies to --edge');
   if (options.flushDatabase !== undefined) return flush(ctx, options);
-  if (options.category !== undefined) return clearCategory(ctx, options);
+  if (options.category !== undefined) return withEdge(ctx, options, await clearCategory(ctx, options));
+  return withEdge(ctx, options, await clearKeys(ctx, args, options));
+}
+
+async function clearKeys(ctx: CommandContext, _args: string[], options: ClearOptions): Promise<ClearResult> {
   const store = await ctx.store();
   if (options.pruneTags) {
     return { prefix: store.prefix, tags: [], prunedTagMembers: await store.pruneTags({ signal: ctx.signal }) };
@@ -115,6 +134,11 @@ export async function run(ctx: CommandContext, _args: string[], options: ClearOp
 }
 
 export function print(out: Output, result: ClearResult): void {
+  printCache(out, result);
+  if (result.edge) printEdge(out, result.edge);
+}
+
+function printCache(out: Output, result: ClearResult): void {
   if (result.invalidation) {
     const { counts, status, errors } = result.invalidation;
     const verb = result.dryRun ? 'would delete' : 'deleted';
@@ -132,7 +156,8 @@ export function print(out: Output, result: ClearResult): void {
   printBulk(out, result as BulkResult, scope(result.prefix, result.tags));
 }
 
-/** Exit 7 when some tags of a category could not be invalidated. */
+/** Exit 7 when some tags of a category could not be invalidated, or the CDN left some unpurged. */
 export function exitCode(result: ClearResult): number {
-  return result.invalidation && result.invalidation.status !== 'success' ? ExitCode.PARTIAL : ExitCode.OK;
+  const cachePartial = result.invalidation !== undefined && result.invalidation.status !== 'success';
+  return cachePartial || unpurged(result.edge).length ? ExitCode.PARTIAL : ExitCode.OK;
 }

@@ -4,7 +4,7 @@
  * cannot go together. The option types its `run` receives are derived from
  * the flags, so the declaration and the handler cannot drift apart:
  * `--dry-run` is `dryRun?: boolean`, `--sample <n>` is `sample?: string`,
- * a repeatable `--tag <tag>` is `tag?: string[]`.
+ * a repeatable `--tag <tag>` or a variadic `--url <url...>` is `string[]`.
  */
 
 /** One option, in commander's syntax (`-f, --force`, `--sample <n>`). */
@@ -50,7 +50,9 @@ type LongName<F extends string> = F extends `${string}--${infer Rest}`
 type ValueOf<O extends OptionSpec> = O['flags'] extends `${string}<${string}>` | `${string}[${string}]`
   ? O['repeatable'] extends true
     ? string[]
-    : string
+    : O['flags'] extends `${string}...>` | `${string}...]`
+      ? string[]
+      : string
   : boolean;
 
 /** The options object a command's `run` receives, derived from its spec. */

@@ -4,12 +4,13 @@
 # memcached, sasl2-bin (a SASL memcached), openssl (test certificates),
 # script (pseudo-terminal tests), and php-cli with the memcached, redis,
 # igbinary and msgpack extensions plus setpriv (PHP playing the app, as
-# another user).
+# another user), and varnish with varnish-modules (vmod xkey) for the edge
+# purge tests.
 # Quick and silent when everything is there. Needs root, or sudo.
 set -euo pipefail
 
 need=()
-for pair in redis-server:redis-server memcached:memcached saslpasswd2:sasl2-bin openssl:openssl script:bsdutils php:php-cli setpriv:util-linux; do
+for pair in redis-server:redis-server memcached:memcached saslpasswd2:sasl2-bin openssl:openssl script:bsdutils php:php-cli setpriv:util-linux varnishd:varnish; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
 done
 # PHP extensions the interop tests write and read with (php -m lists the loaded ones).
@@ -17,6 +18,8 @@ if command -v php >/dev/null 2>&1; then loaded=$(php -m 2>/dev/null | tr 'A-Z' '
 for ext in memcached redis igbinary msgpack; do
   grep -qx "$ext" <<<"$loaded" || need+=("php-$ext")
 done
+# vmod xkey (tag purges) comes with varnish-modules.
+compgen -G '/usr/lib/*/varnish/vmods/libvmod_xkey.so' >/dev/null || need+=(varnish-modules)
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=()

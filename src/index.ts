@@ -10,3 +10,7 @@ export { loadConfig } from './config/load.js';
 export { Stampede, type StampedeSettings } from './stampede/stampede.js';
 export { defineWarmupStrategy } from './warmup/strategy.js';
 export type { WarmupContext, WarmupEntry, WarmupStrategy } from './warmup/strategy.js';
+export { edgeCacheHeaders, type EdgeCacheHeaderOptions } from './edge/headers.js';
+export { defineEdgeProvider } from './edge/provider.js';
+export type { EdgeProvider, EdgeRequest, EdgeResponse, EdgeVerdict, PurgeKind } from './edge/provider.js';
+export { EdgeService, type EdgePurgeResult } from './edge/edge-service.js';

@@ -29,7 +29,7 @@ const cases: Array<[string, string[], number, RegExp]> = [
   ['delete without keys', ['cache:delete'], 2, /missing required argument 'key'/],
   ['ttl without a key', ['cache:ttl'], 2, /missing required argument/],
   ['expire without a ttl', ['cache:expire', 'k'], 2, /missing required argument 'ttl'/],
-  ['purge without a pattern', ['cache:purge'], 2, /missing required argument 'pattern'/],
+  ['purge without a pattern', ['cache:purge'], 2, /missing pattern: give a key pattern, or --url \/ --edge-tag \/ --edge-all \/ --batch-file for the edge/],
   ['an unknown command', ['cache:flush'], 2, /unknown command 'cache:flush'/],
   ['an unknown option', ['cache:get', 'k', '--bogus'], 2, /unknown option '--bogus'/],
   ['a TTL of zero', ['cache:set', 'k', 'v', '--ttl', '0'], 2, /invalid TTL '0': must be at least 1 second/],

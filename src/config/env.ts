@@ -22,6 +22,47 @@ function setIf(target: Raw, key: string, value: unknown): void {
   if (value !== undefined) target[key] = value;
 }
 
+/**
+ * The environment variables of the built-in edge providers' settings, after
+ * each provider's own tools (Cloudflare's, Fastly's CLI, Akamai's .edgerc
+ * variables). They fill a provider of that type wherever it is declared.
+ */
+export const EDGE_PROVIDER_ENV: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  varnish: { servers: 'VARNISH_SERVERS' },
+  cloudflare: { zone_id: 'CLOUDFLARE_ZONE_ID', api_token: 'CLOUDFLARE_API_TOKEN' },
+  fastly: { service_id: 'FASTLY_SERVICE_ID', api_token: 'FASTLY_API_TOKEN' },
+  bunny: { api_key: 'BUNNY_API_KEY', pull_zone_id: 'BUNNY_PULL_ZONE_ID' },
+  akamai: { host: 'AKAMAI_HOST', client_token: 'AKAMAI_CLIENT_TOKEN', client_secret: 'AKAMAI_CLIENT_SECRET', access_token: 'AKAMAI_ACCESS_TOKEN' },
+};
+
+/** Glueful's EDGE_CACHE_* variables and the providers' credentials, over `edge`. */
+function applyEdge(config: Raw, env: Lookup): void {
+  const edge: Raw = { ...((config.edge as Raw | undefined) ?? {}) };
+  setIf(edge, 'provider', env('EDGE_CACHE_PROVIDER') || undefined);
+  setIf(edge, 'default_ttl', optionalInt('EDGE_CACHE_TTL', env('EDGE_CACHE_TTL') || undefined, 0, 31_536_000));
+  setIf(edge, 'enabled', optionalBool('EDGE_CACHE_ENABLED', env('EDGE_CACHE_ENABLED')));
+  const providers: Raw = { ...((edge.providers as Raw | undefined) ?? {}) };
+  // A built-in whose variables are set exists even when the config does not name it.
+  for (const [type, variables] of Object.entries(EDGE_PROVIDER_ENV)) {
+    if (!(type in providers) && Object.values(variables).some((v) => env(v))) providers[type] = {};
+  }
+  for (const [name, declared] of Object.entries(providers)) {
+    if (declared === null || typeof declared !== 'object' || Array.isArray(declared)) continue;
+    const entry = declared as Raw;
+    const type = typeof entry.type === 'string' ? entry.type : entry.module === undefined && entry.provider === undefined ? name : undefined;
+    const variables = type === undefined ? undefined : EDGE_PROVIDER_ENV[type];
+    if (!variables) continue;
+    const filled: Raw = { ...entry };
+    for (const [key, variable] of Object.entries(variables)) {
+      const value = env(variable);
+      if (value) filled[key] = key === 'servers' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+    }
+    providers[name] = filled;
+  }
+  if (Object.keys(providers).length) edge.providers = providers;
+  if (Object.keys(edge).length) config.edge = edge;
+}
+
 /** How the variables apply. */
 export interface EnvironmentOptions {
   /**
@@ -83,6 +124,7 @@ export function applyEnvironment(raw: Raw, lookup: Lookup, options: EnvironmentO
     const current = ((config.stampede_protection as Raw | undefined)?.early_expiration as Raw | undefined) ?? {};
     stampede('early_expiration', { ...current, ...(early === undefined ? {} : { enabled: early }), ...(threshold === undefined ? {} : { threshold }) });
   }
+  applyEdge(config, env);
   const replicas = optionalInt('CACHE_REPLICAS', env('CACHE_REPLICAS') || undefined, 0, 16);
   if (replicas !== undefined) config.distributed = { ...((config.distributed as Raw | undefined) ?? {}), replicas };
   return config;

@@ -175,6 +175,14 @@ export const CONFIG = obj({
     }),
     state_file: str({ nonEmpty: true, doc: 'Where processes share node health. Default <project root>/.cache/glueful-distributed-health.json.' }),
   }),
+  edge: obj({
+    provider: str({ doc: 'The provider cache:purge --url/--edge-tag/--edge-all and cache:clear --edge use when --provider is not given. Env: EDGE_CACHE_PROVIDER.' }),
+    providers: record(any(), { doc: 'Providers by name: a built-in (varnish, cloudflare, fastly, bunny, akamai) by its name or `type`, or a plugin by `module`; the rest are its settings (README "Edge and CDN purge").' }),
+    default_ttl: int(0, 31_536_000, { default: 3600, doc: 'Seconds of edge lifetime edgeCacheHeaders() gives when none is asked. Env: EDGE_CACHE_TTL.' }),
+    timeout: num(0.1, 600, { default: 10, doc: 'Seconds each request to a provider may take.' }),
+    deadline: num(1, 3600, { default: 120, doc: 'Seconds a purge may take in all, waits on rate limits (429 Retry-After) included.' }),
+    enabled: bool({ doc: 'Glueful\'s EDGE_CACHE_ENABLED: shown by --list-providers; an explicit purge runs either way.' }),
+  }),
   warmup: obj({
     strategies: list(any(), { doc: 'What cache:warmup runs (see README "cache:warmup").' }),
     lock_ttl: int(1, 86400, { default: 3600, doc: 'Seconds the overlap lock lives if a run dies.' }),
@@ -215,6 +223,16 @@ export interface ResolvedConfig extends StoreFactoryConfig {
   stampede: { enabled: boolean; lockTtl: number; maxWaitTime: number; retryInterval: number; earlyExpiration: boolean; earlyThreshold: number };
   tagging: { enabled: boolean; categories: Record<string, string[]> };
   distributed: { enabled: boolean; [option: string]: unknown };
+  /** Edge/CDN providers, checked when a purge loads them; baseDir resolves plugin modules. */
+  edge: {
+    provider: string | null;
+    providers: Record<string, unknown>;
+    defaultTtl: number;
+    timeoutMs: number;
+    deadlineMs: number;
+    enabled: boolean | null;
+    baseDir: string;
+  };
   /** Warmup declarations, checked when cache:warmup loads them; baseDir resolves their paths. */
   warmup: { strategies: unknown; lockTtl: number; baseDir: string };
   /** Settings that were ignored (unknown keys), each one line for the operator. */
@@ -356,6 +374,15 @@ export function resolveConfig(raw: unknown, context: { source: string | null; ba
     },
     tagging: { enabled: config.tagging.enabled, categories: config.tagging.categories },
     distributed: { ...config.distributed },
+    edge: {
+      provider: config.edge.provider || null,
+      providers: config.edge.providers,
+      defaultTtl: config.edge.default_ttl,
+      timeoutMs: config.edge.timeout * 1000,
+      deadlineMs: config.edge.deadline * 1000,
+      enabled: config.edge.enabled ?? null,
+      baseDir: context.baseDir,
+    },
     warmup: { strategies: config.warmup.strategies, lockTtl: config.warmup.lock_ttl, baseDir: context.baseDir },
     warnings: issues.warnings,
     notices: issues.notices,

@@ -4,10 +4,8 @@
  * paths (.js/.cjs/.mjs/.ts) and package names. Every mistake is one
  * ConfigError naming the entry.
  */
-import { createRequire } from 'node:module';
-import { isAbsolute, join, resolve } from 'node:path';
 import { ConfigError } from '../core/errors.js';
-import { loadTypeScriptModule } from '../config/ts-loader.js';
+import { loadPluginModule } from '../config/plugin-module.js';
 import { BUILTIN_TYPES, builtinStrategy } from './builtins.js';
 import type { WarmupStrategy } from './strategy.js';
 
@@ -29,27 +27,6 @@ function isStrategy(value: unknown): value is WarmupStrategy {
   return typeof s === 'object' && s !== null && typeof s.warm === 'function';
 }
 
-async function loadModule(specifier: string, baseDir: string, where: string): Promise<WarmupStrategy> {
-  const local = specifier.startsWith('.') || isAbsolute(specifier);
-  const path = local ? resolve(baseDir, specifier) : specifier;
-  let loaded: unknown;
-  try {
-    if (/\.m?ts$/.test(path)) loaded = await loadTypeScriptModule(path);
-    else {
-      const load = createRequire(join(baseDir, 'noop.js'));
-      const module = load(path) as { default?: unknown };
-      loaded = module.default ?? module;
-    }
-  } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new ConfigError(`${where}: cannot load module '${specifier}': ${reason}`, { cause: error });
-  }
-  if (!isStrategy(loaded)) {
-    throw new ConfigError(`${where}: module '${specifier}' does not export a strategy (expected a default export with warm(ctx))`);
-  }
-  return loaded;
-}
-
 /** Loads and validates every declared strategy. */
 export async function loadStrategies(declared: unknown, baseDir: string): Promise<RegisteredStrategy[]> {
   if (declared === undefined) return [];
@@ -65,7 +42,7 @@ export async function loadStrategies(declared: unknown, baseDir: string): Promis
     if (isStrategy(decl.strategy)) {
       [strategy, source] = [decl.strategy, 'inline'];
     } else if (typeof decl.module === 'string') {
-      [strategy, source] = [await loadModule(decl.module, baseDir, where), decl.module];
+      [strategy, source] = [await loadPluginModule(decl.module, baseDir, where, isStrategy, 'a strategy (expected a default export with warm(ctx))'), decl.module];
     } else if (typeof decl.type === 'string') {
       const name = typeof decl.name === 'string' ? decl.name : decl.type;
       const builtin = builtinStrategy(decl.type, name, baseDir);

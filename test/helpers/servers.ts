@@ -5,7 +5,7 @@
  * someone's data. A missing binary fails the suite (no silent skip).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -214,4 +214,19 @@ export async function startMemcachedSasl(username: string, password: string): Pr
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   return adopt(proc, port, dir);
+}
+
+/**
+ * varnishd in the foreground on a free port, running the VCL operators are
+ * given (examples/varnish-purge.vcl) with its backend pointed at `backendPort`.
+ * `-j none`: no privilege separation, so it runs as whoever runs the suite.
+ */
+export async function startVarnish(backendPort: number): Promise<ServerHandle> {
+  requireBinary('varnishd', 'varnish varnish-modules');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'glueful-varnish-'));
+  const vcl = readFileSync(join(import.meta.dirname, '..', '..', 'examples', 'varnish-purge.vcl'), 'utf8').replace('.port = "8080"', `.port = "${backendPort}"`);
+  writeFileSync(join(dir, 'test.vcl'), vcl);
+  const args = ['-F', '-j', 'none', '-a', `${HOST}:${port}`, '-T', 'none', '-f', join(dir, 'test.vcl'), '-n', join(dir, 'work'), '-s', 'malloc,32m', '-p', 'default_ttl=3600'];
+  return launch('varnishd', args, port, dir);
 }
