@@ -5,7 +5,8 @@
  * keyspace; --sample measures one key in N (figures then estimates),
  * --budget stops after so many seconds with what was seen (partial).
  */
-import { UsageError } from '../src/core/errors.js';
+import type { CacheStore } from '../src/core/contract.js';
+import { ExitCode, StoreUnavailableError, UsageError } from '../src/core/errors.js';
 import { KeyspaceAggregator, TTL_BUCKETS, type GroupFigures, type KeyFacts } from '../src/core/inspect.js';
 import { formatBytes, formatCount, formatPercent } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
@@ -46,7 +47,75 @@ export interface InspectResult {
   durationMs: number;
   groups: Array<GroupFigures & { share: number }>;
   top: KeyFacts[];
+  /** On a distributed ring: each node's own figures (the merged ones count every copy a replica keeps). */
+  nodes?: NodeFigures[];
   csv?: boolean;
+}
+
+/** One node's figures, on a distributed ring. */
+export interface NodeFigures {
+  node: string;
+  keys: number;
+  measured: number;
+  bytes: number;
+  groups: GroupFigures[];
+  /** Why this node's walk stopped early (unreachable...): its figures cover what was seen. */
+  error?: string;
+}
+
+interface Walk {
+  signal: AbortSignal;
+  sample: number;
+  onKeys: (n: number) => void;
+}
+
+/** Streams one store's keys through the aggregators: a key counted, one in `sample` measured. */
+async function walk(store: CacheStore, pattern: string, sinks: KeyspaceAggregator[], { signal, sample, onKeys }: Walk): Promise<void> {
+  let seen = 0;
+  for await (const batch of store.getKeys(pattern, { signal })) {
+    const measure: string[] = [];
+    batch.forEach((key, i) => {
+      if ((seen + i) % sample === 0) measure.push(key);
+      else for (const sink of sinks) sink.count(key);
+    });
+    for (const facts of await store.describeKeys(measure)) for (const sink of sinks) sink.add(facts);
+    seen += batch.length;
+    onKeys(batch.length);
+  }
+}
+
+const totals = (groups: GroupFigures[]) => ({
+  keys: groups.reduce((t, g) => t + g.keys, 0),
+  measured: groups.reduce((t, g) => t + g.measured, 0),
+  bytes: groups.reduce((t, g) => t + g.bytes, 0),
+});
+
+/**
+ * Walks every part of the store at once (one part, or each node of a
+ * distributed ring, each measured on its own server) into the merged
+ * figures and, with several parts, per-node figures. A node that fails
+ * leaves its figures partial and is named.
+ */
+async function inspectParts(store: CacheStore, pattern: string, merged: KeyspaceAggregator, options: Walk & { depth: number }): Promise<NodeFigures[] | undefined> {
+  const parts = await store.parts();
+  if (parts.length === 1) {
+    await walk(parts[0]!.store, pattern, [merged], options);
+    return undefined;
+  }
+  return Promise.all(
+    parts.map(async ({ id, store: part }) => {
+      const own = new KeyspaceAggregator(options.depth, 0);
+      let error: string | undefined;
+      try {
+        await walk(part, pattern, [merged, own], options);
+      } catch (caught) {
+        if (!(caught instanceof StoreUnavailableError)) throw caught;
+        error = caught.message;
+      }
+      const { groups } = own.result();
+      return { node: id, ...totals(groups), groups, ...(error ? { error } : {}) };
+    }),
+  );
 }
 
 export async function run(ctx: CommandContext, [pattern = '*']: string[], options: OptionsOf<typeof command>): Promise<InspectResult> {
@@ -58,36 +127,31 @@ export async function run(ctx: CommandContext, [pattern = '*']: string[], option
   if (budget !== undefined && !(budget > 0)) throw new UsageError(`invalid --budget '${options.budget}': expected seconds`);
   const store = await ctx.store();
   const signal = budget ? AbortSignal.any([ctx.signal, AbortSignal.timeout(budget * 1000)]) : ctx.signal;
-  const aggregate = new KeyspaceAggregator(depth, top);
+  const merged = new KeyspaceAggregator(depth, top);
   const progress = await startProgress(ctx.out, 'inspecting');
   const started = performance.now();
   let seen = 0;
+  let nodes: NodeFigures[] | undefined;
   try {
-    for await (const batch of store.getKeys(pattern, { signal })) {
-      const measure: string[] = [];
-      batch.forEach((key, i) => ((seen + i) % sample === 0 ? measure.push(key) : aggregate.count(key)));
-      for (const facts of await store.describeKeys(measure)) aggregate.add(facts);
-      seen += batch.length;
-      progress.update({ scanned: seen, matched: seen, deleted: 0 });
-    }
+    const onKeys = (n: number) => progress.update({ scanned: (seen += n), matched: seen, deleted: 0 });
+    nodes = await inspectParts(store, pattern, merged, { signal, sample, onKeys, depth });
   } finally {
     progress.stop();
   }
-  const { groups, top: biggest } = aggregate.result();
-  const bytes = groups.reduce((t, g) => t + g.bytes, 0);
+  const { groups, top: biggest } = merged.result();
+  const sums = totals(groups);
   return {
     store: store.name,
     prefix: store.prefix,
     pattern,
     depth,
-    keys: groups.reduce((t, g) => t + g.keys, 0),
-    measured: groups.reduce((t, g) => t + g.measured, 0),
-    bytes,
+    ...sums,
     estimated: sample > 1,
-    partial: signal.aborted,
+    partial: signal.aborted || Boolean(nodes?.some((n) => n.error)),
     durationMs: Math.round(performance.now() - started),
-    groups: groups.map((g) => ({ ...g, share: bytes ? g.bytes / bytes : 0 })),
+    groups: groups.map((g) => ({ ...g, share: sums.bytes ? g.bytes / sums.bytes : 0 })),
     top: biggest,
+    ...(nodes ? { nodes } : {}),
     ...(options.csv ? { csv: true } : {}),
   };
 }
@@ -123,8 +187,20 @@ export async function print(out: Output, r: InspectResult): Promise<void> {
     out.line('\nBiggest keys');
     for (const k of r.top) out.line(`  ${formatBytes(k.bytes).padStart(10)}  ${k.ttl < 0 ? 'no ttl' : `ttl ${k.ttl}s`}  ${k.key}`);
   }
-  const notes = [r.estimated ? `one key in ${Math.round(r.keys / Math.max(1, r.measured))} measured: figures are estimates` : '', r.partial ? 'stopped at the budget: partial' : ''].filter(Boolean);
+  if (r.nodes) {
+    out.line('\nPer node');
+    for (const n of r.nodes) {
+      const share = r.bytes ? n.bytes / r.bytes : 0;
+      out.line(`  ${n.node}  ${formatCount(n.keys)} keys  ${approx}${formatBytes(n.bytes)}  ${formatPercent(share)}${n.error ? `  (stopped: ${n.error})` : ''}`);
+    }
+  }
+  const notes = [r.estimated ? `one key in ${Math.round(r.keys / Math.max(1, r.measured))} measured: figures are estimates` : '', r.partial ? (r.nodes?.some((n) => n.error) ? 'a node was not read to the end: partial' : 'stopped at the budget: partial') : ''].filter(Boolean);
   out.info(`${formatCount(r.keys)} keys, ${approx}${formatBytes(r.bytes)} in ${r.store} (prefix '${r.prefix}') in ${(r.durationMs / 1000).toFixed(2)}s${notes.length ? ` — ${notes.join('; ')}` : ''}`);
+}
+
+/** Exit 7 when a node of the ring could not be walked to the end. */
+export function exitCode(r: InspectResult): number {
+  return r.nodes?.some((n) => n.error) ? ExitCode.PARTIAL : ExitCode.OK;
 }
 
 /** --json: without how it was to be printed. */

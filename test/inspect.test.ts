@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { groupOf } from '../src/core/inspect.js';
 import { glueful, tempProject } from './helpers/cli.js';
-import { HOST, startMemcached, startRedis, startRedisCluster, type ServerHandle } from './helpers/servers.js';
+import { HOST, redisCli, startMemcached, startRedis, startRedisCluster, type ServerHandle } from './helpers/servers.js';
 
 let redis: ServerHandle;
 let memcached: ServerHandle;
@@ -104,4 +104,43 @@ describe('cache:inspect on a Redis Cluster and with a budget', () => {
       project.cleanup();
     }
   });
+});
+
+describe('cache:inspect on a distributed ring', () => {
+  it('walks each node on its own server: per-node figures that add up to the merged ones; a node down is named, exit 7', async () => {
+    const nodes = await Promise.all([startRedis(), startRedis()]);
+    const project = tempProject();
+    try {
+      const { writeFileSync } = await import('node:fs');
+      const { join } = await import('node:path');
+      const config = { prefix: 'ring_', distributed: { enabled: true, nodes: nodes.map((n) => ({ driver: 'redis', host: HOST, port: n.port, timeout: 1 })), health: { max_failures: 100 } } };
+      writeFileSync(join(project.dir, 'cache.config.json'), JSON.stringify(config));
+      const { createStore, loadConfig } = await import('../src/index.js');
+      const { store } = await createStore(await loadConfig({ cwd: project.dir, env: {} }));
+      await store.setMultiple(Array.from({ length: 60 }, (_, i) => [`item:${i}`, 'v'.repeat(100)] as [string, string]));
+      await store.set('config:app', { name: 'demo' });
+      await store.dispose();
+
+      const result = await glueful(['cache:inspect', '--json'], { cwd: project.dir });
+      expect(result.code, result.stderr).toBe(0);
+      const r = JSON.parse(result.stdout);
+      expect(r.groups.map((g: { group: string; keys: number }) => [g.group, g.keys])).toEqual([['item:{id}', 60], ['config:app', 1]]);
+      expect(r.nodes.map((n: { node: string }) => n.node)).toEqual(nodes.map((n) => `redis://${HOST}:${n.port}`));
+      const dbsize = nodes.map((n) => Number(redisCli(n.port, ['dbsize'])));
+      expect(r.nodes.map((n: { keys: number }) => n.keys)).toEqual(dbsize); // each node's own keys, counted on its server
+      expect(dbsize.every((n) => n > 0)).toBe(true);
+      expect(r.nodes.reduce((t: number, n: { bytes: number }) => t + n.bytes, 0)).toBe(r.bytes);
+
+      await nodes[1]!.kill();
+      const down = await glueful(['cache:inspect', '--json'], { cwd: project.dir });
+      expect(down.code).toBe(7);
+      const partial = JSON.parse(down.stdout);
+      expect(partial.partial).toBe(true);
+      expect(partial.nodes[0]).toMatchObject({ keys: dbsize[0] });
+      expect(partial.nodes[1].error).toMatch(new RegExp(`${HOST}:${nodes[1]!.port}`));
+    } finally {
+      project.cleanup();
+      await Promise.all(nodes.map((n) => n.stop()));
+    }
+  }, 60_000);
 });

@@ -81,6 +81,7 @@ for (const [name, env] of Object.entries(stores)) {
   await store.delete('consumer:' + name);
   await store.dispose();
 }
+results.edgeHeaders = lib.edgeCacheHeaders({ maxAge: 60, tags: ['a', 'b'], provider: 'varnish' });
 console.log(JSON.stringify(results));
 `;
 
@@ -106,14 +107,17 @@ console.log(JSON.stringify(results));
         expect(data[name].ttl).toBeGreaterThan(55);
         expect(data[name].ttl).toBeLessThanOrEqual(60);
       }
+      expect(data.edgeHeaders).toEqual({ 'Cache-Control': 'public, max-age=60', 'Surrogate-Control': 'max-age=60', xkey: 'a b' });
     });
   }
 
   it('type-checks a strict TypeScript consumer with the shipped declarations (skipLibCheck off)', () => {
     writeFileSync(
       join(scratch, 'consumer.ts'),
-      `import { createStore, defineConfig, loadConfig, type CacheStore } from 'glueful-cache';
-export const config = defineConfig({ default: 'file', prefix: 'app_' });
+      `import { createStore, defineConfig, defineEdgeProvider, edgeCacheHeaders, loadConfig, type CacheStore } from 'glueful-cache';
+export const config = defineConfig({ default: 'file', prefix: 'app_', edge: { provider: 'cdn', providers: { cdn: { module: './cdn.js' } } } });
+export const headers: Record<string, string> = edgeCacheHeaders({ maxAge: 60, sMaxAge: 600, tags: ['users'], provider: 'fastly' });
+export const provider = defineEdgeProvider({ name: 'cdn', purgeUrls: (urls) => urls.map((url) => ({ method: 'POST', url, items: [url] })) });
 export async function read(key: string): Promise<unknown> {
   const { store }: { store: CacheStore } = await createStore(await loadConfig());
   return store.get(key);

@@ -202,6 +202,12 @@ export interface CacheDriver {
   prune?(): Promise<number>;
   /** Size, TTL and stored format of each key, in one round trip where it can (cache:inspect); null for a key gone meanwhile. */
   describe?(keys: string[]): Promise<Array<KeyFacts | null>>;
+  /**
+   * A store made of independent servers (the distributed ring) hands out
+   * each one's driver, so views can report per server (cache:inspect). The
+   * drivers stay owned by this one: callers never dispose them.
+   */
+  partitions?(): Promise<Array<{ id: string; driver: CacheDriver }>>;
 }
 
 /** A value read through the codec, with its TTL. */
@@ -289,6 +295,12 @@ export interface CacheStore {
   flushDatabase(database: number): Promise<string[]>;
   /** See CacheDriver.pruneTags. */
   pruneTags(options?: ScanOptions): Promise<number>;
+  /**
+   * The store itself, or for a distributed ring one store per node (same
+   * prefix and codec), for views that report per server. Never dispose the
+   * parts: they belong to this store.
+   */
+  parts(): Promise<Array<{ id: string; store: CacheStore }>>;
 
   ping(): Promise<number>;
   getStats(): Promise<DriverStats>;

@@ -53,7 +53,7 @@ export class NamespacedStore implements CacheStore {
 
   constructor(
     private readonly backend: CacheDriver,
-    options: NamespacedStoreOptions,
+    private readonly options: NamespacedStoreOptions,
   ) {
     this.name = options.name;
     this.prefix = options.prefix;
@@ -354,6 +354,12 @@ export class NamespacedStore implements CacheStore {
     const cut = this.prefix.length;
     const facts = await describe.call(this.backend, keys.map((k) => this.prefix + k));
     return facts.flatMap((f) => (f ? [{ ...f, key: f.key.slice(cut) }] : []));
+  }
+
+  async parts(): Promise<Array<{ id: string; store: CacheStore }>> {
+    if (!this.backend.partitions) return [{ id: this.location, store: this }];
+    const partitions = await this.backend.partitions();
+    return partitions.map(({ id, driver }) => ({ id, store: new NamespacedStore(driver, { ...this.options, name: `${this.name}/${id}` }) }));
   }
 
   async flushDatabase(database: number): Promise<string[]> {

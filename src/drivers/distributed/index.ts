@@ -131,6 +131,11 @@ export class DistributedDriver implements CacheDriver {
     this.location = `distributed://${this.nodes.map((n) => n.id).join(',')}`;
   }
 
+  /** Each node's own driver, for views per node (cache:inspect); still owned, and disposed, by the ring. */
+  async partitions(): Promise<Array<{ id: string; driver: CacheDriver }>> {
+    return Promise.all(this.nodes.map(async (node, i) => ({ id: node.id, driver: await this.child(i) })));
+  }
+
   private child(index: number): Promise<CacheDriver> {
     const node = this.nodes[index]!;
     node.driver ??= this.loadDriver(node.definition).then((driver) => (node.loaded = driver));
