@@ -1,7 +1,8 @@
-/** The shared bulk module: bounded pool, streaming delete, summed progress, partial failure. */
+/** The shared bulk module: bounded pool, streaming delete, summed progress, partial failure; the SCAN step pacer. */
 import { describe, expect, it } from 'vitest';
 import { BoundedPool, streamDelete, summedProgress, withPartialFailure } from '../src/core/bulk.js';
 import { PartialFailureError } from '../src/core/errors.js';
+import { StepPacer } from '../src/core/pacing.js';
 
 async function* batches(n: number, size: number): AsyncIterable<string[]> {
   for (let i = 0; i < n; i += size) yield Array.from({ length: Math.min(size, n - i) }, (_, j) => `k${i + j}`);
@@ -88,5 +89,22 @@ describe('summedProgress', () => {
     b!({ scanned: 3, matched: 3, deleted: 2 });
     a!({ scanned: 9, matched: 9, deleted: 9 });
     expect(totals).toEqual([5, 7, 11]);
+  });
+});
+
+describe('StepPacer (SCAN step sizes from step times)', () => {
+  it('halves a step that took longer than the target, grows while steps are quick, stays within bounds', () => {
+    const pacer = new StepPacer(2, 100, 5000, 1000);
+    expect(pacer.next).toBe(1000);
+    pacer.record(3);
+    expect(pacer.next).toBe(500);
+    pacer.record(1.5); // under the target but not under half of it: unchanged
+    expect(pacer.next).toBe(500);
+    pacer.record(0.5);
+    expect(pacer.next).toBe(625);
+    for (let i = 0; i < 50; i++) pacer.record(0.1);
+    expect(pacer.next).toBe(5000);
+    for (let i = 0; i < 50; i++) pacer.record(10);
+    expect(pacer.next).toBe(100);
   });
 });

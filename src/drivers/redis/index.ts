@@ -27,6 +27,7 @@ import { connect, isConnectionFailure, planConnection, unavailable, type Connect
 import { parseInfo, summarizeInfo } from './info.js';
 import { RespConnection, type RespReply, type RespTarget } from './resp.js';
 import { sniffFormat, type KeyFacts } from '../../core/inspect.js';
+import { StepPacer } from '../../core/pacing.js';
 
 /** Driver name constant. */
 export const DRIVER_NAME = 'redis';
@@ -38,6 +39,8 @@ export type RedisDriverOptions = RedisConnectionOptions;
 export const TAG_SET_PREFIX = '_gf_tag:';
 /** Keys per SCAN step: large, so a pass over millions of keys takes few round trips. */
 const SCAN_COUNT = 5000;
+/** A SCAN step should take at most this long, round trip included (see core/pacing.ts). */
+const SCAN_STEP_MS = 2;
 const LATENCY_SAMPLES = 20;
 
 const TRAITS: DriverTraits = { persistent: true, shared: true, maxKeyBytes: 512 * 1024 * 1024 };
@@ -279,12 +282,15 @@ export class RedisDriver implements CacheDriver {
   /** SCAN over one node until its cursor comes back to 0. */
   private async *scanNode(node: Redis, command: 'scan' | 'sscan', key: string | null, glob: string, signal?: AbortSignal) {
     let cursor = '0';
+    const pacer = new StepPacer(SCAN_STEP_MS, 100, SCAN_COUNT, 1000);
     do {
       if (signal?.aborted) return;
+      const started = performance.now();
       const [next, keys] =
         command === 'scan'
-          ? await node.scan(cursor, 'MATCH', glob, 'COUNT', SCAN_COUNT)
-          : await node.sscan(key!, cursor, 'COUNT', SCAN_COUNT);
+          ? await node.scan(cursor, 'MATCH', glob, 'COUNT', pacer.next)
+          : await node.sscan(key!, cursor, 'COUNT', pacer.next);
+      pacer.record(performance.now() - started);
       cursor = next;
       if (keys.length) yield keys;
     } while (cursor !== '0');
