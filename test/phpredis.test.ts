@@ -82,3 +82,17 @@ describe.each(pairs)('phpredis serializer %s, compression %s', (serializer, comp
     expect(data.value).toEqual({ list: [1, 2, 3], ok: true });
   });
 });
+
+describe('cache:inspect names the formats phpredis wrote', () => {
+  it('igbinary, PHP serialize and zstd-compressed values are told apart by their first bytes', async () => {
+    const write = (serializer: Serializer, compression: Compression, group: string) =>
+      php(serializer, compression, `for ($i = 0; $i < 3; $i++) $r->set('fmt${group}:' . $i, ['id' => $i, 'name' => str_repeat('n', 50)]);`);
+    write('igbinary', 'none', 'igb');
+    write('php', 'none', 'php');
+    write('php', 'zstd', 'zst');
+    configure('none', 'none');
+    const r = JSON.parse((await glueful(['cache:inspect', 'fmt*', '--json', '--depth', '1'], { cwd: project.dir })).stdout);
+    const formats = Object.fromEntries(r.groups.map((g: { group: string; formats: Record<string, number> }) => [g.group, g.formats]));
+    expect(formats).toEqual({ fmtigb: { igbinary: 3 }, fmtphp: { php: 3 }, fmtzst: { zstd: 3 } });
+  });
+});

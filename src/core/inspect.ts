@@ -101,12 +101,24 @@ export class KeyspaceAggregator {
   }
 }
 
-/** The format of a stored value from its first bytes (cheap: no full read). */
+/**
+ * The format of a stored value from its first bytes (cheap: no full read):
+ * Glueful's `json:` / `php:` envelopes; igbinary's version header
+ * 00 00 00 02; zstd's frame magic 28 B5 2F FD and gzip's 1F 8B (phpredis
+ * compression); bare PHP `serialize()` output (a phpredis `php` serializer,
+ * php-memcached); plain JSON objects and arrays; integers. LZ4, LZF and
+ * msgpack have no reliable marker: they show as raw.
+ */
 export function sniffFormat(head: Buffer | null): string | null {
   if (head === null) return null;
+  if (head.length >= 4 && head.readUInt32BE(0) === 2) return 'igbinary';
+  if (head.length >= 4 && head.readUInt32BE(0) === 0x28b52ffd) return 'zstd';
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
   const text = head.toString('latin1');
   if (text.startsWith('json:')) return 'json';
   if (text.startsWith('php:')) return 'php';
   if (/^-?\d+$/.test(text)) return 'integer';
+  if (/^(?:[aOC]:\d+:|s:\d+:"|[ibd]:[^;]*;|N;)/.test(text)) return 'php';
+  if (/^[[{]/.test(text)) return 'json';
   return 'raw';
 }
