@@ -49,6 +49,27 @@ const cli = (args: string[], env: Record<string, string> = {}) =>
 
 runStoreContract('redis (standalone)', { create: async (prefix) => redisStore({ port: plain.port }, prefix) });
 
+describe('redis: bulk writes (the mass-insertion path)', () => {
+  it('keys and values whose UTF-8 length has more digits than their character count arrive whole', async () => {
+    const store = redisStore({ port: plain.port, database: 5 }, 'bulk:');
+    // Stored as 'json:"…"' (7 characters more): 99 and 999 characters that are 100 and 1000 bytes,
+    // and a 9-character key ('bulk:ключ') of 13 bytes — each length header grows a digit.
+    const entries: Array<[string, string, { ttl: number }]> = [
+      ['ключ', `é${'x'.repeat(91)}`, { ttl: 60 }],
+      ['k:999', `é${'x'.repeat(991)}`, { ttl: 60 }],
+      ['k:emoji', '😀'.repeat(3), { ttl: 60 }],
+      ['k:plain', 'plain', { ttl: 60 }],
+    ];
+    expect(`json:${JSON.stringify(entries[0]![1])}`.length).toBe(99);
+    const result = await store.setMultiple(entries);
+    expect(result).toMatchObject({ written: entries.length, failed: 0 });
+    for (const [key, value] of entries) expect(await store.get(key)).toBe(value);
+    const ttl = await store.ttl('ключ');
+    expect(ttl).toBeGreaterThan(55);
+    expect(ttl).toBeLessThanOrEqual(60);
+  });
+});
+
 describe('redis: a shared database', () => {
   it('clear and purge touch only the prefix, never foreign keys', async () => {
     redisCli(plain.port, ['-n', '3', 'rpush', 'queues:default', 'job1', 'job2']);

@@ -7,7 +7,9 @@ import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
+import { JsonText } from '../core/codec.js';
 import { CacheError, ConfigError } from '../core/errors.js';
+import { readLine } from './ndjson-line.js';
 import type { WarmupContext, WarmupEntry, WarmupStrategy } from './strategy.js';
 
 /** Thrown (and counted, not fatal) for one malformed input line. */
@@ -33,16 +35,15 @@ function toEntry(raw: unknown, where: () => string): WarmupEntry {
 async function* ndjson(input: AsyncIterable<Buffer | string>, source: string, ctx: WarmupContext): AsyncIterable<WarmupEntry[]> {
   let number = 0;
   let partial = '';
+  const blank = /^[ \t\r]*$/;
   const parse = (lines: string[]): WarmupEntry[] => {
     const entries: WarmupEntry[] = [];
     for (const line of lines) {
       number++;
-      if (line.trim() === '') continue;
-      try {
-        entries.push(toEntry(JSON.parse(line), () => `${source} line ${number}`));
-      } catch (error) {
-        ctx.skip(error instanceof WarmupLineError ? error.message : `${source} line ${number}: not JSON`);
-      }
+      // The fast reader keeps the value's JSON text; a line it refuses is read again to say why.
+      const fast = readLine(line);
+      if (fast) entries.push({ key: fast.key, value: new JsonText(fast.valueText), ttl: fast.ttl, tags: fast.tags });
+      else if (!blank.test(line)) entries.push(...checked(line, () => `${source} line ${number}`, ctx));
     }
     return entries;
   };
@@ -52,6 +53,16 @@ async function* ndjson(input: AsyncIterable<Buffer | string>, source: string, ct
     yield parse(lines);
   }
   if (partial) yield parse([partial]);
+}
+
+/** A line the fast reader refused, read by JSON.parse: its entry, or nothing with the reason reported. */
+function checked(line: string, where: () => string, ctx: WarmupContext): WarmupEntry[] {
+  try {
+    return [toEntry(JSON.parse(line), where)];
+  } catch (error) {
+    ctx.skip(error instanceof WarmupLineError ? error.message : `${where()}: not JSON`);
+    return [];
+  }
 }
 
 function option<T>(ctx: WarmupContext, name: string, check: (v: unknown) => v is T, expected: string, strategy: string): T {

@@ -19,25 +19,58 @@ const CHUNK_BYTES = 256 * 1024;
 /** Commands sent but not yet answered before the writer waits. */
 const MAX_UNANSWERED = 50_000;
 
+/** How many decimal digits a non-negative integer has. */
+function digitCount(n: number): number {
+  let digits = 1;
+  while (n >= 10) {
+    n = Math.floor(n / 10);
+    digits++;
+  }
+  return digits;
+}
+
 /** Writes a non-negative integer as ASCII digits; returns the new offset. */
 function writeDigits(b: Buffer, o: number, n: number): number {
-  if (n < 10) {
-    b[o] = 48 + n;
-    return o + 1;
-  }
-  const start = o;
-  while (n > 0) {
-    b[o++] = 48 + (n % 10);
+  const end = o + digitCount(n);
+  for (let p = end - 1; p >= o; p--) {
+    b[p] = 48 + (n % 10);
     n = Math.floor(n / 10);
   }
-  b.subarray(start, o).reverse();
+  return end;
+}
+
+/**
+ * Writes `$<length>\r\n<text>\r\n` for a string, scanning it once: the
+ * text is written where its header would end were it ASCII (its UTF-8
+ * length then equals its UTF-16 length), and moved along in the rare case
+ * its UTF-8 length has more digits. Returns the new offset.
+ */
+function writeBulkString(b: Buffer, o: number, text: string): number {
+  const guess = digitCount(text.length);
+  const start = o + guess + 3;
+  const written = b.write(text, start, 'utf8');
+  const digits = digitCount(written);
+  if (digits !== guess) b.copyWithin(start + digits - guess, start, start + written);
+  b[o] = 36; // $
+  o = writeDigits(b, o + 1, written);
+  b[o++] = 13;
+  b[o++] = 10;
+  o += written;
+  b[o++] = 13;
+  b[o++] = 10;
   return o;
 }
+
+const SET_WITH_TTL = Buffer.from('*5\r\n$3\r\nSET\r\n');
+const SET_PLAIN = Buffer.from('*3\r\n$3\r\nSET\r\n');
 
 /** Encodes commands as RESP straight into large buffers (no per-command allocations). */
 class RespChunks {
   private buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   private offset = 0;
+  /** `EX <ttl>` as RESP for the last TTL seen: entries of a warmup mostly share one. */
+  private ttlTail = Buffer.alloc(0);
+  private tailTtl = -1;
 
   /** Makes room for `needed` bytes; returns the full chunk to send first, if it had to start a new one. */
   private reserve(needed: number): Buffer | null {
@@ -76,34 +109,30 @@ class RespChunks {
    * bulk path's one command per entry.
    */
   addSet(key: string, value: Buffer | string, ttl: number): Buffer | null {
-    const keyBytes = Buffer.byteLength(key);
-    const valueBytes = typeof value === 'string' ? Buffer.byteLength(value) : value.length;
-    const full = this.reserve(keyBytes + valueBytes + 80);
+    // At most 3 UTF-8 bytes per UTF-16 unit: room enough without measuring first.
+    const valueRoom = typeof value === 'string' ? value.length * 3 : value.length;
+    const full = this.reserve(key.length * 3 + valueRoom + 80);
     const b = this.buffer;
     let o = this.offset;
-    o += b.write(ttl > 0 ? '*5\r\n$3\r\nSET\r\n$' : '*3\r\n$3\r\nSET\r\n$', o, 'latin1');
-    o = writeDigits(b, o, keyBytes);
-    b[o++] = 13;
-    b[o++] = 10;
-    o += b.write(key, o, 'utf8');
-    b[o++] = 13;
-    b[o++] = 10;
-    b[o++] = 36; // $
-    o = writeDigits(b, o, valueBytes);
-    b[o++] = 13;
-    b[o++] = 10;
-    o += typeof value === 'string' ? b.write(value, o, 'utf8') : value.copy(b, o);
-    b[o++] = 13;
-    b[o++] = 10;
+    const head = ttl > 0 ? SET_WITH_TTL : SET_PLAIN;
+    b.set(head, o);
+    o += head.length;
+    o = writeBulkString(b, o, key);
+    if (typeof value === 'string') o = writeBulkString(b, o, value);
+    else {
+      b[o++] = 36; // $
+      o = writeDigits(b, o, value.length);
+      b[o++] = 13;
+      b[o++] = 10;
+      o += value.copy(b, o);
+      b[o++] = 13;
+      b[o++] = 10;
+    }
     if (ttl > 0) {
-      o += b.write('$2\r\nEX\r\n$', o, 'latin1');
-      const digits = String(ttl);
-      o = writeDigits(b, o, digits.length);
-      b[o++] = 13;
-      b[o++] = 10;
-      o = writeDigits(b, o, ttl);
-      b[o++] = 13;
-      b[o++] = 10;
+      if (ttl !== this.tailTtl) this.ttlTail = Buffer.from(`$2\r\nEX\r\n$${String(ttl).length}\r\n${ttl}\r\n`);
+      this.tailTtl = ttl;
+      b.set(this.ttlTail, o);
+      o += this.ttlTail.length;
     }
     this.offset = o;
     return full;
