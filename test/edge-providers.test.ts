@@ -290,6 +290,14 @@ describe('the CLI over a provider', () => {
     expect(result.stdout + result.stderr).not.toContain(TOKEN);
   });
 
+  it('cache:status --detailed shows the edge settings with every credential masked', async () => {
+    const secrets = { api_key: 'bunny-secret-1234567', client_secret: 'akamai-secret-123456', access_token: 'akamai-access-1234567', client_token: 'akamai-client-1234567' };
+    writeConfig({ provider: 'bunny', providers: { bunny: { api_key: secrets.api_key, pull_zone_id: 1 }, akamai: { host: 'akab.example', ...secrets, api_key: undefined } } });
+    const result = await glueful(['cache:status', '--detailed', '--json'], { cwd: project.dir, env: cfEnv() });
+    expect(JSON.parse(result.stdout).effectiveConfig.edge.providers.bunny).toEqual({ api_key: '***', pull_zone_id: 1 });
+    for (const secret of [...Object.values(secrets), TOKEN]) expect(result.stdout + result.stderr).not.toContain(secret);
+  });
+
   it('part refused is exit 7, naming what was not purged', async () => {
     writeConfig({ provider: 'cloudflare', providers: { cloudflare: { api_base: api.base, max_items_per_request: 2 } } });
     api.respond = (req) => (req.body.includes('/p/2') ? { status: 500, body: { success: false, errors: [{ code: 1, message: 'internal' }] } } : { status: 200, body: { success: true } });

@@ -51,7 +51,7 @@ runStoreContract('redis (standalone)', { create: async (prefix) => redisStore({ 
 
 describe('redis: bulk writes (the mass-insertion path)', () => {
   it('keys and values whose UTF-8 length has more digits than their character count arrive whole', async () => {
-    const store = redisStore({ port: plain.port, database: 5 }, 'bulk:');
+    const store = redisStore({ port: plain.port, database: 9 }, 'bulk:');
     // Stored as 'json:"…"' (7 characters more): 99 and 999 characters that are 100 and 1000 bytes,
     // and a 9-character key ('bulk:ключ') of 13 bytes — each length header grows a digit.
     const entries: Array<[string, string, { ttl: number }]> = [

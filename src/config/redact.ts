@@ -2,7 +2,7 @@
  * Keeps secrets out of everything printed: config values under secret-looking
  * keys, and credentials inside URLs.
  */
-const SECRET_KEY = /pass|secret|token|auth|credential|private|^key$/i;
+const SECRET_KEY = /pass|secret|token|auth|credential|private|^key$|api_?key|access_?key/i;
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^:@/\s]*):([^@/\s]+)@/gi;
 
 /** Replaces the password part of any URL in `text`. */
