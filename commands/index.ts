@@ -4,7 +4,7 @@
  * place that decides the exit code. `bin/glueful.cjs` calls main().
  */
 import { Command, CommanderError, Option, type OutputConfiguration } from 'commander';
-import { CacheError, ExitCode, exitCodeOf, PartialFailureError } from '../src/core/errors.js';
+import { ExitCode, exitCodeOf, isCacheError, type PartialFailureError } from '../src/core/errors.js';
 import { Output } from '../src/output/output.js';
 import * as clear from './clear.js';
 import { createContext, type CommandModule, type GlobalOptions } from './context.js';
@@ -112,8 +112,8 @@ function report(out: Output, error: unknown): number {
   const code = exitCodeOf(error);
   const message = error instanceof Error ? error.message : String(error);
   if (out.json) {
-    const type = error instanceof CacheError ? error.name : 'Error';
-    const done = error instanceof PartialFailureError ? { done: error.done } : {};
+    const type = isCacheError(error) ? error.name : 'Error';
+    const done = isCacheError(error) && 'done' in error ? { done: (error as PartialFailureError).done } : {};
     out.printJson({ error: { code, type, message, ...done } });
   }
   out.error(message);

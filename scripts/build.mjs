@@ -66,10 +66,22 @@ const vendored = {
   },
 };
 
+// The edge purge service (CDN providers) goes into a file of its own too,
+// required on first use: most runs never purge a CDN, and every start would
+// otherwise read its ~18 kB. Its errors are recognised by their exit code
+// (isCacheError), not by class identity, as it has its own copy of them.
+const EDGE_SERVICE = /\/src\/edge\/edge-service\.js$/;
+const edgeApart = {
+  name: 'edge-apart',
+  setup(b) {
+    b.onResolve({ filter: EDGE_SERVICE }, () => ({ path: './glueful-edge.cjs', external: true }));
+  },
+};
+
 await Promise.all([
   build({
     ...common,
-    plugins: [...common.plugins, vendored],
+    plugins: [...common.plugins, vendored, edgeApart],
     entryPoints: ['commands/index.ts'],
     outfile: 'dist/glueful.cjs',
     format: 'cjs',
@@ -84,6 +96,7 @@ await Promise.all([
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
   }),
+  build({ ...common, entryPoints: ['src/edge/edge-service.ts'], outfile: 'dist/glueful-edge.cjs', format: 'cjs' }),
   build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.cjs', format: 'cjs' }),
 ]);
 

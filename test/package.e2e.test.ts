@@ -66,6 +66,11 @@ describe('the packed package', () => {
     expect(set.status).toBe(0);
     const get = spawnSync(bin, ['cache:get', 'greeting', '--json'], { cwd, env, encoding: 'utf8' });
     expect(JSON.parse(get.stdout)).toMatchObject({ key: 'greeting', value: 'hello', format: 'json' });
+    // The edge purge service ships as a file of its own, required on first use; its errors keep their exit codes.
+    const providers = spawnSync(bin, ['cache:purge', '--list-providers', '--json'], { cwd, env, encoding: 'utf8' });
+    expect(JSON.parse(providers.stdout).providers.map((p: { name: string }) => p.name)).toEqual(['varnish', 'cloudflare', 'fastly', 'bunny', 'akamai']);
+    const unchosen = spawnSync(bin, ['cache:purge', '--edge-tag', 'a'], { cwd, env, encoding: 'utf8' });
+    expect([unchosen.status, unchosen.stderr.trim()]).toEqual([3, 'glueful: error: no edge provider chosen: give --provider <name>, or set edge.provider (EDGE_CACHE_PROVIDER) in the configuration']);
   });
 
   // One script body, run as an ES module (import) and as CommonJS (require).

@@ -78,7 +78,16 @@ export class InterruptedError extends CacheError {
   override readonly exitCode = ExitCode.INTERRUPTED;
 }
 
+/**
+ * True for our errors — also those of a part of the CLI bundled apart (the
+ * edge purge service is required on first use from a file of its own, with
+ * its own copy of these classes, which instanceof would not recognise).
+ */
+export function isCacheError(error: unknown): error is CacheError {
+  return error instanceof CacheError || (error instanceof Error && typeof (error as { exitCode?: unknown }).exitCode === 'number');
+}
+
 /** The exit code for anything thrown: ours carry one, the rest are unexpected. */
 export function exitCodeOf(error: unknown): ExitCodeValue {
-  return error instanceof CacheError ? error.exitCode : ExitCode.UNEXPECTED;
+  return isCacheError(error) ? error.exitCode : ExitCode.UNEXPECTED;
 }
