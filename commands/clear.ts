@@ -4,7 +4,7 @@
  * behind --flush-database <n>, which names the database and needs --force.
  * --prune-tags only tidies the tag index (members whose keys are gone).
  */
-import { ExitCode, UsageError } from '../src/core/errors.js';
+import { ExitCode, isCacheError, PartialFailureError, UsageError } from '../src/core/errors.js';
 import type { Output } from '../src/output/output.js';
 import { assertTagging, parseCount, parseList } from './arguments.js';
 import { printBulk, runBulkDelete, type BulkResult } from './bulk-delete.js';
@@ -104,7 +104,14 @@ async function clearCategory(ctx: CommandContext, options: ClearOptions): Promis
 /** --edge: the cache entries first, then the CDN objects under the same tags, so both are in step. */
 async function withEdge(ctx: CommandContext, options: ClearOptions, result: ClearResult): Promise<ClearResult> {
   if (!options.edge) return result;
-  return { ...result, edge: await runEdgePurges(ctx, { tag: result.tags }, { provider: options.provider, dryRun: options.dryRun }) };
+  try {
+    return { ...result, edge: await runEdgePurges(ctx, { tag: result.tags }, { provider: options.provider, dryRun: options.dryRun }) };
+  } catch (error) {
+    // The cache entries are gone by now: say so, rather than let the edge's error hide it.
+    if (!isCacheError(error) || error.exitCode === ExitCode.INTERRUPTED || result.dryRun) throw error;
+    const done = `${result.deleted ?? 0} cache entries tagged ${result.tags.join(', ')} were deleted`;
+    throw new PartialFailureError(`${done}, but the edge purge failed: ${error.message}`, { deleted: result.deleted ?? 0, edgePurged: false }, { cause: error });
+  }
 }
 
 export async function run(ctx: CommandContext, args: string[], options: ClearOptions): Promise<ClearResult> {

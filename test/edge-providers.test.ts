@@ -298,6 +298,19 @@ describe('the CLI over a provider', () => {
     for (const secret of [...Object.values(secrets), TOKEN]) expect(result.stdout + result.stderr).not.toContain(secret);
   });
 
+  it('cache:clear --edge whose purge is refused says the cache entries went, and exits 7', async () => {
+    writeConfig({ provider: 'cloudflare', providers: { cloudflare: { api_base: api.base } } });
+    api.respond = () => ({ status: 403, body: { success: false, errors: [{ code: 10000, message: 'Authentication error' }] } });
+    expect((await glueful(['cache:set', 'profile:1', '1', '--tags', 'users'], { cwd: project.dir })).code).toBe(0);
+    const result = await glueful(['cache:clear', '--tag', 'users', '--edge', '--force', '--json'], { cwd: project.dir, env: cfEnv() });
+    expect(result.code).toBe(7);
+    expect(JSON.parse(result.stdout).error).toMatchObject({
+      message: '1 cache entries tagged users were deleted, but the edge purge failed: cloudflare refused the credentials: HTTP 403: Authentication error (10000)',
+      done: { deleted: 1, edgePurged: false },
+    });
+    expect((await glueful(['cache:get', 'profile:1'], { cwd: project.dir })).code).toBe(4);
+  });
+
   it('part refused is exit 7, naming what was not purged', async () => {
     writeConfig({ provider: 'cloudflare', providers: { cloudflare: { api_base: api.base, max_items_per_request: 2 } } });
     api.respond = (req) => (req.body.includes('/p/2') ? { status: 500, body: { success: false, errors: [{ code: 1, message: 'internal' }] } } : { status: 200, body: { success: true } });

@@ -154,8 +154,10 @@ export async function sendPlan(requests: EdgeRequest[], settings: SendSettings):
     }
   }
   outcome.requests = counter.requests;
-  // An item sent to several servers (Varnish) is purged only when every one of them did it.
-  const failed = new Set(outcome.failed.map((f) => f.item));
+  // An item sent to several servers (Varnish) is purged only when every one of them did it,
+  // and reported once, with the first reason.
+  const failed = new Map(outcome.failed.reverse().map((f) => [f.item, f]));
+  outcome.failed = [...failed.values()].reverse();
   outcome.purged = [...new Set(outcome.purged)].filter((item) => !failed.has(item));
   if (refused) {
     const done = outcome.purged.length ? ` (${outcome.purged.length} items were purged before that)` : '';
