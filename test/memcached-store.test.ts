@@ -233,6 +233,22 @@ describe('memcached: several servers', () => {
     expect((await store.deletePattern('k*')).deleted).toBe(300);
   });
 
+  it('cache:inspect reports each server of the pool, counted on the server itself', async () => {
+    const store = memcachedStore({ servers: servers() }, 'insp:');
+    for (let i = 0; i < 120; i++) await store.set(`user:${i}`, 'x'.repeat(100));
+    const ring = new KetamaRing(servers().map((id) => ({ id, weight: 1 })));
+    const owners = nodes.map((_, n) => Array.from({ length: 120 }, (_, k) => k).filter((k) => ring.serverFor(`insp:user:${k}`) === n).length);
+    expect(owners.every((n) => n > 0)).toBe(true);
+    writeFileSync(join(project.dir, 'pool.json'), JSON.stringify({ default: 'memcached', prefix: 'insp:', stores: { memcached: { servers: servers() } } }));
+    const result = await glueful(['cache:inspect', 'user:*', '--json', '--config', 'pool.json'], { cwd: project.dir });
+    expect(result.code, result.stderr).toBe(0);
+    const r = JSON.parse(result.stdout);
+    expect(r.keys).toBe(120);
+    // Each server lists exactly the keys the ring put there.
+    expect(r.nodes.map((n: { node: string; keys: number }) => [n.node, n.keys])).toEqual(nodes.map((n, i) => [`memcached://${HOST}:${n.port}`, owners[i]]));
+    await store.deletePattern('user:*');
+  });
+
   it('clear --tags a,b with the server of b down: exit 7 with what a deleted, one report', async () => {
     const pair = await Promise.all([startMemcached(), startMemcached()]);
     const ids = pair.map((n) => `${HOST}:${n.port}`);

@@ -54,15 +54,19 @@ export function lz4BlockDecompress(input: Buffer, size: number): Buffer {
   return out.subarray(0, op);
 }
 
-/** A block of one literal-only sequence. */
-export function lz4BlockStore(input: Buffer): Buffer {
-  const head: number[] = [];
-  if (input.length < 15) head.push(input.length << 4);
+/** A block of one literal-only sequence, after `before` bytes left free for a caller's header. */
+export function lz4BlockStore(input: Buffer, before = 0): Buffer {
+  // The token's literal length: 15 and then 255s while more remain, as the block format counts it.
+  const extra = input.length < 15 ? 0 : Math.floor((input.length - 15) / 255) + 1;
+  const out = Buffer.allocUnsafe(before + 1 + extra + input.length);
+  let o = before;
+  if (input.length < 15) out[o++] = input.length << 4;
   else {
-    head.push(0xf0);
+    out[o++] = 0xf0;
     let rest = input.length - 15;
-    for (; rest >= 255; rest -= 255) head.push(255);
-    head.push(rest);
+    for (; rest >= 255; rest -= 255) out[o++] = 255;
+    out[o++] = rest;
   }
-  return Buffer.concat([Buffer.from(head), input]);
+  input.copy(out, o);
+  return out;
 }

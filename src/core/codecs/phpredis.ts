@@ -126,9 +126,11 @@ export function phpredisPack(bytes: Buffer, options: PhpRedisOptions): Buffer {
   if (options.compression === 'zstd') return zstdStore(serialized);
   if (options.compression === 'lz4') {
     if (serialized.length === 0) return serialized; // phpredis does not compress empty data
-    const length = Buffer.alloc(4);
-    length.writeInt32LE(serialized.length);
-    return Buffer.concat([Buffer.from([crc8(length)]), length, lz4BlockStore(serialized)]);
+    // One buffer: CRC-8 of the length, the length, then the block (no intermediate copies per value).
+    const out = lz4BlockStore(serialized, 5);
+    out.writeInt32LE(serialized.length, 1);
+    out[0] = crc8(out.subarray(1, 5));
+    return out;
   }
   return serialized;
 }

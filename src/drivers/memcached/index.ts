@@ -99,6 +99,10 @@ export class MemcachedDriver implements CacheDriver {
   private disposed = false;
   private readonly text = new Map<string, TextConnection>();
   private readonly itemSizeMax = new Map<MemcachedServer, number | null | Promise<number | null>>();
+  /** One driver per server, made for views per server (cache:inspect) and disposed with this one. */
+  private perServer?: Array<{ id: string; driver: MemcachedDriver }>;
+  /** With several servers: each one's own driver (see CacheDriver.partitions). */
+  readonly partitions?: () => Promise<Array<{ id: string; driver: CacheDriver }>>;
 
   constructor(private readonly options: MemcachedDriverOptions) {
     this.servers = parseServers(options);
@@ -121,6 +125,13 @@ export class MemcachedDriver implements CacheDriver {
     }
     this.tags = tags;
     this.location = `memcached://${this.servers.map((s) => `${s.host}:${s.port}`).join(',')}`;
+    if (this.servers.length > 1) {
+      this.partitions = async () =>
+        (this.perServer ??= this.servers.map((s) => ({
+          id: `memcached://${s.host}:${s.port}`,
+          driver: new MemcachedDriver({ ...this.options, servers: [{ host: s.host, port: s.port }] }),
+        })));
+    }
   }
 
   /** The memjs client, created on first use, placing keys on the ring. */
@@ -518,6 +529,7 @@ export class MemcachedDriver implements CacheDriver {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    await Promise.all((this.perServer ?? []).map((p) => p.driver.dispose()));
     for (const connection of this.text.values()) connection.close();
     this.text.clear();
     const client = await this.client?.catch(() => null);
