@@ -26,14 +26,14 @@ export interface EdgeOutcome {
  * a tag; a line that looks like a URL without its scheme is refused rather
  * than purged as a tag that matches nothing.
  */
-export function readBatchFile(path: string, stdin = 0): EdgeWork {
+export function readBatchFile(path: string, stdin = 0): { url: string[]; tag: string[] } {
   let text: string;
   try {
     text = readFileSync(path === '-' ? stdin : path, 'utf8');
   } catch (error) {
     throw new UsageError(`cannot read --batch-file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
-  const work: Required<Pick<EdgeWork, 'url' | 'tag'>> = { url: [], tag: [] };
+  const work = { url: [] as string[], tag: [] as string[] };
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;

@@ -50,17 +50,16 @@ type PurgeOptions = OptionsOf<typeof command>;
 /** What cache:purge returns: a key purge, an edge purge, or the provider list. */
 export type PurgeResult = (BulkResult & { pattern: string }) | { edge: EdgeOutcome } | { providers: ProviderListing[] };
 
+/** The edge purges the flags ask for, or undefined when they ask none (a key purge). */
 function edgeWork(options: PurgeOptions): EdgeWork | undefined {
-  const batch = options.batchFile === undefined ? { url: [], tag: [] } : readBatchFile(options.batchFile);
-  const work: EdgeWork = {
-    url: [...(options.url ?? []), ...(batch.url ?? [])],
-    prefix: options.urlPrefix ?? [],
-    tag: [...(options.edgeTag ?? []), ...(batch.tag ?? [])],
-    ...(options.edgeAll ? { all: [] } : {}),
-  };
   const asked = options.url || options.urlPrefix || options.edgeTag || options.edgeAll || options.batchFile !== undefined;
-  if (asked && !work.all && !work.url!.length && !work.prefix!.length && !work.tag!.length) throw new UsageError(`--batch-file ${options.batchFile}: no URL or tag in it`);
-  return asked ? work : undefined;
+  if (!asked) return undefined;
+  const batch = options.batchFile === undefined ? { url: [], tag: [] } : readBatchFile(options.batchFile);
+  const url = [...(options.url ?? []), ...batch.url];
+  const prefix = options.urlPrefix ?? [];
+  const tag = [...(options.edgeTag ?? []), ...batch.tag];
+  if (!options.edgeAll && url.length + prefix.length + tag.length === 0) throw new UsageError(`--batch-file ${options.batchFile}: no URL or tag in it`);
+  return { url, prefix, tag, ...(options.edgeAll ? { all: [] } : {}) };
 }
 
 async function purgeEdge(ctx: CommandContext, work: EdgeWork, options: PurgeOptions): Promise<PurgeResult> {
