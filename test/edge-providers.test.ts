@@ -320,6 +320,21 @@ describe('the CLI over a provider', () => {
     expect(result.stderr).toContain(`not purged: ${urls(3)[2]}: HTTP 500: internal (1)`);
   });
 
+  it('inside a Glueful app, the provider and its credentials come from the app\'s .env', async () => {
+    const app = tempProject();
+    try {
+      writeFileSync(join(app.dir, 'composer.json'), JSON.stringify({ name: 'acme/shop', require: { 'glueful/framework': '^1.76' } }));
+      writeFileSync(join(app.dir, '.env'), `EDGE_CACHE_ENABLED=true\nEDGE_CACHE_PROVIDER=fastly\nFASTLY_SERVICE_ID=svc-from-env\nFASTLY_API_TOKEN=${TOKEN}\n`);
+      const result = await glueful(['cache:purge', '--edge-tag', 'users', '--dry-run', '--json'], { cwd: app.dir });
+      expect(result.code, result.stderr).toBe(0);
+      const purge = JSON.parse(result.stdout).edge.purges[0];
+      expect(purge).toMatchObject({ provider: 'fastly', plan: [{ url: 'https://api.fastly.com/service/svc-from-env/purge', headers: { 'fastly-key': '***', 'surrogate-key': 'users' } }] });
+      expect(result.stdout).not.toContain(TOKEN);
+    } finally {
+      app.cleanup();
+    }
+  });
+
   it('--dry-run prints each request with the credentials masked, and sends nothing', async () => {
     writeConfig({ providers: { cloudflare: { api_base: api.base } } });
     const result = await glueful(['cache:purge', '--edge-all', '--dry-run'], { cwd: project.dir, env: cfEnv() });
