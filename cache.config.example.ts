@@ -146,6 +146,7 @@ export default defineConfig({
       // bunny: { api_key: '…', pull_zone_id: 12345 },
       // akamai: { host: 'akab-….luna.akamaiapis.net', client_token: '…', client_secret: '…', access_token: '…',
       //           network: 'production', action: 'invalidate', cp_codes: [12345] },
+      //   (or edgerc: '~/.edgerc', section: 'ccu' instead of the four credentials)
       // 'eu-zone': { type: 'cloudflare', zone_id: '…' },     // a second zone of a built-in
       // 'in-house': { module: './edge/in-house.ts', key: '…' }, // a plugin: defineEdgeProvider({...})
       // Every HTTP provider takes api_base (its API's address; tests point it at loopback).

@@ -254,6 +254,21 @@ describe('akamai (Fast Purge v3, EdgeGrid)', () => {
     expect(verify(api.seen[0]!).nonce).not.toBe(verify(api.seen[1]!).nonce);
   });
 
+  it('takes the API client from an .edgerc section; a missing section is one configuration line', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'edgerc-'));
+    const file = join(dir, '.edgerc');
+    writeFileSync(file, `[default]\nclient_secret = other\n\n[ccu]\n; Fast Purge client\nclient_secret = ${credentials.client_secret}\nhost = akab-ccu.luna.akamaiapis.net\naccess_token = ${credentials.access_token}\nclient_token = ${credentials.client_token}\n`);
+    api.respond = () => ({ status: 201, body: {} });
+    await service({ akamai: { edgerc: file, section: 'ccu', api_base: api.base } }).purge('url', ['https://www.example.com/a']);
+    verify(api.seen[0]!); // signed with the section's credentials
+    await expect(service({ akamai: { edgerc: file, section: 'nope', api_base: api.base } }).purge('url', ['https://www.example.com/a'])).rejects.toMatchObject({
+      exitCode: 3,
+      message: `invalid configuration: edge.providers.akamai: no section [nope] in ${file}`,
+    });
+  });
+
   it('signs exactly as Akamai\'s edgegrid test data expects', () => {
     // From akamai/AkamaiOPEN-edgegrid-node test/test_data.json.
     const data = { clientToken: 'akab-client-token-xxx-xxxxxxxxxxxxxxxx', accessToken: 'akab-access-token-xxx-xxxxxxxxxxxxxxxx', clientSecret: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=' };

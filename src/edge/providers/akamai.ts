@@ -6,7 +6,8 @@
  * `network` is `production` (default) or `staging`; types are `url`, `tag`
  * (Edge-Cache-Tag) and `cpcode`. Fast Purge has no "purge everything": with
  * `cp_codes` set, purge all purges those CP codes. `api_base` defaults to
- * `https://<host>` from the API client's credentials. Answers are
+ * `https://<host>` from the API client's credentials, which come from the
+ * config, the environment, or an `.edgerc` section (edgerc.ts). Answers are
  * `{ "httpStatus": 201, "detail", "purgeId", "estimatedSeconds" }`, errors
  * problem+json `{ "title", "detail" }`.
  */
@@ -14,6 +15,7 @@ import { ConfigError } from '../../core/errors.js';
 import { batches } from '../batch.js';
 import type { EdgeProvider, EdgeRequest, EdgeResponse, EdgeVerdict, ProviderOptions } from '../provider.js';
 import { edgeGridAuthorization } from './edgegrid.js';
+import { withEdgerc } from './edgerc.js';
 import { apiBase, badApiBase, checkUrls, json, missing, text, verdictOf } from './options.js';
 
 /** The provider's name. */
@@ -33,7 +35,8 @@ function base(options: ProviderOptions): string {
   return apiBase(options, `https://${host}`);
 }
 
-function requests(options: ProviderOptions, type: 'url' | 'tag' | 'cpcode', items: string[], objects: Array<string | number> = items): EdgeRequest[] {
+function requests(given: ProviderOptions, type: 'url' | 'tag' | 'cpcode', items: string[], objects: Array<string | number> = items): EdgeRequest[] {
+  const options = withEdgerc(given);
   const action = text(options, 'action') || 'invalidate';
   const network = text(options, 'network') || 'production';
   const url = `${base(options)}/ccu/v3/${action}/${type}/${network}`;
@@ -61,7 +64,14 @@ export const akamai: EdgeProvider = {
   name: NAME,
   description: 'Akamai Fast Purge v3 (EdgeGrid): URLs, Edge-Cache-Tag tags, CP codes as "all"; invalidate or delete',
   tagHeader: 'Edge-Cache-Tag',
-  validate(options) {
+  validate(given) {
+    let options: ProviderOptions;
+    try {
+      options = withEdgerc(given);
+    } catch (error) {
+      if (error instanceof ConfigError) return [error.message.replace(/^akamai: /, '')];
+      throw error;
+    }
     const credentials = { client_token: 'AKAMAI_CLIENT_TOKEN', client_secret: 'AKAMAI_CLIENT_SECRET', access_token: 'AKAMAI_ACCESS_TOKEN' };
     // The API host is needed unless api_base names the endpoint.
     const problems = missing(options, text(options, 'api_base') === '' ? { host: 'AKAMAI_HOST', ...credentials } : credentials);
