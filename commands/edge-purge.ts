@@ -3,12 +3,15 @@
  * --batch-file, running each kind of purge through the provider, and
  * rendering what was purged, what was not, and (dry run) the requests.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../src/core/errors.js';
 import type { EdgePurgeResult } from '../src/edge/edge-service.js';
 import type { PurgeKind } from '../src/edge/provider.js';
 import type { Output } from '../src/output/output.js';
 import type { CommandContext } from './context.js';
+
+/** The largest --batch-file read. */
+const BATCH_FILE_LIMIT = 64 * 1024 * 1024;
 
 /** The purges one command asked for, by kind. */
 export type EdgeWork = Partial<Record<PurgeKind, string[]>>;
@@ -29,8 +32,13 @@ export interface EdgeOutcome {
 export function readBatchFile(path: string, stdin = 0): { url: string[]; tag: string[] } {
   let text: string;
   try {
+    // A purge list is lines of URLs: anything this big is the wrong file, not a list to hold in memory.
+    if (path !== '-' && statSync(path).size > BATCH_FILE_LIMIT) {
+      throw new UsageError(`--batch-file ${path}: over ${BATCH_FILE_LIMIT / 1024 / 1024} MiB; is it the right file?`);
+    }
     text = readFileSync(path === '-' ? stdin : path, 'utf8');
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     throw new UsageError(`cannot read --batch-file ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   const work = { url: [] as string[], tag: [] as string[] };

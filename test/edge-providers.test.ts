@@ -386,6 +386,19 @@ describe('the CLI over a provider', () => {
     expect(tags.stderr).toContain('mine cannot purge by tag (it can purge by: url)');
   });
 
+  it('--batch-file - reads stdin; a file too big to be a purge list is refused before it is read', async () => {
+    writeConfig({ provider: 'cloudflare', providers: { cloudflare: { api_base: api.base } } });
+    const piped = await glueful(['cache:purge', '--batch-file', '-', '--dry-run', '--json'], { cwd: project.dir, env: cfEnv(), input: '# from a deploy\nhttps://a.example/1\nusers\n' });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(JSON.parse(piped.stdout).edge.purges.map((p: { kind: string; items: string[] }) => [p.kind, p.items])).toEqual([['url', ['https://a.example/1']], ['tag', ['users']]]);
+    const { truncateSync } = await import('node:fs');
+    writeFileSync(join(project.dir, 'huge.txt'), '');
+    truncateSync(join(project.dir, 'huge.txt'), 65 * 1024 * 1024); // sparse: nothing is written
+    const huge = await glueful(['cache:purge', '--batch-file', 'huge.txt'], { cwd: project.dir, env: cfEnv() });
+    expect([huge.code, huge.stderr.trim()]).toEqual([2, 'glueful: error: --batch-file huge.txt: over 64 MiB; is it the right file?']);
+    expect(api.seen).toEqual([]);
+  });
+
   it('bad input is exit 2: a pattern with edge flags, a malformed URL, a tag with a space, a batch line without a scheme', async () => {
     writeConfig({ provider: 'cloudflare', providers: { cloudflare: { api_base: api.base } } });
     writeFileSync(join(project.dir, 'bad.txt'), 'https://ok.example/\nwww.example.com/page\n');
