@@ -16,13 +16,13 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../../core/errors.js';
 
-const KEYS = ['client_secret', 'host', 'access_token', 'client_token'] as const;
+const EDGERC_FIELDS = ['client_secret', 'host', 'access_token', 'client_token'] as const;
 
 /** The keys of one section of an .edgerc text; null when the section is absent. */
-export function parseEdgerc(text: string, section: string): Partial<Record<(typeof KEYS)[number], string>> | null {
+export function parseEdgerc(text: string, section: string): Partial<Record<(typeof EDGERC_FIELDS)[number], string>> | null {
   let current: string | null = null;
   let found = false;
-  const out: Partial<Record<(typeof KEYS)[number], string>> = {};
+  const out: Partial<Record<(typeof EDGERC_FIELDS)[number], string>> = {};
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim();
     if (line === '' || line.startsWith(';') || line.startsWith('#')) continue;
@@ -34,10 +34,18 @@ export function parseEdgerc(text: string, section: string): Partial<Record<(type
     }
     const pair = /^([\w-]+)\s*=\s*(.*)$/.exec(line);
     if (current !== section || !pair) continue;
-    const key = pair[1]!.toLowerCase() as (typeof KEYS)[number];
-    if (KEYS.includes(key)) out[key] = pair[2]!.trim().replace(/^(["'])(.*)\1$/, '$2');
+    const key = pair[1]!.toLowerCase() as (typeof EDGERC_FIELDS)[number];
+    if (EDGERC_FIELDS.includes(key)) out[key] = pair[2]!.trim().replace(/^(["'])(.*)\1$/, '$2');
   }
   return found ? out : null;
+}
+
+const files = new Map<string, string>();
+/** The file's text, read once per process (validation and each purge kind ask for it). */
+function read(path: string): string {
+  let text = files.get(path);
+  if (text === undefined) files.set(path, (text = readFileSync(path, 'utf8')));
+  return text;
 }
 
 /**
@@ -52,7 +60,7 @@ export function withEdgerc(options: Record<string, unknown>): Record<string, unk
   const section = typeof options.section === 'string' && options.section !== '' ? options.section : 'default';
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = read(path);
   } catch (error) {
     if (!named) return options;
     throw new ConfigError(`akamai: cannot read edgerc ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
