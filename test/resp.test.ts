@@ -6,6 +6,9 @@
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeCommand, parseReply, RespConnection } from '../src/drivers/redis/resp.js';
+import { RedisDriver } from '../src/drivers/redis/index.js';
+import { StoreUnavailableError } from '../src/core/errors.js';
+import { reasonFor } from '../src/core/network-errors.js';
 
 describe('RESP encoding and parsing', () => {
   it('encodes a request as an array of bulk strings, binary-safe', () => {
@@ -60,5 +63,33 @@ describe('RESP connection against a misbehaving server', () => {
     await new Promise<void>((resolve) => server!.close(() => resolve()));
     server = undefined;
     await expect(open(port).then((c) => c.command(['PING']))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('a broken connection is a connection failure and is not reused: the next command connects again', async () => {
+    // The first connection answers garbage (the connection breaks); later ones answer +OK.
+    let connections = 0;
+    server = createServer((socket) => {
+      const first = ++connections === 1;
+      socket.on('data', () => socket.write(first ? '!garbage\r\n' : '+OK\r\n'));
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const driver = new RedisDriver({ host: '127.0.0.1', port: (server.address() as { port: number }).port, timeout: 0.5 });
+    try {
+      const failure = await driver.set('k', Buffer.from('v'), 60).catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(StoreUnavailableError);
+      expect((failure as Error).message).toMatch(/malformed reply/);
+      await expect(driver.set('k', Buffer.from('v'), 60)).resolves.not.toThrow();
+      expect(connections).toBe(2);
+    } finally {
+      await driver.dispose();
+    }
+  });
+});
+
+describe('the words for a failed connection', () => {
+  it('a write that meets a connection the server closed (EPIPE, a destroyed stream) is "the connection was closed"', () => {
+    expect(reasonFor(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }))).toBe('the connection was closed');
+    expect(reasonFor(Object.assign(new Error('Cannot call write after a stream was destroyed'), { code: 'ERR_STREAM_DESTROYED' }))).toBe('the connection was closed');
+    expect(reasonFor(new Error('ERR unknown command'))).toBeNull();
   });
 });

@@ -14,7 +14,8 @@ export const NETWORK_REASONS: readonly Reason[] = [
   [/ETIMEDOUT|timed out|timeout/i, 'timed out'],
   [/ENOTFOUND|EAI_AGAIN/, 'host not found'],
   [/EHOSTUNREACH|ENETUNREACH/, 'host unreachable'],
-  [/ECONNRESET|Connection is closed|closed|socket hang up|Stream isn't writeable/i, 'the connection was closed'],
+  // EPIPE and the stream codes: a write that met a connection the server had already closed.
+  [/ECONNRESET|EPIPE|ERR_STREAM_(WRITE_AFTER_END|DESTROYED)|Connection is closed|closed|socket hang up|Stream isn't writeable/i, 'the connection was closed'],
 ];
 
 /** The error's message and code, for matching. */

@@ -175,7 +175,8 @@ export class RedisDriver implements CacheDriver {
     try {
       return await connection.command(args);
     } catch (error) {
-      const translated = this.translate(error);
+      // A broken connection is a connection failure whatever its words (a write may meet EPIPE first).
+      const translated = connection.broken && !(error instanceof CacheError) ? unavailable(error, this.plan) : this.translate(error);
       if (translated instanceof StoreUnavailableError) {
         connection.close();
         this.light = undefined;

@@ -134,6 +134,11 @@ export class RespConnection {
     });
   }
 
+  /** True once the connection failed or was closed: every later command fails the same way. */
+  get broken(): boolean {
+    return this.failure !== undefined;
+  }
+
   close(): void {
     this.failure ??= new Error('Connection is closed');
     this.socket.destroy();
