@@ -6,7 +6,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../src/core/errors.js';
 import type { EdgePurgeResult } from '../src/edge/edge-service.js';
-import type { PurgeKind } from '../src/edge/provider.js';
+import { PURGE_KINDS, type PurgeKind } from '../src/edge/provider.js';
 import type { Output } from '../src/output/output.js';
 import type { CommandContext } from './context.js';
 
@@ -59,7 +59,7 @@ export async function runEdgePurges(ctx: CommandContext, work: EdgeWork, options
   const { EdgeService } = await import('../src/edge/edge-service.js');
   const service = new EdgeService((await ctx.config()).edge);
   const purges: EdgePurgeResult[] = [];
-  for (const kind of ['url', 'prefix', 'tag', 'all'] as const) {
+  for (const kind of PURGE_KINDS) {
     const items = work[kind];
     if (items === undefined || (kind !== 'all' && items.length === 0)) continue;
     purges.push(await service.purge(kind, items, { provider: options.provider, dryRun: options.dryRun, signal: ctx.signal }));
@@ -72,7 +72,13 @@ export function unpurged(outcome: EdgeOutcome | undefined): string[] {
   return outcome?.purges.flatMap((p) => p.failed.map((f) => f.item)) ?? [];
 }
 
-const NOUNS: Record<PurgeKind, [string, string]> = { url: ['URL', 'URLs'], prefix: ['prefix', 'prefixes'], tag: ['tag', 'tags'], all: ['everything', 'everything'] };
+const NOUNS: Record<PurgeKind, [string, string]> = {
+  url: ['URL', 'URLs'],
+  prefix: ['prefix', 'prefixes'],
+  host: ['host', 'hosts'],
+  tag: ['tag', 'tags'],
+  all: ['everything', 'everything'],
+};
 const noun = (kind: PurgeKind, n: number): string => (kind === 'all' ? 'everything' : `${n} ${NOUNS[kind][n === 1 ? 0 : 1]}`);
 
 /** The human report of the edge part. */

@@ -1,6 +1,6 @@
 /**
  * cache:purge — deletes the keys matching a glob inside the prefix, or, with
- * --url / --url-prefix / --edge-tag / --edge-all / --batch-file, purges a
+ * --url / --url-prefix / --edge-host / --edge-tag / --edge-all / --batch-file, purges a
  * CDN or HTTP cache in front of the app through an edge provider.
  */
 import { ExitCode, UsageError } from '../src/core/errors.js';
@@ -18,12 +18,13 @@ import type { ProviderListing } from '../src/edge/edge-service.js';
 /** cache:purge, declared. */
 export const command = defineCommand({
   name: 'purge',
-  description: 'delete the keys matching a glob pattern inside the prefix, or purge the CDN / HTTP cache by URL, tag or all',
+  description: 'delete the keys matching a glob pattern inside the prefix, or purge the CDN / HTTP cache by URL, prefix, host, tag or all',
   examples: [
     "glueful cache:purge 'user:*' --dry-run",
     "glueful cache:purge 'session:??' --force",
     'glueful cache:purge --url https://example.com/products/1 https://example.com/products/2',
     'glueful cache:purge --edge-tag users products --provider fastly',
+    'glueful cache:purge --edge-host www.example.com --dry-run',
     'glueful cache:purge --batch-file purge-list.txt --dry-run',
     'glueful cache:purge --edge-all --force',
     'glueful cache:purge --list-providers',
@@ -35,13 +36,14 @@ export const command = defineCommand({
     { flags: '--sample <n>', description: 'how many matching keys to show', default: '10' },
     { flags: '--url <url...>', description: 'edge: purge these URLs from the CDN / HTTP cache' },
     { flags: '--url-prefix <url...>', description: 'edge: purge everything under these URLs (Varnish BAN, Cloudflare prefixes, bunny *)' },
+    { flags: '--edge-host <host...>', description: 'edge: purge every object of these sites (Cloudflare hosts, Varnish BAN)' },
     { flags: '--edge-tag <tag...>', description: 'edge: purge the objects carrying these surrogate keys / cache tags' },
     { flags: '--edge-all', description: 'edge: purge everything the provider caches for the site' },
     { flags: '--batch-file <file>', description: "edge: URLs (http:// or https://) and tags, one per line, '#' comments, '-' for stdin" },
     { flags: '--provider <name>', description: 'edge provider (default: edge.provider / EDGE_CACHE_PROVIDER)' },
     { flags: '--list-providers', description: 'list the edge providers, what each can purge, and what its settings lack' },
   ],
-  exclusive: [['edgeAll', 'url', 'listProviders'], ['edgeAll', 'urlPrefix', 'listProviders'], ['edgeAll', 'edgeTag', 'listProviders'], ['edgeAll', 'batchFile', 'listProviders']],
+  exclusive: ['url', 'urlPrefix', 'edgeHost', 'edgeTag', 'batchFile'].map((flag) => ['edgeAll', flag, 'listProviders']),
   conflicts: { listProviders: ['dryRun', 'force'] },
 });
 
@@ -52,14 +54,15 @@ export type PurgeResult = (BulkResult & { pattern: string }) | { edge: EdgeOutco
 
 /** The edge purges the flags ask for, or undefined when they ask none (a key purge). */
 function edgeWork(options: PurgeOptions): EdgeWork | undefined {
-  const asked = options.url || options.urlPrefix || options.edgeTag || options.edgeAll || options.batchFile !== undefined;
+  const asked = options.url || options.urlPrefix || options.edgeHost || options.edgeTag || options.edgeAll || options.batchFile !== undefined;
   if (!asked) return undefined;
   const batch = options.batchFile === undefined ? { url: [], tag: [] } : readBatchFile(options.batchFile);
   const url = [...(options.url ?? []), ...batch.url];
   const prefix = options.urlPrefix ?? [];
+  const host = options.edgeHost ?? [];
   const tag = [...(options.edgeTag ?? []), ...batch.tag];
-  if (!options.edgeAll && url.length + prefix.length + tag.length === 0) throw new UsageError(`--batch-file ${options.batchFile}: no URL or tag in it`);
-  return { url, prefix, tag, ...(options.edgeAll ? { all: [] } : {}) };
+  if (!options.edgeAll && url.length + prefix.length + host.length + tag.length === 0) throw new UsageError(`--batch-file ${options.batchFile}: no URL or tag in it`);
+  return { url, prefix, host, tag, ...(options.edgeAll ? { all: [] } : {}) };
 }
 
 async function purgeEdge(ctx: CommandContext, work: EdgeWork, options: PurgeOptions): Promise<PurgeResult> {
@@ -77,7 +80,7 @@ export async function run(ctx: CommandContext, [pattern]: string[], options: Pur
   const work = edgeWork(options);
   if (work && pattern !== undefined) throw new UsageError('a key pattern and edge purge options cannot go together: run cache:purge twice');
   if (work) return purgeEdge(ctx, work, options);
-  if (options.provider !== undefined) throw new UsageError('--provider applies to edge purges (--url, --url-prefix, --edge-tag, --edge-all, --batch-file)');
+  if (options.provider !== undefined) throw new UsageError('--provider applies to edge purges (--url, --url-prefix, --edge-host, --edge-tag, --edge-all, --batch-file)');
   if (pattern === undefined) throw new UsageError('missing pattern: give a key pattern, or --url / --edge-tag / --edge-all / --batch-file for the edge');
   if (!pattern) throw new UsageError('invalid pattern: the pattern is empty (use "*" to match everything)');
   globToRegExp(pattern); // a malformed glob fails here, before anything is deleted

@@ -5,6 +5,7 @@
 #   PURGE <path>, Host: <site>                       one object        -> return (purge)
 #   PURGE /, xkey: a b c   (xkey-softpurge: soft)     tagged objects    -> "Invalidated N"
 #   BAN /, x-ban-url: ^/blog/, x-ban-host: <site>     a prefix of a site
+#   BAN /, x-ban-url: ., x-ban-host: <site>           a whole site
 #   BAN /, x-ban-url: .                               everything
 #
 # The origin tags responses with `xkey: tagA tagB` (edgeCacheHeaders({ provider: 'varnish', tags })).

@@ -83,14 +83,16 @@ describe('cloudflare', () => {
     expect(api.seen.map((s) => JSON.parse(s.body).files).sort((a, b) => b.length - a.length)[2]).toEqual(urls(65).slice(60));
   });
 
-  it('tags, prefixes (without the scheme) and purge_everything each have their body', async () => {
+  it('tags, prefixes (without the scheme), hosts and purge_everything each have their body', async () => {
     api.respond = () => ok;
     await cf().purge('tag', ['users', 'products']);
     await cf().purge('prefix', ['https://www.example.com/blog/']);
+    await cf().purge('host', ['www.example.com', 'images.example.com']);
     await cf().purge('all', []);
     expect(api.seen.map((s) => JSON.parse(s.body))).toEqual([
       { tags: ['users', 'products'] },
       { prefixes: ['www.example.com/blog/'] },
+      { hosts: ['www.example.com', 'images.example.com'] },
       { purge_everything: true },
     ]);
   });
@@ -160,10 +162,11 @@ describe('fastly', () => {
     expect(api.seen.every((s) => s.headers['fastly-soft-purge'] === '1')).toBe(true);
   });
 
-  it('purge_all is never soft, and prefixes are not something Fastly purges (exit 6)', async () => {
+  it('purge_all is never soft, and prefixes and hosts are not something Fastly purges (exit 6)', async () => {
     await fastly({ soft: true }).purge('all', []);
     expect(api.seen.map((s) => [s.path, s.headers['fastly-soft-purge']])).toEqual([['/service/SU1Z0isxPaozGVKXdv0eY/purge_all', undefined]]);
     await expect(fastly().purge('prefix', ['https://www.example.com/'])).rejects.toMatchObject({ exitCode: 6, message: expect.stringContaining('fastly cannot purge by prefix') });
+    await expect(fastly().purge('host', ['www.example.com'])).rejects.toMatchObject({ exitCode: 6, message: expect.stringContaining('fastly cannot purge by host (it can purge by: url, tag, all)') });
   });
 
   it('a refused key stops the run with exit 5 and the provider\'s words', async () => {
@@ -399,7 +402,7 @@ describe('the CLI over a provider', () => {
     expect(api.seen).toEqual([]);
   });
 
-  it('bad input is exit 2: a pattern with edge flags, a malformed URL, a tag with a space, a batch line without a scheme', async () => {
+  it('bad input is exit 2: a pattern with edge flags, a malformed URL, a tag with a space, a batch line without a scheme, a URL as a host', async () => {
     writeConfig({ provider: 'cloudflare', providers: { cloudflare: { api_base: api.base } } });
     writeFileSync(join(project.dir, 'bad.txt'), 'https://ok.example/\nwww.example.com/page\n');
     const runs = await Promise.all([
@@ -409,8 +412,10 @@ describe('the CLI over a provider', () => {
       glueful(['cache:purge', '--batch-file', 'bad.txt'], { cwd: project.dir, env: cfEnv() }),
       glueful(['cache:purge'], { cwd: project.dir, env: cfEnv() }),
       glueful(['cache:clear', '--edge', '--force'], { cwd: project.dir, env: cfEnv() }),
+      glueful(['cache:purge', '--edge-host', 'https://www.example.com/'], { cwd: project.dir, env: cfEnv() }),
     ]);
-    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2]);
+    expect(runs.map((r) => r.code)).toEqual([2, 2, 2, 2, 2, 2, 2]);
+    expect(runs[6]!.stderr.trim()).toBe('glueful: error: invalid host "https://www.example.com/": give a host name such as www.example.com (no scheme, no path)');
     expect(runs[5]!.stderr).toContain('--edge purges the CDN by the cleared tags: give --tag, --tags or --category');
     expect(runs[3]!.stderr).toContain('bad.txt:2');
     expect(api.seen).toEqual([]);

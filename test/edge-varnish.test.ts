@@ -128,6 +128,18 @@ describe('Varnish: purges reach a real varnishd and drop only what they target',
     expect(await cached()).toEqual(['/a', '/b', '/other']);
   });
 
+  it('--edge-host bans every object of that site and none of another site', async () => {
+    // An untagged path, so that no xkey purge of a later test counts this object.
+    const OTHER = 'other.example.test';
+    await get('/untagged', { host: OTHER });
+    expect((await get('/untagged', { host: OTHER })).hit).toBe(true);
+    const result = await cli(['cache:purge', '--edge-host', SITE, '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout).edge.purges[0]).toMatchObject({ kind: 'host', items: [SITE], purged: [SITE], failed: [] });
+    expect((await get('/untagged', { host: OTHER })).hit).toBe(true);
+    expect(await cached()).toEqual([]);
+  });
+
   it('--batch-file mixes URLs and tags, with comments', async () => {
     writeFileSync(join(project.dir, 'list.txt'), `# after the deploy\nhttps://${SITE}/other\n\nproducts\n`);
     const result = await cli(['cache:purge', '--batch-file', 'list.txt']);

@@ -31,7 +31,7 @@ export interface EdgePurgeResult {
   provider: string;
   kind: PurgeKind;
   dryRun: boolean;
-  /** The distinct URLs, prefixes or tags asked for (`*` for all). */
+  /** The distinct URLs, prefixes, hosts or tags asked for (`*` for all). */
   items: string[];
   purged: string[];
   failed: EdgeFailure[];
@@ -58,6 +58,22 @@ export interface ProviderListing {
 }
 
 const TAG = /^[^\s,]+$/;
+/** A host name, optionally with a port: what a site's objects are cached under. */
+const HOST = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:\d{1,5})?$/i;
+
+const PLURAL: Record<Exclude<PurgeKind, 'all'>, string> = { url: 'URLs', prefix: 'URL prefixes', host: 'hosts', tag: 'tags' };
+
+/** The asked items, distinct, or a usage error naming the first malformed one. */
+function checkedItems(kind: PurgeKind, items: string[]): string[] {
+  if (kind === 'all') return ['*'];
+  const wanted = distinct(items);
+  if (wanted.length === 0) throw new UsageError(`nothing to purge: no ${PLURAL[kind]} given`);
+  const badTag = kind === 'tag' ? wanted.find((t) => !TAG.test(t)) : undefined;
+  if (badTag !== undefined) throw new UsageError(`invalid tag ${JSON.stringify(badTag)}: tags cannot contain spaces or commas (providers send them space- or comma-separated)`);
+  const badHost = kind === 'host' ? wanted.find((h) => !HOST.test(h)) : undefined;
+  if (badHost !== undefined) throw new UsageError(`invalid host ${JSON.stringify(badHost)}: give a host name such as www.example.com (no scheme, no path)`);
+  return wanted;
+}
 
 /** The edge purge service over the `edge` section of the configuration. */
 export class EdgeService {
@@ -102,13 +118,10 @@ export class EdgeService {
     return listing;
   }
 
-  /** Purges `items` (URLs, prefixes or tags; ignored for `all`) through a provider. */
+  /** Purges `items` (URLs, prefixes, hosts or tags; ignored for `all`) through a provider. */
   async purge(kind: PurgeKind, items: string[], options: EdgePurgeOptions = {}): Promise<EdgePurgeResult> {
     const started = performance.now();
-    const wanted = kind === 'all' ? ['*'] : distinct(items);
-    if (wanted.length === 0) throw new UsageError(`nothing to purge: no ${kind === 'tag' ? 'tags' : 'URLs'} given`);
-    const bad = kind === 'tag' ? wanted.find((t) => !TAG.test(t)) : undefined;
-    if (bad !== undefined) throw new UsageError(`invalid tag ${JSON.stringify(bad)}: tags cannot contain spaces or commas (providers send them space- or comma-separated)`);
+    const wanted = checkedItems(kind, items);
     const configured = await this.resolve(options.provider);
     const method = purgeMethod(configured.provider, kind);
     if (!method) {

@@ -1,7 +1,7 @@
 /**
  * What an edge provider is: a CDN or HTTP cache in front of the app that can
- * be told to drop objects by URL, by prefix, by tag (surrogate key), or all
- * of them. A provider does not send anything itself: each purge method
+ * be told to drop objects by URL, by prefix, by host, by tag (surrogate
+ * key), or all of them. A provider does not send anything itself: each purge method
  * returns the HTTP requests that would do the work, already batched within
  * the provider's per-request limits. The runner (runner.ts) sends them with
  * timeouts, retries on 429 and a deadline, and `--dry-run` prints them
@@ -14,7 +14,10 @@
  */
 
 /** What a purge targets. */
-export type PurgeKind = 'url' | 'prefix' | 'tag' | 'all';
+export type PurgeKind = 'url' | 'prefix' | 'host' | 'tag' | 'all';
+
+/** Every kind, in the order a command runs them. */
+export const PURGE_KINDS: readonly PurgeKind[] = ['url', 'prefix', 'host', 'tag', 'all'];
 
 /** The parts of a provider's answer a request's `check` looks at. */
 export interface EdgeResponse {
@@ -43,7 +46,7 @@ export interface EdgeRequest {
   url: string;
   headers?: Record<string, string>;
   body?: string;
-  /** The URLs, tags or prefixes this request purges (`*` for everything). */
+  /** The URLs, prefixes, hosts or tags this request purges (`*` for everything). */
   items: string[];
   /** Header names whose values are credentials: shown as `***` in dry runs. */
   secretHeaders?: string[];
@@ -75,6 +78,8 @@ export interface EdgeProvider {
   validate?(options: ProviderOptions): string[];
   purgeUrls?(urls: string[], options: ProviderOptions): EdgeRequest[];
   purgePrefixes?(prefixes: string[], options: ProviderOptions): EdgeRequest[];
+  /** Every object of these sites (host names, `www.example.com` or `host:port`). */
+  purgeHosts?(hosts: string[], options: ProviderOptions): EdgeRequest[];
   purgeTags?(tags: string[], options: ProviderOptions): EdgeRequest[];
   purgeAll?(options: ProviderOptions): EdgeRequest[];
 }
@@ -91,6 +96,8 @@ export function purgeMethod(provider: EdgeProvider, kind: PurgeKind): ((items: s
       return provider.purgeUrls?.bind(provider);
     case 'prefix':
       return provider.purgePrefixes?.bind(provider);
+    case 'host':
+      return provider.purgeHosts?.bind(provider);
     case 'tag':
       return provider.purgeTags?.bind(provider);
     case 'all':
@@ -100,5 +107,5 @@ export function purgeMethod(provider: EdgeProvider, kind: PurgeKind): ((items: s
 
 /** What a provider can purge, from the methods it has. */
 export function purgeKindsOf(provider: EdgeProvider): PurgeKind[] {
-  return (['url', 'prefix', 'tag', 'all'] as const).filter((kind) => purgeMethod(provider, kind) !== undefined);
+  return PURGE_KINDS.filter((kind) => purgeMethod(provider, kind) !== undefined);
 }

@@ -32,10 +32,10 @@ export interface ConfiguredProvider {
 function isProvider(value: unknown): value is EdgeProvider {
   const p = value as EdgeProvider | null;
   return typeof p === 'object' && p !== null && typeof p.name === 'string' && p.name !== '' &&
-    ['purgeUrls', 'purgePrefixes', 'purgeTags', 'purgeAll'].some((m) => typeof (p as unknown as Record<string, unknown>)[m] === 'function');
+    ['purgeUrls', 'purgePrefixes', 'purgeHosts', 'purgeTags', 'purgeAll'].some((m) => typeof (p as unknown as Record<string, unknown>)[m] === 'function');
 }
 
-const EXPECTED = 'an edge provider (defineEdgeProvider({ name, purgeUrls?, purgeTags?, purgePrefixes?, purgeAll? }))';
+const EXPECTED = 'an edge provider (defineEdgeProvider({ name, purgeUrls?, purgePrefixes?, purgeHosts?, purgeTags?, purgeAll? }))';
 
 /** Loads one entry of `edge.providers`. */
 export async function loadProvider(name: string, declared: unknown, baseDir: string): Promise<ConfiguredProvider> {

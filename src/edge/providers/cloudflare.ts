@@ -1,6 +1,6 @@
 /**
  * Cloudflare: `POST {api_base}/zones/{zone_id}/purge_cache` with a bearer
- * token and exactly one of `files`, `prefixes`, `tags` or
+ * token and exactly one of `files`, `prefixes`, `hosts`, `tags` or
  * `{ "purge_everything": true }` in the JSON body. Items per request are
  * limited by plan (30 on older plans, 100 since); `max_items_per_request`
  * (default 30) keeps every plan within it. Prefixes are written without the
@@ -50,7 +50,7 @@ function batched(options: ProviderOptions, field: string, items: string[], value
 /** The built-in Cloudflare provider. */
 export const cloudflare: EdgeProvider = {
   name: NAME,
-  description: 'Cloudflare: purge_cache by files, prefixes, tags (Cache-Tag) or everything; bearer token',
+  description: 'Cloudflare: purge_cache by files, prefixes, hosts, tags (Cache-Tag) or everything; bearer token',
   tagHeader: 'Cache-Tag',
   validate: (options) => [...missing(options, { zone_id: 'CLOUDFLARE_ZONE_ID', api_token: 'CLOUDFLARE_API_TOKEN' }), ...badApiBase(options)],
   purgeUrls(urls, options) {
@@ -61,6 +61,7 @@ export const cloudflare: EdgeProvider = {
     const bare = checkUrls(prefixes).map((u) => `${u.host}${u.pathname}`);
     return batched(options, 'prefixes', prefixes, bare);
   },
+  purgeHosts: (hosts, options) => batched(options, 'hosts', hosts),
   purgeTags: (tags, options) => batched(options, 'tags', tags),
   purgeAll: (options) => [request(options, { purge_everything: true }, ['*'])],
 };

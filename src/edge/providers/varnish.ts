@@ -9,6 +9,7 @@
  *              → ban on obj.http.x-url / obj.http.x-host, stored on each object
  * - tags:      `PURGE /` with `xkey: a b c` (vmod xkey; header name
  *              configurable, `xkey-softpurge` when soft) → "Invalidated N"
+ * - a host:    `BAN /` with `x-ban-url: .` and `x-ban-host: <site>` → every object of the site
  * - all:       `BAN /` with `x-ban-url: .` and no host     → every object
  *
  * A request header is limited by Varnish (http_req_hdr_len, 8 KiB by
@@ -47,7 +48,7 @@ function toEach(options: ProviderOptions, build: (server: string) => Omit<EdgeRe
 /** The built-in Varnish provider. */
 export const varnish: EdgeProvider = {
   name: NAME,
-  description: 'Varnish: PURGE per URL, BAN for prefixes and all, xkey for tags (examples/varnish-purge.vcl)',
+  description: 'Varnish: PURGE per URL, BAN for prefixes, hosts and all, xkey for tags (examples/varnish-purge.vcl)',
   tagHeader: 'xkey',
   validate(options) {
     const list = servers(options);
@@ -67,6 +68,11 @@ export const varnish: EdgeProvider = {
         headers: { host: url.host, 'x-ban-url': `^${escapeRegExp(url.pathname)}`, 'x-ban-host': url.host },
         items: [prefixes[i]!],
       })),
+    );
+  },
+  purgeHosts(hosts, options) {
+    return hosts.flatMap((host) =>
+      toEach(options, (server) => ({ method: 'BAN', url: `${server}/`, headers: { host, 'x-ban-url': '.', 'x-ban-host': host }, items: [host] })),
     );
   },
   purgeTags(tags, options) {
