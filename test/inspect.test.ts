@@ -5,7 +5,8 @@
  * file store, Redis (standalone and cluster) and memcached.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { groupOf } from '../src/core/inspect.js';
+import { randomBytes } from 'node:crypto';
+import { groupOf, sniffFormat } from '../src/core/inspect.js';
 import { glueful, tempProject } from './helpers/cli.js';
 import { HOST, redisCli, startMemcached, startRedis, startRedisCluster, type ServerHandle } from './helpers/servers.js';
 
@@ -26,6 +27,17 @@ describe('grouping', () => {
     expect(groupOf('order:6ba7b810-9dad-11d1-80b4-00c04fd430c8:items', 3)).toBe('order:{id}:items');
     expect(groupOf('config:app', 2)).toBe('config:app');
     expect(groupOf('plain', 2)).toBe('plain');
+  });
+});
+
+describe('formats from the first bytes', () => {
+  it('text never passes for a compressed value, and few random bytes do', () => {
+    const printable = (n: number) => Array.from({ length: n }, () => String.fromCharCode(32 + Math.floor(Math.random() * 95))).join('');
+    for (let i = 0; i < 5000; i++) expect(sniffFormat(Buffer.from(printable(1 + (i % 16))))).not.toMatch(/lz4|lzf|zstd|gzip/);
+    let named = 0;
+    for (let i = 0; i < 5000; i++) if (/lz4|lzf/.test(sniffFormat(randomBytes(16))!)) named++;
+    // A CRC-8 match (1 in 256) with a length under 512 MiB (1 in 8) and literals: about 2 in 5000.
+    expect(named).toBeLessThan(25);
   });
 });
 

@@ -84,15 +84,31 @@ describe.each(pairs)('phpredis serializer %s, compression %s', (serializer, comp
 });
 
 describe('cache:inspect names the formats phpredis wrote', () => {
-  it('igbinary, PHP serialize and zstd-compressed values are told apart by their first bytes', async () => {
+  it('igbinary, PHP serialize, zstd, and LZ4 / LZF with what they hold are told apart by their first bytes', async () => {
     const write = (serializer: Serializer, compression: Compression, group: string) =>
       php(serializer, compression, `for ($i = 0; $i < 3; $i++) $r->set('fmt${group}:' . $i, ['id' => $i, 'name' => str_repeat('n', 50)]);`);
+    const writeGlueful = (serializer: Serializer, compression: Compression, group: string) =>
+      php(serializer, compression, `for ($i = 0; $i < 2; $i++) $r->set('fmt${group}:' . $i, 'json:' . json_encode(['id' => $i, 'name' => str_repeat('n', 60)]));`);
     write('igbinary', 'none', 'igb');
     write('php', 'none', 'php');
     write('php', 'zstd', 'zst');
+    write('igbinary', 'lz4', 'igblz4');
+    write('php', 'lzf', 'phplzf');
+    writeGlueful('none', 'lz4', 'gflz4');
+    writeGlueful('none', 'lzf', 'gflzf');
+    php('none', 'lz4', `$r->set('fmtrawlz4:0', str_repeat('hello world ', 9));`);
     configure('none', 'none');
     const r = JSON.parse((await glueful(['cache:inspect', 'fmt*', '--json', '--depth', '1'], { cwd: project.dir })).stdout);
     const formats = Object.fromEntries(r.groups.map((g: { group: string; formats: Record<string, number> }) => [g.group, g.formats]));
-    expect(formats).toEqual({ fmtigb: { igbinary: 3 }, fmtphp: { php: 3 }, fmtzst: { zstd: 3 } });
+    expect(formats).toEqual({
+      fmtigb: { igbinary: 3 },
+      fmtphp: { php: 3 },
+      fmtzst: { zstd: 3 },
+      fmtigblz4: { 'igbinary+lz4': 3 },
+      fmtphplzf: { 'php+lzf': 3 },
+      fmtgflz4: { 'json+lz4': 2 },
+      fmtgflzf: { 'json+lzf': 2 },
+      fmtrawlz4: { lz4: 1 },
+    });
   });
 });

@@ -7,6 +7,8 @@
  * sampling, one key in N is measured and group figures are estimates.
  */
 
+import { crc8 } from './codecs/phpredis.js';
+
 /** What a store can tell of one key. */
 export interface KeyFacts {
   key: string;
@@ -106,14 +108,23 @@ export class KeyspaceAggregator {
  * Glueful's `json:` / `php:` envelopes; igbinary's version header
  * 00 00 00 02; zstd's frame magic 28 B5 2F FD and gzip's 1F 8B (phpredis
  * compression); bare PHP `serialize()` output (a phpredis `php` serializer,
- * php-memcached); plain JSON objects and arrays; integers. LZ4, LZF and
- * msgpack have no reliable marker: they show as raw.
+ * php-memcached); plain JSON objects and arrays; integers. phpredis' LZ4 and
+ * LZF values are named with what they hold (`json+lz4`) from their first
+ * literal bytes, see compressedFormat(). msgpack has no marker: raw.
  */
 export function sniffFormat(head: Buffer | null): string | null {
   if (head === null) return null;
-  if (head.length >= 4 && head.readUInt32BE(0) === 2) return 'igbinary';
+  if (isIgbinary(head)) return 'igbinary';
   if (head.length >= 4 && head.readUInt32BE(0) === 0x28b52ffd) return 'zstd';
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  return compressedFormat(head) ?? plainFormat(head);
+}
+
+const isIgbinary = (head: Buffer): boolean => head.length >= 4 && head.readUInt32BE(0) === 2;
+
+/** An uncompressed value's format. */
+function plainFormat(head: Buffer): string {
+  if (isIgbinary(head)) return 'igbinary';
   const text = head.toString('latin1');
   if (text.startsWith('json:')) return 'json';
   if (text.startsWith('php:')) return 'php';
@@ -121,4 +132,37 @@ export function sniffFormat(head: Buffer | null): string | null {
   if (/^(?:[aOC]:\d+:|s:\d+:"|[ibd]:[^;]*;|N;)/.test(text)) return 'php';
   if (/^[[{]/.test(text)) return 'json';
   return 'raw';
+}
+
+/** The largest original length an LZ4 header is believed to announce (Redis' own value limit). */
+const LZ4_MAX_LENGTH = 512 * 1024 * 1024;
+
+/**
+ * phpredis' compressed values, recognised by their first bytes:
+ * - LZ4: a CRC-8 of the next four bytes, the original length (LE 32-bit),
+ *   then an LZ4 block whose first token's high nibble counts the literals
+ *   that follow (15: more length bytes, each 255 meaning "and more"). A
+ *   text value cannot pass for it: its four ASCII bytes as a length exceed
+ *   512 MiB. Named `lz4`, or `<inner>+lz4` when the literals tell.
+ * - LZF: a literal run of (first byte + 1) bytes, first byte < 32, since
+ *   nothing can be referred back to at the start. Any binary value may
+ *   start so: only named when the literals are a known format (`json+lzf`).
+ */
+function compressedFormat(head: Buffer): string | null {
+  if (head.length >= 6 && crc8(head.subarray(1, 5)) === head[0]) {
+    const length = head.readInt32LE(1);
+    const token = head[5]!;
+    if (length > 0 && length <= LZ4_MAX_LENGTH && token >> 4 > 0) {
+      let literals = token >> 4;
+      let at = 6;
+      if (literals === 15) for (let more = 255; more === 255 && at < head.length; literals += more) more = head[at++]!;
+      const inner = plainFormat(head.subarray(at, at + literals));
+      return inner === 'raw' ? 'lz4' : `${inner}+lz4`;
+    }
+  }
+  if (head.length >= 2 && head[0]! < 32) {
+    const format = plainFormat(head.subarray(1, 2 + head[0]!));
+    if (format !== 'raw') return `${format}+lzf`;
+  }
+  return null;
 }
