@@ -22,6 +22,8 @@ export interface WatchRow {
   keys: number | null;
   latencyMs: number | null;
   up: boolean;
+  /** Why the store did not answer this tick (the whole-store row only). */
+  error?: string;
 }
 
 /** What a watch returns when it ends. */
@@ -39,8 +41,10 @@ export function watchInterval(value: string | boolean): number {
   return seconds;
 }
 
-function rowsOf(stats: DriverStats | null, latencyMs: number | null, previous: Map<string, number>, dt: number): WatchRow[] {
-  if (!stats) return [{ node: 'store', opsPerSecond: null, hitRatio: null, memoryUsed: null, memoryLimit: null, clients: null, evictions: null, keys: null, latencyMs, up: false }];
+function rowsOf({ stats, latencyMs, error }: Sample, previous: Map<string, number>, dt: number): WatchRow[] {
+  if (!stats) {
+    return [{ node: 'store', opsPerSecond: null, hitRatio: null, memoryUsed: null, memoryLimit: null, clients: null, evictions: null, keys: null, latencyMs, up: false, error }];
+  }
   const lookups = (stats.hits ?? 0) + (stats.misses ?? 0);
   const before = previous.get('lookups');
   previous.set('lookups', lookups);
@@ -105,16 +109,24 @@ function logLine(time: string, store: string, r: WatchRow): string {
     ['hit_ratio', r.hitRatio === null ? null : Number(r.hitRatio.toFixed(4))], ['memory_bytes', r.memoryUsed], ['memory_limit_bytes', r.memoryLimit],
     ['clients', r.clients], ['evictions', r.evictions], ['keys', r.keys], ['latency_ms', r.latencyMs === null ? null : Number(r.latencyMs.toFixed(2))],
   ];
-  return fields.filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`).join(' ');
+  const line = fields.filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`).join(' ');
+  return r.error === undefined ? line : `${line} error=${JSON.stringify(r.error)}`;
 }
 
-async function sample(store: CacheStore): Promise<{ stats: DriverStats | null; latencyMs: number | null }> {
+/** One tick's look at the store: its figures, or why it did not answer. */
+interface Sample {
+  stats: DriverStats | null;
+  latencyMs: number | null;
+  error?: string;
+}
+
+async function sample(store: CacheStore): Promise<Sample> {
   try {
     const latencyMs = Math.round((await store.ping()) * 100) / 100;
     return { stats: await store.getStats(), latencyMs };
   } catch (error) {
     if (!(error instanceof CacheError)) throw error;
-    return { stats: null, latencyMs: null };
+    return { stats: null, latencyMs: null, error: error.message };
   }
 }
 
@@ -126,15 +138,17 @@ export async function watch(ctx: CommandContext, store: CacheStore, seconds: num
   let ticks = 0;
   let last = performance.now();
   while (!ctx.signal.aborted) {
-    const { stats, latencyMs } = await sample(store);
+    const seen = await sample(store);
+    if (ctx.signal.aborted) break; // Ctrl-C during the sample: its figures may be cut short
     const now = performance.now();
-    const rows = rowsOf(stats, latencyMs, previous, (now - last) / 1000);
+    const rows = rowsOf(seen, previous, (now - last) / 1000);
     last = now;
     const time = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     if (out.json) {
       out.write(JSON.stringify({ time, store: store.name, rows }) + '\n');
     } else if (out.interactive) {
       const lines = [`${store.name} (${store.location}) every ${seconds}s — ${time} — Ctrl-C to stop`, ...tableLines(rows)];
+      if (seen.error !== undefined) lines.push(`down: ${seen.error}`);
       // Back to where the last block started, clear it, draw the new one.
       if (drawn) out.write(`\x1b[${drawn}F\x1b[J`);
       out.write(lines.join('\n') + '\n');

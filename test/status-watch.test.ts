@@ -8,7 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, tempProject } from './helpers/cli.js';
-import { HOST, startMemcached, startRedis, type ServerHandle } from './helpers/servers.js';
+import { freePort, HOST, startMemcached, startRedis, type ServerHandle } from './helpers/servers.js';
 
 let project: ReturnType<typeof tempProject>;
 let redis: ServerHandle;
@@ -55,6 +55,17 @@ describe('cache:status --watch', () => {
     const ticks = stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(ticks.length).toBeGreaterThanOrEqual(2);
     expect(ticks[0]).toMatchObject({ store: 'redis', rows: [{ node: 'store', up: true }] });
+  });
+
+  it('a store that does not answer is marked down with the reason, each tick', async () => {
+    const env = { CACHE_DRIVER: 'redis', REDIS_HOST: HOST, REDIS_PORT: String(await freePort()), CACHE_FALLBACK: 'false' };
+    const logs = await interrupted(process.execPath, [BIN, 'cache:status', '--watch', '0.2'], 1200, env);
+    expect(logs.code).toBe(0);
+    const lines = logs.stdout.trim().split('\n');
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    for (const line of lines) expect(line).toMatch(/^time=\S+Z store=redis node=store up=0 error="cannot use redis at 127\.0\.0\.1:\d+: connection refused"$/);
+    const json = await interrupted(process.execPath, [BIN, 'cache:status', '--watch', '0.2', '--json'], 1000, env);
+    expect(JSON.parse(json.stdout.trim().split('\n')[0]!).rows).toEqual([expect.objectContaining({ node: 'store', up: false, error: expect.stringMatching(/connection refused$/) })]);
   });
 
   it('per node on a store of several servers', async () => {
