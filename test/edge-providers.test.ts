@@ -87,7 +87,7 @@ describe('cloudflare', () => {
     api.respond = () => ok;
     await cf().purge('tag', ['users', 'products']);
     await cf().purge('prefix', ['https://www.example.com/blog/']);
-    await cf().purge('host', ['www.example.com', 'images.example.com']);
+    await cf().purge('host', ['www.example.com', 'images.example.com', 'WWW.Example.com']);
     await cf().purge('all', []);
     expect(api.seen.map((s) => JSON.parse(s.body))).toEqual([
       { tags: ['users', 'products'] },

@@ -66,7 +66,8 @@ const PLURAL: Record<Exclude<PurgeKind, 'all'>, string> = { url: 'URLs', prefix:
 /** The asked items, distinct, or a usage error naming the first malformed one. */
 function checkedItems(kind: PurgeKind, items: string[]): string[] {
   if (kind === 'all') return ['*'];
-  const wanted = distinct(items);
+  // Host names are case-insensitive; caches key objects by the lower-case form browsers send.
+  const wanted = distinct(kind === 'host' ? items.map((h) => h.toLowerCase()) : items);
   if (wanted.length === 0) throw new UsageError(`nothing to purge: no ${PLURAL[kind]} given`);
   const badTag = kind === 'tag' ? wanted.find((t) => !TAG.test(t)) : undefined;
   if (badTag !== undefined) throw new UsageError(`invalid tag ${JSON.stringify(badTag)}: tags cannot contain spaces or commas (providers send them space- or comma-separated)`);
