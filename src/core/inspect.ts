@@ -149,10 +149,10 @@ const LZ4_MAX_LENGTH = 512 * 1024 * 1024;
  *   start so: only named when the literals are a known format (`json+lzf`).
  */
 function compressedFormat(head: Buffer): string | null {
-  if (head.length >= 6 && crc8(head.subarray(1, 5)) === head[0]) {
-    const length = head.readInt32LE(1);
+  // The length first: it turns text away without computing the CRC (inspect sniffs every key).
+  if (head.length >= 6 && head.readInt32LE(1) > 0 && head.readInt32LE(1) <= LZ4_MAX_LENGTH) {
     const token = head[5]!;
-    if (length > 0 && length <= LZ4_MAX_LENGTH && token >> 4 > 0) {
+    if (token >> 4 > 0 && crc8(head.subarray(1, 5)) === head[0]) {
       let literals = token >> 4;
       let at = 6;
       if (literals === 15) for (let more = 255; more === 255 && at < head.length; literals += more) more = head[at++]!;
