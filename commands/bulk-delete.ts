@@ -2,8 +2,9 @@
  * The part cache:purge and cache:clear share: confirm, show progress,
  * stop cleanly on Ctrl-C, and report what was (or would be) deleted.
  */
-import type { BulkOptions, CacheStore, DeleteResult } from '../src/core/contract.js';
+import type { BulkOptions, CacheStore, DeleteResult, Progress } from '../src/core/contract.js';
 import { InterruptedError } from '../src/core/errors.js';
+import { formatCount } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import { startProgress } from '../src/output/progress.js';
 import { confirm } from '../src/output/prompt.js';
@@ -33,7 +34,8 @@ export async function runBulkDelete(
   const store = await ctx.store();
   const dryRun = flags.dryRun ?? false;
   if (!dryRun) await confirm(ctx.out, question(store), flags.force ?? false);
-  const progress = await startProgress(ctx.out, dryRun ? 'counting' : 'deleting');
+  const counting = (p: Progress, rate: number) => `${formatCount(p.matched)} matched (${formatCount(rate)} keys/s)`;
+  const progress = await (dryRun ? startProgress(ctx.out, 'counting', counting) : startProgress(ctx.out, 'deleting'));
   const started = performance.now();
   let result: DeleteResult;
   try {

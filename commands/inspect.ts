@@ -128,7 +128,7 @@ export async function run(ctx: CommandContext, [pattern = '*']: string[], option
   const store = await ctx.store();
   const signal = budget ? AbortSignal.any([ctx.signal, AbortSignal.timeout(budget * 1000)]) : ctx.signal;
   const merged = new KeyspaceAggregator(depth, top);
-  const progress = await startProgress(ctx.out, 'inspecting');
+  const progress = await startProgress(ctx.out, 'inspecting', (p, rate) => `${formatCount(p.scanned)} keys (${formatCount(rate)} keys/s)`);
   const started = performance.now();
   let seen = 0;
   let nodes: NodeFigures[] | undefined;

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, tempProject } from './helpers/cli.js';
+import { HOST, redisCli, startRedis } from './helpers/servers.js';
 
 let project: ReturnType<typeof tempProject>;
 beforeAll(() => {
@@ -93,5 +94,21 @@ describe('on a terminal', () => {
     expect(result.code).toBe(0);
     expect(result.screen).not.toMatch(/deleting/);
     expect(result.screen).toMatch(/deleted 1 keys/);
+  });
+
+  it('inspect shows how many keys it has walked and its rate while it walks, then the table', async () => {
+    const redis = await startRedis();
+    try {
+      // 200 k keys in one script: a walk long enough for the spinner to show its figures.
+      redisCli(redis.port, ['eval', "for i = 1, 200000 do redis.call('SET', 'big:' .. i, 'json:1') end return 1", '0']);
+      const env = { CACHE_DRIVER: 'redis', REDIS_HOST: HOST, REDIS_PORT: String(redis.port), CACHE_PREFIX: '', NO_COLOR: '1' };
+      const result = await onTerminal(['cache:inspect', '--top', '0'], env);
+      expect(result.code).toBe(0);
+      expect(result.screen).toMatch(/inspecting: [\d,]+ keys \([\d,]+ keys\/s\)/);
+      expect(result.screen).not.toMatch(/deleted/);
+      expect(result.screen).toMatch(/big:\{id\}[\s│]+200,000/);
+    } finally {
+      await redis.stop();
+    }
   });
 });

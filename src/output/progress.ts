@@ -3,6 +3,7 @@
  * otherwise (pipes, CI, --json, --quiet).
  */
 import type { Progress } from '../core/contract.js';
+import { formatCount } from './format.js';
 import type { Output } from './output.js';
 
 /** A progress reporter; `update` is cheap to call often. */
@@ -13,8 +14,15 @@ export interface ProgressReporter {
 
 const SILENT: ProgressReporter = { update() {}, stop() {} };
 
+/** The spinner's words for a walk so far, given its rate in keys per second. */
+export type ProgressText = (progress: Progress, rate: number) => string;
+
+/** A deletion's words (purge, clear). */
+const DELETION: ProgressText = (p, rate) =>
+  `${formatCount(p.matched)} matched, ${formatCount(p.deleted)} deleted (${formatCount(rate)} keys/s)`;
+
 /** Starts a spinner labelled `label` when the output is animated. */
-export async function startProgress(out: Output, label: string): Promise<ProgressReporter> {
+export async function startProgress(out: Output, label: string, text: ProgressText = DELETION): Promise<ProgressReporter> {
   if (!out.animated) return SILENT;
   const module = await import('ora');
   // In the CLI bundle ora is a CommonJS build, whose exports object arrives as `default`.
@@ -29,7 +37,7 @@ export async function startProgress(out: Output, label: string): Promise<Progres
       if (at - last < 100) return;
       last = at;
       const rate = Math.round(p.scanned / Math.max(0.001, (at - started) / 1000));
-      spinner.text = `${label}: ${p.scanned} scanned, ${p.matched} matched, ${p.deleted} deleted (${rate} keys/s)`;
+      spinner.text = `${label}: ${text(p, rate)}`;
     },
     stop() {
       spinner.stop();
