@@ -154,6 +154,7 @@ export default defineConfig({
     default_ttl: 3600, // env EDGE_CACHE_TTL: edge lifetime for edgeCacheHeaders() when none is asked
     timeout: 10, // seconds per request to the provider
     deadline: 120, // seconds for a whole purge, waits on 429 Retry-After included
+    concurrency: 4, // requests to the provider in flight at once
     // enabled: true, // Glueful's EDGE_CACHE_ENABLED: shown by --list-providers; explicit purges run either way
   },
 

@@ -27,6 +27,10 @@ type Answer = { status: number; body?: unknown; headers?: Record<string, string>
 class FakeApi {
   seen: Seen[] = [];
   respond: (req: Seen, index: number) => Answer = () => ({ status: 200, body: {} });
+  /** How long each answer waits, and the most requests seen waiting at once. */
+  delayMs = 0;
+  inFlight = 0;
+  maxInFlight = 0;
   private server!: Server;
   base = '';
 
@@ -38,8 +42,12 @@ class FakeApi {
         const seen = { method: req.method!, path: req.url!, headers: req.headers, body };
         this.seen.push(seen);
         const answer = this.respond(seen, this.seen.length - 1);
-        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-        res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+        this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+        setTimeout(() => {
+          this.inFlight--;
+          res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
+          res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+        }, this.delayMs);
       });
     });
     await new Promise<void>((r) => this.server.listen(0, HOST, () => r()));
@@ -49,6 +57,8 @@ class FakeApi {
   reset(): void {
     this.seen = [];
     this.respond = () => ({ status: 200, body: {} });
+    this.delayMs = 0;
+    this.maxInFlight = 0;
   }
 
   stop(): Promise<void> {
@@ -62,7 +72,7 @@ afterAll(() => api.stop());
 afterEach(() => api.reset());
 
 function service(providers: Record<string, unknown>, extra: Partial<ResolvedConfig['edge']> = {}): EdgeService {
-  return new EdgeService({ provider: null, providers, defaultTtl: 3600, timeoutMs: 2000, deadlineMs: 10_000, enabled: null, baseDir: process.cwd(), ...extra });
+  return new EdgeService({ provider: null, providers, defaultTtl: 3600, timeoutMs: 2000, deadlineMs: 10_000, concurrency: 4, enabled: null, baseDir: process.cwd(), ...extra });
 }
 
 const urls = (n: number, site = 'https://www.example.com') => Array.from({ length: n }, (_, i) => `${site}/p/${i}`);
@@ -95,6 +105,19 @@ describe('cloudflare', () => {
       { hosts: ['www.example.com', 'images.example.com'] },
       { purge_everything: true },
     ]);
+  });
+
+  it('keeps at most `concurrency` requests in flight (4 by default)', async () => {
+    const providers = { cloudflare: { zone_id: 'z', api_token: TOKEN, api_base: api.base } };
+    api.respond = () => ok;
+    api.delayMs = 100;
+    await service(providers).purge('url', urls(300)); // 10 requests
+    expect(api.maxInFlight).toBe(4);
+    api.reset();
+    api.respond = () => ok;
+    api.delayMs = 100;
+    await service(providers, { concurrency: 1 }).purge('url', urls(90));
+    expect([api.seen.length, api.maxInFlight]).toEqual([3, 1]);
   });
 
   it('max_items_per_request raises the batch for plans that allow it', async () => {

@@ -181,6 +181,7 @@ export const CONFIG = obj({
     default_ttl: int(0, 31_536_000, { default: 3600, doc: 'Seconds of edge lifetime edgeCacheHeaders() gives when none is asked. Env: EDGE_CACHE_TTL.' }),
     timeout: num(0.1, 600, { default: 10, doc: 'Seconds each request to a provider may take.' }),
     deadline: num(1, 3600, { default: 120, doc: 'Seconds a purge may take in all, waits on rate limits (429 Retry-After) included.' }),
+    concurrency: int(1, 64, { default: 4, doc: 'Requests to a provider in flight at once (lower it for a strict rate limit, raise it for many Varnish servers).' }),
     enabled: bool({ doc: 'Glueful\'s EDGE_CACHE_ENABLED: shown by --list-providers; an explicit purge runs either way.' }),
   }),
   warmup: obj({
@@ -230,6 +231,7 @@ export interface ResolvedConfig extends StoreFactoryConfig {
     defaultTtl: number;
     timeoutMs: number;
     deadlineMs: number;
+    concurrency: number;
     enabled: boolean | null;
     baseDir: string;
   };
@@ -380,6 +382,7 @@ export function resolveConfig(raw: unknown, context: { source: string | null; ba
       defaultTtl: config.edge.default_ttl,
       timeoutMs: config.edge.timeout * 1000,
       deadlineMs: config.edge.deadline * 1000,
+      concurrency: config.edge.concurrency,
       enabled: config.edge.enabled ?? null,
       baseDir: context.baseDir,
     },

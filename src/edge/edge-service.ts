@@ -140,7 +140,7 @@ export class EdgeService {
       provider: configured.name,
       timeoutMs: this.settings.timeoutMs,
       deadlineMs: this.settings.deadlineMs,
-      concurrency: 4,
+      concurrency: this.settings.concurrency,
       signal: options.signal,
       sleep: options.sleep,
     });
