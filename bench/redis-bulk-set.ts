@@ -14,6 +14,7 @@ import { measureProcess, row } from './measure.js';
 
 const count = Number(process.argv[2] ?? 1_000_000);
 const library = resolve(process.cwd(), 'dist/index.cjs');
+// The bench's own redis-server on a free loopback port: its FLUSHALLs between runs empty only this bench's data.
 const server = await startRedis();
 const port = server.port;
 

@@ -21,6 +21,7 @@ import { measureProcess, row } from './measure.js';
 const count = Number(process.argv[2] ?? 1_000_000);
 const bin = resolve(process.cwd(), 'bin/glueful.cjs');
 const dir = mkdtempSync(join(tmpdir(), 'glueful-warmup-bench-'));
+// The bench's own redis-server on a free loopback port: its FLUSHALLs between runs empty only this bench's data.
 const server = await startRedis();
 
 /** The RESP the warmup sends for the same entries: redis-cli --pipe's input. */
