@@ -65,8 +65,15 @@ export interface BulkEntry {
 
 /** The outcome of a bulk write. */
 export interface BulkWriteResult {
+  /** Entries the server confirmed. */
   written: number;
+  /** Entries the server refused (an error reply, a write that failed). */
   failed: number;
+  /**
+   * Entries sent whose reply never came (the connection was lost with them
+   * in flight): they may or may not be stored. Absent means 0.
+   */
+  unknown?: number;
   /** The first few error messages. */
   errors: string[];
 }

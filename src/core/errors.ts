@@ -14,7 +14,10 @@ export const ExitCode = {
   UNREACHABLE: 5,
   UNSUPPORTED: 6,
   PARTIAL: 7,
+  /** Ctrl-C (SIGINT): 128 + 2. */
   INTERRUPTED: 130,
+  /** SIGTERM (systemd, Kubernetes, `timeout`): 128 + 15. */
+  TERMINATED: 143,
   /** The reader of our output went away (`| head`): 128 + SIGPIPE, as cat and redis-cli end. */
   BROKEN_PIPE: 141,
 } as const;
@@ -73,9 +76,20 @@ export class PartialFailureError extends CacheError {
   }
 }
 
-/** The operator interrupted the command (Ctrl-C) or declined a prompt (exit 130). */
+/**
+ * The operator interrupted the command (Ctrl-C, exit 130; SIGTERM, exit 143)
+ * or declined a prompt (exit 130). `done` says what was done before stopping.
+ */
 export class InterruptedError extends CacheError {
-  override readonly exitCode = ExitCode.INTERRUPTED;
+  override readonly exitCode: ExitCodeValue;
+  constructor(
+    message: string,
+    readonly done: Record<string, unknown> = {},
+    options?: { cause?: unknown; signal?: 'SIGINT' | 'SIGTERM' },
+  ) {
+    super(message, options);
+    this.exitCode = options?.signal === 'SIGTERM' ? ExitCode.TERMINATED : ExitCode.INTERRUPTED;
+  }
 }
 
 /**
@@ -90,4 +104,13 @@ export function isCacheError(error: unknown): error is CacheError {
 /** The exit code for anything thrown: ours carry one, the rest are unexpected. */
 export function exitCodeOf(error: unknown): ExitCodeValue {
   return isCacheError(error) ? error.exitCode : ExitCode.UNEXPECTED;
+}
+
+/**
+ * The InterruptedError for work stopped by an aborted signal: the entry
+ * aborts with the signal's name as the reason, so SIGTERM gives 143 and
+ * anything else (Ctrl-C) 130.
+ */
+export function interruptedBy(signal: AbortSignal, message: string, done: Record<string, unknown> = {}): InterruptedError {
+  return new InterruptedError(message, done, { signal: signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT' });
 }
