@@ -165,7 +165,7 @@ export default defineConfig({
   //   http    — URLs whose bodies are cached under a key
   // or `module: './path.ts'` / a package name, or an inline strategy object.
   warmup: {
-    lock_ttl: 3600, // seconds the overlap lock survives a crashed run
+    lock_ttl: 60, // seconds the overlap lease outlives a crashed run (renewed every third of it while a run is alive)
     strategies: [
       { strategy: systemInfo },
       { name: 'settings', type: 'inline', category: 'config', ttl: 3600, entries: [{ key: 'config:app', value: { name: 'demo' } }] },

@@ -3,7 +3,7 @@
  * stop cleanly on Ctrl-C, and report what was (or would be) deleted.
  */
 import type { BulkOptions, CacheStore, DeleteResult, Progress } from '../src/core/contract.js';
-import { InterruptedError } from '../src/core/errors.js';
+import { interruptedBy } from '../src/core/errors.js';
 import { formatCount } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import { startProgress } from '../src/output/progress.js';
@@ -49,7 +49,8 @@ export async function runBulkDelete(
     progress.stop();
   }
   if (ctx.signal.aborted) {
-    throw new InterruptedError(`interrupted: ${result.deleted} keys deleted before stopping; run again to finish`);
+    const { deleted, matched } = result;
+    throw interruptedBy(ctx.signal, `interrupted: ${deleted} keys deleted before stopping; run again to finish`, { deleted, matched });
   }
   return { ...result, dryRun, durationMs: Math.round(performance.now() - started), store: store.name };
 }

@@ -17,6 +17,7 @@ import { printEdge, runEdgePurges, unpurged, type EdgeOutcome } from './edge-pur
 /** cache:clear, declared. Its modes (--tag/--tags, --category, --prune-tags, --flush-database) exclude each other. */
 export const command = defineCommand({
   name: 'clear',
+  changesData: true,
   description: 'delete every key under the prefix (and nothing else), or the keys of tags',
   examples: [
     'glueful cache:clear --dry-run',
@@ -108,7 +109,7 @@ async function withEdge(ctx: CommandContext, options: ClearOptions, result: Clea
     return { ...result, edge: await runEdgePurges(ctx, { tag: result.tags }, { provider: options.provider, dryRun: options.dryRun }) };
   } catch (error) {
     // The cache entries are gone by now: say so, rather than let the edge's error hide it.
-    if (!isCacheError(error) || error.exitCode === ExitCode.INTERRUPTED || result.dryRun) throw error;
+    if (!isCacheError(error) || error.exitCode === ExitCode.INTERRUPTED || error.exitCode === ExitCode.TERMINATED || result.dryRun) throw error;
     const done = `${result.deleted ?? 0} cache entries tagged ${result.tags.join(', ')} were deleted`;
     throw new PartialFailureError(`${done}, but the edge purge failed: ${error.message}`, { deleted: result.deleted ?? 0, edgePurged: false }, { cause: error });
   }

@@ -4,7 +4,8 @@
  * first use (a command that needs no store never loads a driver).
  */
 import { loadConfig } from '../src/config/load.js';
-import { ConfigError } from '../src/core/errors.js';
+import { ConfigError, StoreUnavailableError } from '../src/core/errors.js';
+import type { FallbackInfo } from '../src/core/store-factory.js';
 import type { ResolvedConfig } from '../src/config/schema.js';
 import type { CacheStore } from '../src/core/contract.js';
 import { createStore } from '../src/store.js';
@@ -20,6 +21,13 @@ export interface GlobalOptions {
   verbose?: boolean;
   color?: boolean;
   strictConfig?: boolean;
+  allowFallback?: boolean;
+}
+
+/** What the entry knows about the command before it runs. */
+export interface ContextOptions {
+  /** The command will write or delete entries: it may not do so on a fallback store unless allowed. */
+  changesData?: boolean;
 }
 
 /** Handed to every command's run(). */
@@ -31,6 +39,8 @@ export interface CommandContext {
   store(): Promise<CacheStore>;
   /** True once store() had to fall back to the file store. */
   readonly fellBack: boolean;
+  /** The store that was wanted and why it was out of reach, once store() fell back. */
+  readonly fallback: FallbackInfo | undefined;
   dispose(): Promise<void>;
 }
 
@@ -45,16 +55,19 @@ export interface CommandModule<Result = unknown> {
 }
 
 /** Builds the context for one invocation. */
-export function createContext(out: Output, globals: GlobalOptions, signal: AbortSignal): CommandContext {
+export function createContext(out: Output, globals: GlobalOptions, signal: AbortSignal, options: ContextOptions = {}): CommandContext {
   let config: Promise<ResolvedConfig> | undefined;
   let store: Promise<CacheStore> | undefined;
-  let fellBack = false;
+  let fallback: FallbackInfo | undefined;
   const ctx: CommandContext = {
     out,
     globals,
     signal,
     get fellBack() {
-      return fellBack;
+      return fallback !== undefined;
+    },
+    get fallback() {
+      return fallback;
     },
     config() {
       config ??= loadConfig({ configPath: globals.config }).then((c) => {
@@ -69,8 +82,18 @@ export function createContext(out: Output, globals: GlobalOptions, signal: Abort
     },
     store() {
       store ??= ctx.config().then(async (c) => {
-        const created = await createStore(c, globals.store ?? c.default, { onWarning: (m) => out.warn(m) });
-        fellBack = created.fellBack;
+        // Warnings wait for the verdict: a refused fallback is said once, by the error.
+        const warnings: string[] = [];
+        const created = await createStore(c, globals.store ?? c.default, { onWarning: (m) => warnings.push(m) });
+        fallback = created.fallback;
+        if (fallback && options.changesData && !globals.allowFallback) {
+          await created.store.dispose();
+          throw new StoreUnavailableError(
+            `${fallback.reason}; nothing changed: the fallback file store (${created.store.location}) is not the ${fallback.wanted} store ` +
+              'this command was meant for (pass --allow-fallback to act on it anyway)',
+          );
+        }
+        for (const warning of warnings) out.warn(warning);
         return created.store;
       });
       return store;

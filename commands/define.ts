@@ -38,6 +38,11 @@ export interface CommandSpec {
   readonly exclusive?: ReadonlyArray<readonly string[]>;
   /** Options that make no sense with some others: `{ pruneTags: ['dryRun'] }`. */
   readonly conflicts?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The command writes or deletes entries (unless `--dry-run`): it refuses
+   * to act on the fallback file store without `--allow-fallback`.
+   */
+  readonly changesData?: boolean;
 }
 
 type Camel<S extends string> = S extends `${infer Head}-${infer Tail}` ? `${Head}${Capitalize<Camel<Tail>>}` : S;

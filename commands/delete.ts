@@ -1,5 +1,5 @@
 /** cache:delete <key...> — deletes the named keys. */
-import { ExitCode } from '../src/core/errors.js';
+import { ExitCode, PartialFailureError } from '../src/core/errors.js';
 import type { Output } from '../src/output/output.js';
 import type { CommandContext } from './context.js';
 import { defineCommand } from './define.js';
@@ -7,6 +7,7 @@ import { defineCommand } from './define.js';
 /** cache:delete, declared. */
 export const command = defineCommand({
   name: 'delete',
+  changesData: true,
   description: 'delete one or more keys',
   examples: ['glueful cache:delete user:1 user:2'],
   arguments: [{ name: '<key...>', description: 'keys inside the prefix' }],
@@ -22,12 +23,21 @@ export interface DeleteResult {
 export async function run(ctx: CommandContext, keys: string[]): Promise<DeleteResult> {
   const store = await ctx.store();
   const unique = [...new Set(keys)];
-  const existed = await Promise.all(unique.map((k) => store.delete(k)));
-  return {
+  const outcomes = await Promise.allSettled(unique.map((k) => store.delete(k)));
+  const existed = outcomes.map((o) => o.status === 'fulfilled' && o.value);
+  const result = {
     deleted: existed.filter(Boolean).length,
     keys: unique.filter((_, i) => existed[i]),
-    missing: unique.filter((_, i) => !existed[i]),
+    missing: unique.filter((_, i) => outcomes[i]!.status === 'fulfilled' && !existed[i]),
   };
+  const failures = outcomes.flatMap((o, i) => (o.status === 'rejected' ? [{ key: unique[i]!, error: o.reason as unknown }] : []));
+  if (failures.length === 0) return result;
+  // Some deletes failed (a server of a pool gone mid-way): say which, and what was deleted.
+  const first = failures[0]!.error;
+  if (result.deleted === 0 && result.missing.length === 0) throw first;
+  const reason = first instanceof Error ? first.message : String(first);
+  const notDeleted = failures.map((f) => f.key);
+  throw new PartialFailureError(`deleted ${result.deleted} of ${unique.length} keys; not deleted: ${notDeleted.join(', ')}: ${reason}`, { ...result, failed: notDeleted }, { cause: first });
 }
 
 export function print(out: Output, result: DeleteResult): void {

@@ -9,6 +9,7 @@ import { defineCommand } from './define.js';
 /** cache:expire, declared. */
 export const command = defineCommand({
   name: 'expire',
+  changesData: true,
   description: "set a key's lifetime ('never' removes the expiry)",
   examples: ['glueful cache:expire session:abc 30m', 'glueful cache:expire config:app never'],
   arguments: [

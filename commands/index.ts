@@ -4,10 +4,10 @@
  * place that decides the exit code. `bin/glueful.cjs` calls main().
  */
 import { Command, CommanderError, Option, type OutputConfiguration } from 'commander';
-import { ExitCode, exitCodeOf, isCacheError, type PartialFailureError } from '../src/core/errors.js';
+import { CacheError, ExitCode, exitCodeOf, isCacheError, type PartialFailureError } from '../src/core/errors.js';
 import { Output } from '../src/output/output.js';
 import * as clear from './clear.js';
-import { createContext, type CommandModule, type GlobalOptions } from './context.js';
+import { createContext, type CommandContext, type CommandModule, type GlobalOptions } from './context.js';
 import { optionName, type CommandSpec, type OptionSpec } from './define.js';
 import * as del from './delete.js';
 import * as expire from './expire.js';
@@ -32,7 +32,8 @@ const COMMANDS: AnyCommand[] = [get, set, del, ttl, expire, purge, clear, status
 const EXIT_CODES = `
 Exit codes:
   0 ok  1 unexpected error  2 usage  3 configuration  4 key not found
-  5 store unreachable  6 not supported by this store  7 partly failed  130 interrupted
+  5 could not start (store unreachable, lock held; nothing changed)  6 not supported by this store
+  7 partly done (the report says what was and was not)  130 interrupted (Ctrl-C)  143 terminated (SIGTERM)
   141 the reader of the output went away (| head): output ends quietly`;
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -72,6 +73,7 @@ export function buildProgram(action: CommandAction, output: OutputConfiguration 
     .option('-q, --quiet', 'print only results and errors')
     .option('-v, --verbose', 'print stack traces on errors, and the settings that do not apply')
     .option('--strict-config', 'treat unknown settings as errors (exit 3), for CI')
+    .option('--allow-fallback', 'let a command that changes data act on the fallback file store when the configured store is down')
     .addOption(new Option('--no-color', 'disable colour (NO_COLOR is honoured too)'))
     .addHelpText('after', EXIT_CODES)
     .showSuggestionAfterError(true)
@@ -93,19 +95,28 @@ export function buildProgram(action: CommandAction, output: OutputConfiguration 
 async function execute(module: AnyCommand, cmd: Command, out: Output, signal: AbortSignal): Promise<number> {
   const globals = cmd.optsWithGlobals<GlobalOptions>();
   const options = cmd.opts();
-  const ctx = createContext(out, globals, signal);
+  // A dry run changes nothing, so it may look at a fallback store; real changes may not (unless allowed).
+  const changesData = (module.command.changesData ?? false) && !options.dryRun;
+  const ctx = createContext(out, globals, signal, { changesData });
   try {
     const result = await module.run(ctx, cmd.processedArgs.flat() as string[], options);
     if (out.json) {
       // A command that streamed its JSON as it went (status --watch) has no document left to print.
       const document = module.toJson ? module.toJson(result) : result;
-      if (document !== undefined) out.printJson(document);
+      if (document !== undefined) out.printJson(withFallback(document, ctx));
     }
     else await module.print(out, result);
     return module.exitCode?.(result, options) ?? ExitCode.OK;
   } finally {
     await ctx.dispose();
   }
+}
+
+/** Every JSON document says when the store it worked on was the fallback, and why. */
+function withFallback(document: unknown, ctx: CommandContext): unknown {
+  const fallback = ctx.fallback;
+  if (!fallback || typeof document !== 'object' || document === null || Array.isArray(document)) return document;
+  return { ...document, fellBack: true, fallback };
 }
 
 function report(out: Output, error: unknown): number {
@@ -139,12 +150,23 @@ export async function main(argv: string[]): Promise<number> {
   endQuietlyOnBrokenPipe(process.stderr);
   const wantsJson = argv.includes('--json');
   let out = new Output({ json: wantsJson });
+  // The first SIGINT or SIGTERM asks the command to stop and report what it did (the signal's
+  // name is the abort's reason, for 130 or 143); a second one ends the process at once.
   const controller = new AbortController();
-  const onInterrupt = (): void => {
-    if (controller.signal.aborted) process.exit(ExitCode.INTERRUPTED);
-    controller.abort();
+  const onSignal = (name: 'SIGINT' | 'SIGTERM') => (): void => {
+    if (controller.signal.aborted) process.exit(name === 'SIGTERM' ? ExitCode.TERMINATED : ExitCode.INTERRUPTED);
+    controller.abort(name);
   };
+  const onInterrupt = onSignal('SIGINT');
+  const onTerminate = onSignal('SIGTERM');
   process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onTerminate);
+  // Node exits, with status 0, once nothing is left to wait for — even while a command's promise
+  // waits for an event that will never come (a lost connection nobody noticed). Never 0 for that.
+  const onStalled = (): void => {
+    process.exitCode = report(out, new CacheError('the command stopped before it finished: it was left waiting for an answer that never came (a bug: run again with --verbose and report it); what it did is unconfirmed'));
+  };
+  process.once('beforeExit', onStalled);
   let code: number = ExitCode.OK;
   // Declare only the command argv names — unless another argument could be one too (an option's value).
   const named = new Set(argv.slice(2).filter((a) => COMMANDS.some((c) => `cache:${c.command.name}` === a)));
@@ -165,6 +187,8 @@ export async function main(argv: string[]): Promise<number> {
     }
   } finally {
     process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onTerminate);
+    process.off('beforeExit', onStalled);
   }
   return code;
 }

@@ -18,6 +18,7 @@ import type { ProviderListing } from '../src/edge/edge-service.js';
 /** cache:purge, declared. */
 export const command = defineCommand({
   name: 'purge',
+  changesData: true,
   description: 'delete the keys matching a glob pattern inside the prefix, or purge the CDN / HTTP cache by URL, prefix, host, tag or all',
   examples: [
     "glueful cache:purge 'user:*' --dry-run",

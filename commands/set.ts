@@ -12,6 +12,7 @@ import { defineCommand, type OptionsOf } from './define.js';
 /** cache:set, declared. */
 export const command = defineCommand({
   name: 'set',
+  changesData: true,
   description: 'store a value (as Glueful does: json: + JSON)',
   examples: [
     'glueful cache:set greeting hello --ttl 15m',

@@ -6,7 +6,7 @@
 import { redactConfig } from '../src/config/redact.js';
 import { describeCapabilities } from '../src/core/capabilities.js';
 import type { DriverStats } from '../src/core/contract.js';
-import { CacheError, ExitCode, UsageError } from '../src/core/errors.js';
+import { CacheError, ExitCode, StoreUnavailableError, UsageError } from '../src/core/errors.js';
 import { formatBytes, formatCount, formatDuration, formatPercent } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import { exposition, type Family } from '../src/output/prometheus.js';
@@ -165,6 +165,8 @@ export async function run(
     ...(options.format === 'prometheus' ? { format: 'prometheus' as const } : {}),
   };
   try {
+    // On a fallback the configured store is down: that is the health this reports (exit 5), not the file store's.
+    if (ctx.fallback) throw new StoreUnavailableError(`${ctx.fallback.reason} (the ${ctx.fallback.wanted} store; shown instead: the fallback file store)`);
     result.latencyMs = Math.round((await store.ping()) * 100) / 100;
     result.healthy = true;
   } catch (error) {

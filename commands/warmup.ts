@@ -1,15 +1,18 @@
 /**
  * cache:warmup — runs the warmup strategies declared in the config. Safe for
- * cron on several hosts: an overlap lock in the store makes a second run
- * exit 0 ("already running") or wait (--wait); --background detaches.
+ * cron on several hosts: an overlap lease in the store makes a second run
+ * exit 5 naming the run that holds it, or wait (--wait); --background
+ * detaches. The report (and --json) comes out on every path: done, partial,
+ * interrupted.
  */
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { CacheStore } from '../src/core/contract.js';
 import { ExitCode, UsageError } from '../src/core/errors.js';
+import { formatCount, formatElapsed } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import { printTable } from '../src/output/table.js';
 import type { RegisteredStrategy } from '../src/warmup/registry.js';
+import type { HeldBy } from '../src/warmup/lease.js';
 import type { StrategyReport } from '../src/warmup/runner.js';
 import { parseCount, parseList } from './arguments.js';
 import type { CommandContext } from './context.js';
@@ -18,6 +21,7 @@ import { defineCommand, type OptionsOf } from './define.js';
 /** cache:warmup, declared. */
 export const command = defineCommand({
   name: 'warmup',
+  changesData: true,
   description: 'run the warmup strategies declared in the config (cron-safe)',
   examples: [
     'glueful cache:warmup --list',
@@ -52,11 +56,21 @@ export interface WarmupResult {
   /** With --list: the built-in strategy types, and the config file to declare strategies in. */
   builtinTypes?: Array<{ type: string; description: string; example: string }>;
   declareIn?: string;
+  /** Another run holds the overlap lease: nothing was done (exit 5). */
   alreadyRunning?: boolean;
+  heldBy?: HeldBy;
   background?: { pid: number; logFile: string; pidFile: string };
   dryRun?: boolean;
+  /** Entries the store confirmed, over every strategy. */
   warmed?: number;
+  /** Entries refused, input lines that could not be used, and strategies that failed. */
   failed?: number;
+  /** Entries sent whose fate is unknown (the connection was lost before the store answered). */
+  unknown?: number;
+  /** The run stopped on a signal before it was done (exit 130 / 143). */
+  interrupted?: 'SIGINT' | 'SIGTERM';
+  /** Bookkeeping (last run, the lease) that failed: said, not the outcome. */
+  warnings?: string[];
   durationMs?: number;
 }
 
@@ -68,14 +82,15 @@ const LOCK_KEY = 'warmup:lock';
  * for at start-up.
  */
 async function services() {
-  const [registry, runner, builtins, stampede, tagging] = await Promise.all([
+  const [registry, runner, builtins, stampede, tagging, lease] = await Promise.all([
     import('../src/warmup/registry.js'),
     import('../src/warmup/runner.js'),
     import('../src/warmup/builtins.js'),
     import('../src/stampede/stampede.js'),
     import('../src/tags/tagging.js'),
+    import('../src/warmup/lease.js'),
   ]);
-  return { ...registry, ...runner, ...builtins, ...stampede, ...tagging };
+  return { ...registry, ...runner, ...builtins, ...stampede, ...tagging, ...lease };
 }
 
 function select(all: RegisteredStrategy[], options: WarmupOptions): RegisteredStrategy[] {
@@ -119,19 +134,15 @@ async function detach(projectRoot: string, options: WarmupOptions): Promise<Warm
   return { background: { pid: child.pid!, logFile, pidFile } };
 }
 
-/** Takes the overlap lock; null when another run holds it (and --wait was not given). */
-async function overlapLock(ctx: CommandContext, store: CacheStore, ttl: number, wait: boolean): Promise<string | null> {
-  const token = globalThis.crypto.randomUUID();
-  for (;;) {
-    if (await store.setNx(LOCK_KEY, token, { ttl })) return token;
-    if (!wait || ctx.signal.aborted) return null;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
+/** `interrupted`, when a signal stopped the run (the entry aborts with the signal's name). */
+function stoppedBy(signal: AbortSignal): Pick<WarmupResult, 'interrupted'> {
+  if (!signal.aborted) return {};
+  return { interrupted: signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT' };
 }
 
 export async function run(ctx: CommandContext, _args: string[], options: WarmupOptions): Promise<WarmupResult> {
   const config = await ctx.config();
-  const { loadStrategies, runWarmup, BUILTIN_TYPE_DOCS, Stampede, TaggingService } = await services();
+  const { loadStrategies, runWarmup, BUILTIN_TYPE_DOCS, Stampede, TaggingService, Lease } = await services();
   const registered = await loadStrategies(config.warmup.strategies, config.warmup.baseDir);
   if (options.list) {
     return {
@@ -147,16 +158,17 @@ export async function run(ctx: CommandContext, _args: string[], options: WarmupO
   if (options.background) return detach(config.projectRoot, options);
 
   const store = await ctx.store();
-  const token = options.dryRun ? '' : await overlapLock(ctx, store, config.warmup.lockTtl, options.wait ?? false);
-  if (token === null) return { alreadyRunning: true };
+  const lease = options.dryRun ? null : await Lease.acquire(store, LOCK_KEY, { ttl: config.warmup.lockTtl, wait: options.wait, signal: ctx.signal });
+  if (lease && !(lease instanceof Lease)) return { alreadyRunning: true, heldBy: lease, ...stoppedBy(ctx.signal) };
   const started = performance.now();
+  const warnings: string[] = [];
   try {
     const services = {
       store,
       stampede: new Stampede(store, config.stampede),
       tagging: new TaggingService(store, config.tagging.categories),
     };
-    const reports = await runWarmup(chosen, services, {
+    const run = await runWarmup(chosen, services, {
       dryRun: options.dryRun,
       concurrency,
       refreshAhead,
@@ -164,16 +176,24 @@ export async function run(ctx: CommandContext, _args: string[], options: WarmupO
       signal: ctx.signal,
       log: (message) => ctx.out.info(message),
     });
-    await services.stampede.settle();
+    warnings.push(...run.warnings);
+    await services.stampede.settle().catch((error: unknown) => warnings.push(`stampede locks: ${String(error)}`));
+    const sum = (pick: (r: StrategyReport) => number) => run.reports.reduce((n, r) => n + pick(r), 0);
     return {
-      strategies: reports,
+      strategies: run.reports,
       dryRun: options.dryRun ?? false,
-      warmed: reports.reduce((n, r) => n + r.warmed, 0),
-      failed: reports.reduce((n, r) => n + r.failed + (r.error ? 1 : 0), 0),
+      warmed: sum((r) => r.warmed),
+      failed: sum((r) => r.failed + (r.error ? 1 : 0)),
+      unknown: sum((r) => r.unknown),
+      ...stoppedBy(ctx.signal),
+      warnings,
       durationMs: Math.round(performance.now() - started),
     };
   } finally {
-    if (token) await store.deleteIfValue(LOCK_KEY, token).catch(() => undefined);
+    if (lease) {
+      const problem = await lease.release();
+      warnings.push(...lease.problems, ...(problem ? [problem] : []));
+    }
   }
 }
 
@@ -182,15 +202,39 @@ export async function print(out: Output, result: WarmupResult): Promise<void> {
     if (result.registered.length === 0) return printNoStrategies(out, result);
     return printTable(out, ['strategy', 'category', 'source', 'description'], result.registered.map((r) => [r.name, r.category ?? '-', r.source, r.description ?? '']));
   }
-  if (result.alreadyRunning) return out.info('a warmup is already running (overlap lock held): nothing done; use --wait to wait for it');
+  if (result.alreadyRunning) return out.info(`nothing done: ${describeHolder(result.heldBy)}; use --wait to wait for it`);
   if (result.background) {
     return out.info(`warmup running in the background: pid ${result.background.pid}, log ${result.background.logFile}`);
   }
   await printTable(
     out,
     ['strategy', 'category', result.dryRun ? 'would warm' : 'warmed', 'skipped', 'failed', 'duration', 'error'],
-    (result.strategies ?? []).map((r) => [r.name, r.category ?? '-', r.warmed, r.skipped, r.failed, `${r.durationMs} ms`, r.error ?? '']),
+    (result.strategies ?? []).map((r) => [r.name, r.category ?? '-', formatCount(r.warmed), formatCount(r.skipped), formatCount(r.failed), formatElapsed(r.durationMs), r.error ?? '']),
   );
+  for (const warning of result.warnings ?? []) out.warn(warning);
+  out.info(summary(result));
+}
+
+/** One line: what the run did, in the words of its outcome. */
+function summary(r: WarmupResult): string {
+  const entries = (n: number) => `${formatCount(n)} ${n === 1 ? 'entry' : 'entries'}`;
+  const unknown = r.unknown ? `, ${entries(r.unknown)} unknown (sent, no answer before the connection was lost)` : '';
+  const took = formatElapsed(r.durationMs ?? 0);
+  if (r.dryRun) return `dry run: ${entries(r.warmed ?? 0)} would be warmed, nothing written (${took})`;
+  if (r.interrupted) {
+    const how = r.interrupted === 'SIGTERM' ? 'terminated (SIGTERM)' : 'interrupted (Ctrl-C)';
+    return `${how}: ${entries(r.warmed ?? 0)} warmed before stopping${unknown}; run again to finish (${took})`;
+  }
+  if (r.failed || r.unknown) return `partly done: ${entries(r.warmed ?? 0)} warmed, ${formatCount(r.failed ?? 0)} failed${unknown} (${took})`;
+  return `done: ${entries(r.warmed ?? 0)} warmed in ${took}`;
+}
+
+/** Who holds the overlap lease, for a person. */
+function describeHolder(held: HeldBy | undefined): string {
+  const left = held?.ttl !== null && held?.ttl !== undefined && held.ttl >= 0 ? `; the lease lapses in ${held.ttl}s unless renewed` : '';
+  if (!held?.holder) return `another warmup holds the overlap lock (${LOCK_KEY})${left}`;
+  const { host, pid, startedAt } = held.holder;
+  return `a warmup is already running: pid ${pid} on ${host}, since ${startedAt}${left}`;
 }
 
 /** With nothing configured: the built-in types, one line each, and where to declare a strategy. */
@@ -207,7 +251,13 @@ async function printNoStrategies(out: Output, result: WarmupResult): Promise<voi
   out.line(`Example: ${result.builtinTypes?.[0]?.example ?? ''}`);
 }
 
-/** Exit 7 when any strategy failed or skipped bad input; the others are still done. */
+/**
+ * 5 when another run holds the lease (nothing done); 130 / 143 when a signal
+ * stopped the run; 7 when any entry, input line or strategy failed or its
+ * fate is unknown (the others are still done); 0 only when all of it was.
+ */
 export function exitCode(result: WarmupResult): number {
-  return result.failed ? ExitCode.PARTIAL : ExitCode.OK;
+  if (result.interrupted) return result.interrupted === 'SIGTERM' ? ExitCode.TERMINATED : ExitCode.INTERRUPTED;
+  if (result.alreadyRunning) return ExitCode.UNREACHABLE;
+  return result.failed || result.unknown ? ExitCode.PARTIAL : ExitCode.OK;
 }

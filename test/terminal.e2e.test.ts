@@ -79,6 +79,19 @@ describe('on a terminal', () => {
     expect(yes.screen).toMatch(/deleted 1 keys/);
   });
 
+  it.each([
+    ['Ctrl-C', '\x03'],
+    ['Ctrl-D', '\x04'],
+  ])('%s at the prompt is a no: exit 130, nothing deleted', async (_name, key) => {
+    await onTerminal(['cache:set', 'spared', 'v']);
+    const result = await onTerminal(['cache:clear'], {}, key);
+    expect(result.screen).toMatch(/\[y\/N\]/);
+    expect(result.code).toBe(130);
+    expect(result.screen).toMatch(/cancelled: nothing was deleted/);
+    expect(result.screen).not.toMatch(/Aborted with Ctrl\+C/);
+    expect((await onTerminal(['cache:get', 'spared'])).screen).toMatch(/^v\r?$/m);
+  });
+
   it('draws a progress spinner during a purge, and stops it', async () => {
     await onTerminal(['cache:set', 'p:1', 'v']);
     const result = await onTerminal(['cache:purge', 'p:*', '--force']);

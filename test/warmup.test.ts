@@ -168,13 +168,13 @@ describe('cron safety', () => {
   const slow = () =>
     config([{ name: 'slow', type: 'command', command: process.execPath, args: ['-e', 'setTimeout(() => console.log(JSON.stringify({key:"slow",value:1})), 1500)'] }]);
 
-  it('a second, overlapping run exits 0 with "already running"; --wait waits for the first', async () => {
+  it('a second, overlapping run exits 5 naming the run that holds the lock; --wait waits for the first', async () => {
     slow();
     const first = run([]);
     await sleep(600);
     const second = await run([]);
-    expect(second.code).toBe(0);
-    expect(second.stderr).toMatch(/already running/);
+    expect(second.code).toBe(5);
+    expect(second.stderr).toMatch(/nothing done: a warmup is already running: pid \d+ on /);
     const waited = await json(['--wait']);
     expect(waited.code).toBe(0);
     expect(waited.data.strategies[0].warmed).toBe(1);

@@ -186,7 +186,7 @@ export const CONFIG = obj({
   }),
   warmup: obj({
     strategies: list(any(), { doc: 'What cache:warmup runs (see README "cache:warmup").' }),
-    lock_ttl: int(1, 86400, { default: 3600, doc: 'Seconds the overlap lock lives if a run dies.' }),
+    lock_ttl: int(3, 86400, { default: 60, doc: 'Seconds the overlap lease outlives a run that died (renewed every third of it while the run is alive).' }),
   }),
 });
 

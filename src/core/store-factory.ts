@@ -46,10 +46,19 @@ function fileDefinition(config: StoreFactoryConfig): StoreDefinition {
   return file;
 }
 
+/** Why a store is the file fallback: the store that was wanted and what kept it out of reach. */
+export interface FallbackInfo {
+  wanted: string;
+  driver: string;
+  reason: string;
+}
+
 /** The resolved store, and whether it is the file fallback. */
 export interface CreatedStore {
   store: NamespacedStore;
   fellBack: boolean;
+  /** Set when fellBack. */
+  fallback?: FallbackInfo;
 }
 
 /**
@@ -83,6 +92,7 @@ export async function openStore(
     await driver.dispose().catch(() => undefined);
     hooks.onWarning?.(`${error.message}; falling back to the file store (fallback_to_file is on)`);
     const file = await loadDriver(fileDefinition(config));
-    return { store: new NamespacedStore(file, { ...options, name: 'file', layer: undefined }), fellBack: true };
+    const fallback = { wanted: name, driver: definition.driver, reason: error.message };
+    return { store: new NamespacedStore(file, { ...options, name: 'file', layer: undefined }), fellBack: true, fallback };
   }
 }

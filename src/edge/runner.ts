@@ -5,7 +5,7 @@
  * connection failures are retried twice. Refused credentials stop the run.
  * The result says, item by item, what was purged and what was not.
  */
-import { InterruptedError, StoreUnavailableError } from '../core/errors.js';
+import { interruptedBy, StoreUnavailableError } from '../core/errors.js';
 import { BoundedPool } from '../core/bulk.js';
 import { send, EdgeNetworkError } from './http.js';
 import type { EdgeRequest, EdgeResponse, EdgeVerdict } from './provider.js';
@@ -150,7 +150,8 @@ export async function sendPlan(requests: EdgeRequest[], settings: SendSettings):
   } finally {
     // Ctrl-C: what was sent is done, the rest was not sent; say so rather than report a partial purge as whole.
     if (settings.signal?.aborted) {
-      throw new InterruptedError(`interrupted: ${new Set(outcome.purged).size} of the items purged before stopping; run again to finish`);
+      const purged = new Set(outcome.purged).size;
+      throw interruptedBy(settings.signal, `interrupted: ${purged} of the items purged before stopping; run again to finish`, { purged });
     }
   }
   outcome.requests = counter.requests;

@@ -56,3 +56,13 @@ export function formatDuration(seconds: number): string {
   }
   return parts.length ? parts.join(' ') : '0 s';
 }
+
+/** Milliseconds a piece of work took, as people read them: "420 ms", "3.2s", "4m07s", "1h02m". */
+export function formatElapsed(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const seconds = Math.round(ms / 1000);
+  const two = (n: number) => String(n).padStart(2, '0');
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${two(seconds % 60)}s`;
+  return `${Math.floor(seconds / 3600)}h${two(Math.floor((seconds % 3600) / 60))}m`;
+}

@@ -14,9 +14,15 @@ export async function confirm(out: Output, question: string, force: boolean, std
   // readline is loaded only when a question is really asked.
   const { createInterface } = await import('node:readline/promises');
   const rl = createInterface({ input: stdin, output: out.stderr });
+  // Ctrl-C at the prompt rejects the question, Ctrl-D (end of input) closes it unanswered: both are a no.
+  const answered = new Promise<string | null>((resolve) => {
+    rl.once('close', () => resolve(null));
+    rl.question(`${question} [y/N] `).then(resolve, () => resolve(null));
+  });
   try {
-    const answer = await rl.question(`${question} [y/N] `);
-    if (!/^y(es)?$/i.test(answer.trim())) throw new InterruptedError('cancelled: nothing was deleted');
+    const answer = await answered;
+    if (answer === null) out.stderr.write('\n');
+    if (!/^y(es)?$/i.test(answer?.trim() ?? '')) throw new InterruptedError('cancelled: nothing was deleted');
   } finally {
     rl.close();
   }

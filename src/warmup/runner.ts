@@ -2,9 +2,10 @@
  * Runs warmup strategies: their entries stream into the store's bulk write
  * (pipelined on Redis), a few strategies at a time; one failing strategy
  * never stops the others. Records `warmup:last_run` / `warmup:last_result`
- * as Glueful's PHP warmer does.
+ * as Glueful's PHP warmer does — bookkeeping whose failure is a warning in
+ * the run's report, never its outcome.
  */
-import type { BulkInput, CacheStore } from '../core/contract.js';
+import type { BulkInput, BulkWriteResult, CacheStore } from '../core/contract.js';
 import type { Stampede } from '../stampede/stampede.js';
 import type { TaggingService } from '../tags/tagging.js';
 import type { RegisteredStrategy } from './registry.js';
@@ -31,9 +32,12 @@ export interface WarmupRunOptions {
 export interface StrategyReport {
   name: string;
   category: string | null;
+  /** Entries the store confirmed. */
   warmed: number;
   skipped: number;
   failed: number;
+  /** Entries sent whose fate is unknown: the connection was lost before the store answered. */
+  unknown: number;
   durationMs: number;
   error?: string;
   /** With --dry-run: a few of the keys that would be written. */
@@ -63,7 +67,7 @@ async function isDue(store: CacheStore, entry: WarmupEntry, ttl: number, ratio: 
 
 async function runOne(registered: RegisteredStrategy, services: WarmupServices, options: WarmupRunOptions): Promise<StrategyReport> {
   const { strategy } = registered;
-  const report: StrategyReport = { name: strategy.name, category: registered.category ?? null, warmed: 0, skipped: 0, failed: 0, durationMs: 0 };
+  const report: StrategyReport = { name: strategy.name, category: registered.category ?? null, warmed: 0, skipped: 0, failed: 0, unknown: 0, durationMs: 0 };
   const started = performance.now();
   const ctx: WarmupContext = {
     store: services.store,
@@ -88,16 +92,24 @@ async function runOne(registered: RegisteredStrategy, services: WarmupServices, 
         for (const [key] of batch) if (report.sample.length < (options.sampleSize ?? 5)) report.sample.push(key);
       }
     } else {
-      const written = await services.store.setBatches(entries);
-      report.warmed += written.written;
-      report.failed += written.failed;
-      for (const error of written.errors) options.log(`${strategy.name}: ${error}`);
+      count(report, await services.store.setBatches(entries), options);
     }
   } catch (error) {
+    // A store lost mid-write says how far it got (PartialFailureError's `done`): those counts are the truth.
+    const done = (error as { done?: Partial<BulkWriteResult> }).done;
+    if (done) count(report, { written: done.written ?? 0, failed: done.failed ?? 0, unknown: done.unknown ?? 0, errors: [] }, options);
     report.error = error instanceof Error ? error.message : String(error);
   }
   report.durationMs = Math.round(performance.now() - started);
   return report;
+}
+
+/** Adds what the store confirmed to a strategy's report. */
+function count(report: StrategyReport, written: BulkWriteResult, options: WarmupRunOptions): void {
+  report.warmed += written.written;
+  report.failed += written.failed;
+  report.unknown += written.unknown ?? 0;
+  for (const error of written.errors) options.log(`${report.name}: ${error}`);
 }
 
 /** Entries as batches of bulk inputs, with defaults applied and --refresh-ahead filtering. */
@@ -137,12 +149,19 @@ async function* prepare(
   if (batch.length) yield batch;
 }
 
+/** What a run did, and what its bookkeeping could not record. */
+export interface WarmupRun {
+  reports: StrategyReport[];
+  /** Bookkeeping that failed (warmup:last_run, warmup:last_result): said, never the run's outcome. */
+  warnings: string[];
+}
+
 /** Runs the strategies, `concurrency` at a time, and records the run. */
 export async function runWarmup(
   strategies: RegisteredStrategy[],
   services: WarmupServices,
   options: WarmupRunOptions,
-): Promise<StrategyReport[]> {
+): Promise<WarmupRun> {
   const reports: StrategyReport[] = new Array(strategies.length);
   let next = 0;
   const worker = async () => {
@@ -153,9 +172,19 @@ export async function runWarmup(
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
   const done = reports.filter(Boolean);
+  const warnings: string[] = [];
   if (!options.dryRun) {
-    await services.store.set('warmup:last_run', Math.floor(Date.now() / 1000));
-    await services.store.set('warmup:last_result', done);
+    await record(services.store, 'warmup:last_run', Math.floor(Date.now() / 1000), warnings);
+    await record(services.store, 'warmup:last_result', done, warnings);
   }
-  return done;
+  return { reports: done, warnings };
+}
+
+/** Writes one bookkeeping entry; a failure becomes a warning. */
+async function record(store: CacheStore, key: string, value: unknown, warnings: string[]): Promise<void> {
+  try {
+    await store.set(key, value);
+  } catch (error) {
+    warnings.push(`could not record ${key}: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
