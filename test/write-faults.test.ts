@@ -264,3 +264,29 @@ describe('the overlap lease', () => {
     expect((await glueful(['cache:warmup'], { cwd: dir, env: env() })).code).toBe(0);
   });
 });
+
+describe('cache:delete of several keys with a server of the pool gone', () => {
+  it('exit 7 naming the keys not deleted; the others are gone', async () => {
+    const pool = await Promise.all([startMemcached(), startMemcached()]);
+    const dir = join(project.dir, 'delete');
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '{}');
+    const servers = pool.map((s) => `${HOST}:${s.port}`);
+    writeFileSync(join(dir, 'cache.config.json'), JSON.stringify({ prefix: '', default: 'memcached', stores: { memcached: { driver: 'memcached', servers, timeout: 1 } } }));
+    try {
+      const keys = Array.from({ length: 12 }, (_, i) => `d:${i}`);
+      for (const key of keys) expect((await glueful(['cache:set', key, 'v'], { cwd: dir })).code).toBe(0);
+      const onFirst = (await Promise.all(keys.map((k) => memcached(pool[0]!.port, `get ${k}\r\n`, /END\r\n$/)))).map((r) => r.startsWith('VALUE'));
+      await pool[1]!.kill();
+      const result = await glueful(['cache:delete', ...keys, '--json'], { cwd: dir });
+      expect(result.code).toBe(7);
+      const error = report(result).error;
+      expect(error.done.deleted).toBe(onFirst.filter(Boolean).length);
+      expect(error.done.failed.sort()).toEqual(keys.filter((_, i) => !onFirst[i]).sort());
+      for (const key of keys.filter((_, i) => onFirst[i])) expect(await memcached(pool[0]!.port, `get ${key}\r\n`, /END\r\n$/)).toBe('END\r\n');
+    } finally {
+      await Promise.all(pool.map((s) => s.stop().catch(() => undefined)));
+    }
+  });
+});
