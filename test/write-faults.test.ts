@@ -76,6 +76,21 @@ describe('on Redis', () => {
     });
   }
 
+  it('SIGTERM mid-purge: exit 143 with the count deleted, which is what left Redis', async () => {
+    redisCli(redis.port, ['eval', "for i = 1, 300000 do redis.call('SET', 'p:' .. i, 'json:1') end return 1", '0']);
+    redisCli(redis.port, ['set', 'foreign', 'keep']);
+    const run = startGlueful(['cache:purge', 'p:*', '--force', '--json'], { cwd: project.dir, env: redisEnv(redis.port) });
+    await until(() => Number(redisCli(redis.port, ['dbsize'])) < 290_000, 20_000);
+    run.child.kill('SIGTERM');
+    const result = await run.done;
+    expect(result.code).toBe(143);
+    const { error } = report(result);
+    expect(error.code).toBe(143);
+    expect(error.done.deleted).toBe(300_000 - redisCount(redis.port, 'p:*'));
+    expect(redisCli(redis.port, ['get', 'foreign'])).toBe('keep');
+    expect(result.stderr).toMatch(/interrupted: [\d,]+ keys deleted before stopping; run again to finish/);
+  });
+
   it('Ctrl-C in human output says it was interrupted and how far it got', async () => {
     const run = startGlueful(['cache:warmup'], { cwd: project.dir, env: redisEnv(redis.port) });
     await until(() => Number(redisCli(redis.port, ['dbsize'])) >= 20_000);
