@@ -63,6 +63,8 @@ export interface ServerHandle {
   /** SIGKILL, as a crash would. */
   kill(): Promise<void>;
   stop(): Promise<void>;
+  /** The extra arguments a redis-server was started with (to start it again the same way). */
+  args?: string[];
 }
 
 function exited(proc: ChildProcess): Promise<void> {
@@ -111,12 +113,20 @@ async function adopt(proc: ChildProcess, port: number, dir: string, waitPort = p
 
 const REDIS_BASE = ['--bind', HOST, '--save', '', '--appendonly', 'no', '--protected-mode', 'no'];
 
-/** Starts redis-server with extra arguments on a free port. */
-export async function startRedis(extra: string[] = [], options: { port?: number; cluster?: boolean } = {}): Promise<ServerHandle> {
+/** Lets a test stall the server with DEBUG SLEEP (Redis 7 refuses DEBUG unless told). */
+export const REDIS_DEBUG = ['--enable-debug-command', 'yes'];
+
+/**
+ * Starts redis-server with extra arguments on a free port; `port` and `dir`
+ * start it again where a killed one ran (see faults.ts restartRedis).
+ */
+export async function startRedis(extra: string[] = [], options: { port?: number; cluster?: boolean; dir?: string } = {}): Promise<ServerHandle> {
   requireBinary('redis-server', 'redis-server');
   const port = options.port ?? (await freePort(options.cluster));
-  const dir = mkdtempSync(join(tmpdir(), 'glueful-redis-'));
-  return launch('redis-server', ['--port', String(port), '--dir', dir, ...REDIS_BASE, ...extra], port, dir);
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'glueful-redis-'));
+  const handle = await launch('redis-server', ['--port', String(port), '--dir', dir, ...REDIS_BASE, ...extra], port, dir);
+  handle.args = extra;
+  return handle;
 }
 
 /** Runs redis-cli against a port and returns its output. */
@@ -153,11 +163,11 @@ export async function startRedisTls(tls: TlsFiles): Promise<ServerHandle> {
 }
 
 /** A 3-master Redis Cluster, created with redis-cli --cluster create. */
-export async function startRedisCluster(masters = 3): Promise<ServerHandle[]> {
+export async function startRedisCluster(masters = 3, extra: string[] = []): Promise<ServerHandle[]> {
   const nodes: ServerHandle[] = [];
   for (let i = 0; i < masters; i++) {
     nodes.push(
-      await startRedis(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000'], {
+      await startRedis(['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', '2000', ...extra], {
         cluster: true,
       }),
     );
@@ -174,14 +184,14 @@ export async function startRedisCluster(masters = 3): Promise<ServerHandle[]> {
   return nodes;
 }
 
-/** A Sentinel watching `master` under the name `mymaster`. */
-export async function startSentinel(masterPort: number, name = 'mymaster'): Promise<ServerHandle> {
+/** A Sentinel watching `master` under the name `mymaster`; `downAfterMs` is how long a silent master takes to be failed over. */
+export async function startSentinel(masterPort: number, name = 'mymaster', downAfterMs = 2000): Promise<ServerHandle> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'glueful-sentinel-'));
   const conf = join(dir, 'sentinel.conf');
   writeFileSync(
     conf,
-    [`port ${port}`, `bind ${HOST}`, `dir ${dir}`, `sentinel monitor ${name} ${HOST} ${masterPort} 1`, `sentinel down-after-milliseconds ${name} 2000`, ''].join('\n'),
+    [`port ${port}`, `bind ${HOST}`, `dir ${dir}`, `sentinel monitor ${name} ${HOST} ${masterPort} 1`, `sentinel down-after-milliseconds ${name} ${downAfterMs}`, ''].join('\n'),
   );
   return launch('redis-server', [conf, '--sentinel'], port, dir);
 }

@@ -309,15 +309,20 @@ export class RedisDriver implements CacheDriver {
   }
 
   /**
-   * Bulk writes through a raw connection of their own (see redis-mass-insert),
+   * Bulk writes through a raw connection of their own (see mass-insert.ts),
    * to the server this client is connected to (for Sentinel: the master it
-   * found). Declines on a cluster, where keys go to many nodes.
+   * found). Declines on a cluster, where keys go to many nodes (the store
+   * then writes through ioredis, which follows MOVED and ASK).
+   *
+   * A lost connection or a silent server ends the write with what it knows:
+   * a PartialFailureError whose `done` is {written, failed, unknown}, or a
+   * StoreUnavailableError (with the same `done`) when nothing was written.
    */
   async setMany(batches: AsyncIterable<BulkEntry[]>): Promise<BulkWriteResult | null> {
     const client = await this.connection();
     if (this.isCluster(client)) return null;
     const stream = (client as Redis & { stream?: { remoteAddress?: string; remotePort?: number } }).stream;
-    const { massInsert } = await import('./mass-insert.js');
+    const { massInsert, MassInsertError } = await import('./mass-insert.js');
     try {
       return await massInsert(
         {
@@ -332,10 +337,17 @@ export class RedisDriver implements CacheDriver {
         batches,
       );
     } catch (error) {
-      const written = (error as { written?: number }).written ?? 0;
-      const cause = this.translate(error);
-      if (written === 0) throw cause;
-      throw new PartialFailureError(`stopped after writing ${written} entries: ${cause.message}`, { written }, { cause });
+      if (!(error instanceof MassInsertError)) throw this.translate(error);
+      const cause = isConnectionFailure(error.cause) ? unavailable(error.cause, this.plan) : this.translate(error.cause);
+      const { written, failed, unknown } = error.counts;
+      const done = { written, failed, unknown };
+      const more = [failed ? `${failed} refused` : '', unknown ? `${unknown} sent without a reply, which may or may not be stored` : ''].filter(Boolean);
+      const detail = more.length ? ` (${more.join(', ')})` : '';
+      if (written === 0) {
+        // Nothing written: the store was unusable (exit 5), still saying what was attempted.
+        throw Object.assign(new StoreUnavailableError(`${cause.message}${detail}`, { cause: error.cause }), { done });
+      }
+      throw new PartialFailureError(`stopped after writing ${written} entries${detail}: ${cause.message}`, done, { cause: error.cause });
     }
   }
 

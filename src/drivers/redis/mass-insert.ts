@@ -7,6 +7,11 @@
  * Every SET and SADD answers with one line (+OK, :n or -ERR), so replies
  * are counted by line; errors are kept (a few) and counted. Memory stays
  * bounded: the writer waits for 'drain' and for replies to catch up.
+ *
+ * Every wait also wakes when the connection closes or errors, and a server
+ * silent for the store's timeout while replies are owed (a stall, DEBUG
+ * SLEEP, a frozen process) fails the write: it never hangs, and never ends
+ * quietly with entries unsent.
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import type { BulkEntry, BulkWriteResult } from '../../core/contract.js';
@@ -154,121 +159,244 @@ async function open(target: MassInsertTarget): Promise<Socket> {
     : netConnect({ host: target.host, port: target.port });
   socket.setNoDelay(false);
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('connect ETIMEDOUT')), target.timeoutMs);
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }));
+    }, target.timeoutMs);
     socket.once(target.tls ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       resolve();
     });
     socket.once('error', (error) => {
       clearTimeout(timer);
+      socket.destroy();
       reject(error);
     });
   });
   return socket;
 }
 
-/** Writes the entries through a dedicated connection. */
-export async function massInsert(target: MassInsertTarget, batches: AsyncIterable<BulkEntry[]>): Promise<BulkWriteResult> {
-  const socket = await open(target);
-  const result: BulkWriteResult = { written: 0, failed: 0, errors: [] };
-  let sent = 0;
-  let answered = 0;
-  let setupReplies = 0;
-  let failure: Error | undefined;
-  let wake: (() => void) | undefined;
-  const waitForReplies = () => new Promise<void>((resolve) => (wake = resolve));
-  const commandsPerEntry: number[] = [];
-  let head = 0;
-  let entryReplies = 0;
-  let entryFailed = false;
+/** What a bulk write had done when its connection failed. */
+export interface MassInsertCounts {
+  /** Entries the server confirmed. */
+  written: number;
+  /** Entries the server refused with an error reply. */
+  failed: number;
+  /** Entries sent (at least in part) whose replies never all came: they may or may not be stored. */
+  unknown: number;
+}
 
-  // Replies are one line each: count line ends; only error lines are read as text.
-  let atLineStart = true;
-  let errorLine: number[] | null = null;
-  const onReply = (isError: boolean, text: string) => {
-    if (setupReplies > 0) {
-      setupReplies--;
-      if (isError) failure ??= new Error(text);
+/** The connection failed part-way: the cause, with what was done. */
+export class MassInsertError extends Error {
+  constructor(
+    readonly counts: MassInsertCounts,
+    readonly errors: string[],
+    options: { cause: unknown },
+  ) {
+    super((options.cause as Error)?.message ?? String(options.cause), options);
+    this.name = 'MassInsertError';
+  }
+}
+
+/**
+ * The one socket's state: how far replies have come, and the failure that
+ * ends the write (the socket closed or errored, or the server kept silent
+ * for longer than the timeout). Every wait in the writer goes through
+ * `until`, which wakes on replies, on 'drain', and on failure, so no wait
+ * outlives the connection.
+ */
+class ReplyCounter {
+  readonly result: BulkWriteResult = { written: 0, failed: 0, errors: [] };
+  failure: Error | undefined;
+  /** Commands written / answered, setup (AUTH, SELECT) excluded. */
+  sent = 0;
+  answered = 0;
+  /** Entries whose first command was handed to the socket. */
+  entriesSent = 0;
+  setupReplies = 0;
+  private readonly commandsPerEntry: number[] = [];
+  private head = 0;
+  private entryReplies = 0;
+  private entryFailed = false;
+  private atLineStart = true;
+  private errorLine: number[] | null = null;
+  private wake: (() => void) | undefined;
+  private lastProgress = Date.now();
+  private readonly watchdog: NodeJS.Timeout;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly timeoutMs: number,
+  ) {
+    socket.on('data', (data: Buffer) => {
+      this.lastProgress = Date.now();
+      this.read(data);
+      this.notify();
+    });
+    socket.on('drain', () => {
+      this.lastProgress = Date.now();
+      this.notify();
+    });
+    socket.on('error', (error) => this.fail(error));
+    socket.on('close', () => this.fail(Object.assign(new Error('Connection is closed'), { code: 'ECONNRESET' })));
+    this.watchdog = setInterval(() => this.check(), Math.max(50, Math.min(1000, timeoutMs / 4)));
+    this.watchdog.unref();
+  }
+
+  /** Counts an entry of `commands` commands about to be encoded. */
+  track(commands: number): void {
+    this.commandsPerEntry.push(commands);
+    this.sent += commands;
+  }
+
+  /** Waits until `ready()` or the connection failed. */
+  async until(ready: () => boolean): Promise<void> {
+    while (!this.failure && !ready()) await new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  /** Ends the watchdog (and the socket, when the write failed). */
+  close(): void {
+    clearInterval(this.watchdog);
+    if (this.failure) this.socket.destroy();
+    else this.socket.end();
+  }
+
+  /** What was done, for an error: entries sent whose replies did not all come are unknown. */
+  counts(): MassInsertCounts {
+    const { written, failed } = this.result;
+    return { written, failed, unknown: Math.max(0, this.entriesSent - written - failed) };
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.socket.destroy();
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  /**
+   * A server that neither answers nor reads for the whole timeout while we
+   * wait on it is treated as gone. Checked again after the I/O phase
+   * (setImmediate), so replies that arrived while this process was busy
+   * elsewhere are seen before giving up.
+   */
+  private check(): void {
+    const waiting = this.sent > this.answered || this.setupReplies > 0 || this.socket.writableLength > 0;
+    if (!waiting) {
+      this.lastProgress = Date.now();
       return;
     }
-    answered++;
-    if (isError) {
-      entryFailed = true;
-      if (result.errors.length < 5) result.errors.push(text);
-    }
-    // An entry is its SET plus one SADD per tag: done when all have answered.
-    if (++entryReplies === commandsPerEntry[head]) {
-      if (entryFailed) result.failed++;
-      else result.written++;
-      entryReplies = 0;
-      entryFailed = false;
-      if (++head > 100_000) {
-        commandsPerEntry.splice(0, head);
-        head = 0;
+    if (Date.now() - this.lastProgress <= this.timeoutMs) return;
+    setImmediate(() => {
+      if (Date.now() - this.lastProgress > this.timeoutMs) {
+        this.fail(Object.assign(new Error(`timed out (no reply for ${this.timeoutMs / 1000}s)`), { code: 'ETIMEDOUT' }));
       }
-    }
-  };
-  socket.on('data', (data: Buffer) => {
+    });
+  }
+
+  /** Replies are one line each (+OK, :n, -ERR...): count line ends; only error lines are read as text. */
+  private read(data: Buffer): void {
     for (let i = 0; i < data.length; i++) {
       const byte = data[i]!;
-      if (atLineStart) {
-        atLineStart = false;
-        if (byte === 45 /* - */) errorLine = [];
+      if (this.atLineStart) {
+        this.atLineStart = false;
+        if (byte === 45 /* - */) this.errorLine = [];
       }
       if (byte === 10 /* \n */) {
-        const text = errorLine ? Buffer.from(errorLine).toString('utf8').replace(/\r$/, '') : '';
-        onReply(errorLine !== null, text);
-        errorLine = null;
-        atLineStart = true;
-      } else if (errorLine && errorLine.length < 500) {
-        errorLine.push(byte);
+        const text = this.errorLine ? Buffer.from(this.errorLine).toString('utf8').replace(/\r$/, '') : '';
+        this.onReply(this.errorLine !== null, text);
+        this.errorLine = null;
+        this.atLineStart = true;
+      } else if (this.errorLine && this.errorLine.length < 500) {
+        this.errorLine.push(byte);
       }
     }
-    wake?.();
-  });
-  socket.on('error', (error) => {
-    failure ??= error;
-    wake?.();
-  });
-  socket.on('close', () => {
-    failure ??= new Error('Connection is closed');
-    wake?.();
-  });
+  }
 
+  private onReply(isError: boolean, text: string): void {
+    if (this.setupReplies > 0) {
+      this.setupReplies--;
+      if (isError) this.fail(new Error(text.replace(/^-/, '')));
+      return;
+    }
+    this.answered++;
+    if (isError) {
+      this.entryFailed = true;
+      if (this.result.errors.length < 5) this.result.errors.push(text);
+    }
+    // An entry is its SET plus one SADD per tag: done when all have answered.
+    if (++this.entryReplies === this.commandsPerEntry[this.head]) {
+      if (this.entryFailed) this.result.failed++;
+      else this.result.written++;
+      this.entryReplies = 0;
+      this.entryFailed = false;
+      if (++this.head > 100_000) {
+        this.commandsPerEntry.splice(0, this.head);
+        this.head = 0;
+      }
+    }
+  }
+}
+
+/**
+ * Writes the entries through a dedicated connection. Error replies (say
+ * -OOM under maxmemory with noeviction) count as failed entries and the
+ * write goes on; a lost connection, or a server silent for the timeout,
+ * ends it with a MassInsertError saying what was written, refused and left
+ * unknown.
+ */
+export async function massInsert(target: MassInsertTarget, batches: AsyncIterable<BulkEntry[]>): Promise<BulkWriteResult> {
+  const socket = await open(target);
+  const replies = new ReplyCounter(socket, target.timeoutMs);
   const chunks = new RespChunks();
-  const send = async (chunk: Buffer | null) => {
-    if (chunk && !socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve));
+  let added = 0;
+  let allTaken = false;
+  /** Hands a full chunk to the socket: every entry begun before `begun` is then sent, at least in part. */
+  const send = async (chunk: Buffer | null, begun: number) => {
+    if (!chunk || replies.failure) return;
+    replies.entriesSent = Math.max(replies.entriesSent, begun);
+    if (!socket.write(chunk)) await replies.until(() => !socket.writableNeedDrain);
   };
-  if (target.password) {
-    await send(chunks.add(target.username ? ['AUTH', target.username, target.password] : ['AUTH', target.password]));
-    setupReplies++;
-  }
-  if (target.database) {
-    await send(chunks.add(['SELECT', String(target.database)]));
-    setupReplies++;
-  }
-
   try {
+    if (target.password) {
+      replies.setupReplies++;
+      await send(chunks.add(target.username ? ['AUTH', target.username, target.password] : ['AUTH', target.password]), 0);
+    }
+    if (target.database) {
+      replies.setupReplies++;
+      await send(chunks.add(['SELECT', String(target.database)]), 0);
+    }
     for await (const batch of batches) {
-      if (failure) break;
+      if (replies.failure) break;
       for (const entry of batch) {
+        // A chunk returned while adding the SET holds the entries before this one; while adding a SADD, this one's SET too.
+        // (No await unless a chunk is full: an await per entry would cost a microtask each.)
         let full = chunks.addSet(entry.key, entry.value, entry.ttl);
-        if (full) await send(full);
+        if (full) await send(full, added);
+        replies.track(1 + (entry.tags?.length ?? 0));
+        added++;
         for (const tag of entry.tags ?? []) {
           full = chunks.add(['SADD', `_gf_tag:${tag}`, entry.key]);
-          if (full) await send(full);
+          if (full) await send(full, added);
         }
-        const commands = 1 + (entry.tags?.length ?? 0);
-        commandsPerEntry.push(commands);
-        sent += commands;
+        if (replies.failure) break;
       }
-      while (!failure && sent - answered > MAX_UNANSWERED) await waitForReplies();
+      await replies.until(() => replies.sent - replies.answered <= MAX_UNANSWERED);
+      if (replies.failure) break;
     }
-    await send(chunks.take());
-    while (!failure && answered < sent) await waitForReplies();
+    allTaken = !replies.failure;
+    await send(chunks.take(), added);
+    await replies.until(() => replies.answered >= replies.sent && replies.setupReplies === 0);
   } finally {
-    socket.end();
+    replies.close();
   }
-  if (failure && answered < sent) throw Object.assign(failure, { written: result.written });
-  return result;
+  const { written, failed } = replies.result;
+  // A failure after every entry was answered changes nothing; before, it ends the write with what is known.
+  if (replies.failure && (!allTaken || written + failed < added)) throw new MassInsertError(replies.counts(), replies.result.errors, { cause: replies.failure });
+  return replies.result;
 }
