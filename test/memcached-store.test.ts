@@ -160,11 +160,18 @@ describe('memcached: limits and failures', () => {
     expect(purge.stderr).toBe(`glueful: error: cannot use memcached at ${HOST}:${port}: connection refused\n`);
   });
 
-  it('falls back to the file store when configured', async () => {
+  it('falls back to the file store when configured: reads with a warning, changes refused (exit 5) unless --allow-fallback', async () => {
     const port = await freePort();
-    const result = await cli(['cache:set', 'k', 'v'], { MEMCACHED_PORT: String(port), CACHE_FALLBACK_FILE: 'true' });
+    const env = { MEMCACHED_PORT: String(port), CACHE_FALLBACK_FILE: 'true' };
+    const refused = await cli(['cache:set', 'k', 'v'], env);
+    expect(refused.code).toBe(5);
+    expect(refused.stderr).toMatch(/cannot use memcached at .*: connection refused; nothing changed: the fallback file store/);
+    const result = await cli(['--allow-fallback', 'cache:set', 'k', 'v'], env);
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/warning: cannot use memcached at .*: connection refused; falling back to the file store/);
+    const read = await cli(['cache:get', 'k'], env);
+    expect(read.code).toBe(0);
+    expect(read.stderr).toMatch(/falling back to the file store/);
   });
 
   it('flush_all only behind --flush-database 0 and --force', async () => {

@@ -226,9 +226,9 @@ describe('redis: connection failures are one line, exit 5, within the timeout', 
     });
   });
 
-  it('falls back to the file store with a warning when configured', async () => {
+  it('falls back to the file store with a warning when configured (a change only with --allow-fallback)', async () => {
     const port = await freePort();
-    const result = await cli(['cache:set', 'fb', 'v', '--json'], {
+    const result = await cli(['--allow-fallback', 'cache:set', 'fb', 'v', '--json'], {
       REDIS_PORT: String(port),
       REDIS_TIMEOUT: '0.5',
       CACHE_FALLBACK_FILE: 'true',
@@ -239,7 +239,9 @@ describe('redis: connection failures are one line, exit 5, within the timeout', 
       cwd: project.dir,
       env: { CACHE_DRIVER: 'redis', REDIS_PORT: String(port), REDIS_TIMEOUT: '0.5', CACHE_FALLBACK_FILE: 'true' },
     });
-    expect(JSON.parse(status.stdout)).toMatchObject({ driver: 'file', fellBack: true, keys: 1 });
+    // The configured store is down: status says so (exit 5) while showing the fallback it would use.
+    expect(status.code).toBe(5);
+    expect(JSON.parse(status.stdout)).toMatchObject({ driver: 'file', fellBack: true, healthy: false, fallback: { wanted: 'redis' } });
   });
 });
 
