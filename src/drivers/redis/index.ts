@@ -9,6 +9,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import slotOf from 'cluster-key-slot';
 import { mergeAsync } from '../../core/async.js';
+import { answerLost, withUnknownDeletes } from '../../core/bulk.js';
 import type {
   BulkEntry,
   BulkOptions,
@@ -50,18 +51,40 @@ const TRAITS: DriverTraits = { persistent: true, shared: true, maxKeyBytes: 512 
  * keys never travel to the client and back. Each step is small (a COUNT of
  * PURGE_COUNT) so other clients wait at most about a millisecond behind it.
  * unpack() is limited in stack size: UNLINK in chunks.
+ *
+ * So that a count never disagrees with the server, a step is bounded both
+ * ways. It deletes at most ARGV[5] keys (SCAN may return a few more than
+ * COUNT; those go back to the client, which UNLINKs them itself), so a step
+ * whose reply is lost deleted at most that many. And it does nothing once
+ * the server's clock is past ARGV[6] (microseconds; 0 for no limit), set
+ * well within the client's reply timeout: a step that reaches a server
+ * after a stall longer than that, when the client may have given up and
+ * reported its count, deletes nothing behind the operator's back.
+ * Returns {cursor, matched, deleted, sample, rest}; matched is -1 for a
+ * step refused as late (the same cursor is tried again).
  */
 const SCAN_AND_UNLINK = `
+if redis.replicate_commands then pcall(redis.replicate_commands) end
+local deadline = tonumber(ARGV[6])
+if deadline > 0 then
+  local now = redis.call('TIME')
+  if tonumber(now[1]) * 1000000 + tonumber(now[2]) > deadline then return {ARGV[1], -1, 0, {}, {}} end
+end
 local page = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
 local keys = page[2]
+local upto = math.min(#keys, tonumber(ARGV[5]))
 local deleted = 0
-for i = 1, #keys, 500 do
-  deleted = deleted + redis.call('UNLINK', unpack(keys, i, math.min(i + 499, #keys)))
+for i = 1, upto, 500 do
+  deleted = deleted + redis.call('UNLINK', unpack(keys, i, math.min(i + 499, upto)))
 end
 local sample = {}
 for i = 1, math.min(#keys, tonumber(ARGV[4])) do sample[i] = keys[i] end
-return {page[1], #keys, deleted, sample}`;
+local rest = {}
+for i = upto + 1, #keys do rest[#rest + 1] = keys[i] end
+return {page[1], #keys, deleted, sample, rest}`;
 const PURGE_COUNT = 2500;
+/** Most keys one purge step deletes itself: what a step whose reply was lost may have deleted. */
+const PURGE_STEP_LIMIT = 3000;
 
 /** Lock release: delete only while the value is still ours (Glueful's PHP release is not atomic). */
 const DELETE_IF_EQUALS = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
@@ -361,25 +384,60 @@ export class RedisDriver implements CacheDriver {
     if (this.isCluster(client)) return null;
     const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
     const sampleSize = options.sampleSize ?? 10;
+    const deadline = await this.stepDeadline(client as Redis);
     let cursor = '0';
-    do {
+    let late = 0;
+    for (;;) {
       if (options.signal?.aborted) break;
-      let step: [string, number, number, string[]];
+      let step: [string, number, number, string[], string[]];
       try {
-        step = (await client.eval(SCAN_AND_UNLINK, 0, cursor, glob, PURGE_COUNT, sampleSize)) as typeof step;
+        step = (await client.eval(SCAN_AND_UNLINK, 0, cursor, glob, PURGE_COUNT, sampleSize, PURGE_STEP_LIMIT, deadline())) as typeof step;
       } catch (error) {
         if (result.deleted === 0 && /NOPERM|NOSCRIPT|READONLY|scripting|not allowed/i.test(String(error))) return null;
-        throw this.translate(error);
+        throw withUnknownDeletes(this.translate(error), answerLost(error) ? PURGE_STEP_LIMIT : 0);
       }
-      const [next, matched, deleted, sample] = step;
+      const [next, matched, deleted, sample, rest] = step;
+      if (matched < 0) {
+        // Refused as late: nothing was done; the same cursor again, unless the server stays that slow.
+        if (++late > 3) throw unavailable(new Error('timed out'), this.plan);
+        continue;
+      }
+      late = 0;
       cursor = next;
       result.scanned += matched;
       result.matched += matched;
       result.deleted += deleted;
+      if (rest.length) result.deleted += await this.unlinkRest(client as Redis, rest);
       for (const key of sample) if (result.sample.length < sampleSize) result.sample.push(key);
       options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
-    } while (cursor !== '0');
+      if (cursor === '0') break;
+    }
     return result;
+  }
+
+  /** UNLINKs the keys a purge step left to the client; keys whose answer is lost are unknown. */
+  private async unlinkRest(client: Redis, keys: string[]): Promise<number> {
+    try {
+      return await client.unlink(...keys);
+    } catch (error) {
+      throw withUnknownDeletes(this.translate(error), answerLost(error) ? keys.length : 0);
+    }
+  }
+
+  /**
+   * The server-clock deadline for the next purge step (see SCAN_AND_UNLINK):
+   * half the reply timeout after it is sent. The server's clock is read once
+   * (TIME); without it (an ACL that denies TIME) steps have no deadline.
+   */
+  private async stepDeadline(client: Redis): Promise<() => number> {
+    try {
+      const [seconds, micros] = await client.time();
+      const offsetMs = Number(seconds) * 1000 + Number(micros) / 1000 - Date.now();
+      return () => Math.round((Date.now() + offsetMs + this.plan.timeoutMs / 2) * 1000);
+    } catch (error) {
+      if (isConnectionFailure(error)) throw this.translate(error);
+      return () => 0;
+    }
   }
 
   async flushDatabase(database: number): Promise<string[]> {

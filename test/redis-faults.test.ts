@@ -1,0 +1,128 @@
+/**
+ * cache:purge and cache:clear through the real CLI while the Redis server
+ * fails under them: stalled past the timeout, its connections cut, killed,
+ * and (on a cluster) its slots moving between masters. Every run ends in
+ * bounded time, without a stack trace, with an exit code and counts that
+ * agree with what the server holds afterwards: deleted <= keys gone <=
+ * deleted + unknown. A second run finishes the job.
+ */
+import { spawn } from 'node:child_process';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, cleanEnv, glueful, tempProject, type CliResult } from './helpers/cli.js';
+import { adminCommand, countMatching, cutClients, dbsize, restartRedis, stall, until, untilDbsizeAtMost } from './helpers/faults.js';
+import { HOST, REDIS_DEBUG, startRedis, type ServerHandle } from './helpers/servers.js';
+
+const KEYS = 300_000;
+let project: ReturnType<typeof tempProject>;
+const servers: ServerHandle[] = [];
+beforeAll(() => {
+  project = tempProject();
+});
+afterAll(() => project.cleanup());
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.stop()));
+});
+
+const env = (port: number) => ({ CACHE_DRIVER: 'redis', REDIS_HOST: HOST, REDIS_PORT: String(port), REDIS_TIMEOUT: '1' });
+
+/** Starts the CLI at once (so the test can act on the server while it runs); settles when it exits. */
+function start(args: string[], environment: Record<string, string>, timeoutMs = 20_000): Promise<CliResult & { elapsed: number }> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: project.dir, env: cleanEnv(environment) });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.on('data', (d: Buffer) => (stderr += d));
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr, elapsed: Date.now() - started });
+    }),
+  );
+}
+
+/** The counts of a failed --json run: `done` of its error document. */
+function doneOf(result: CliResult): { deleted: number; unknown?: number } {
+  const document = JSON.parse(result.stdout) as { error: { code: number; done: { deleted: number; unknown?: number } } };
+  expect(document.error.code).toBe(result.code);
+  return document.error.done;
+}
+
+/** What a failed run must satisfy: exit 7, no stack trace, and the printed count agreeing with the JSON one. */
+function expectPartial(result: CliResult): { deleted: number; unknown: number } {
+  expect(result.code, result.stderr).toBe(7);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+  const done = doneOf(result);
+  expect(result.stderr).toMatch(new RegExp(`stopped after deleting ${done.deleted} keys`));
+  if (done.unknown) expect(result.stderr).toMatch(new RegExp(`up to ${done.unknown} more`));
+  return { deleted: done.deleted, unknown: done.unknown ?? 0 };
+}
+
+/** The keys gone from the server agree with what the run said: deleted <= gone <= deleted + unknown. */
+function expectAgrees(done: { deleted: number; unknown: number }, gone: number): void {
+  expect(gone).toBeGreaterThanOrEqual(done.deleted);
+  expect(gone).toBeLessThanOrEqual(done.deleted + done.unknown);
+}
+
+async function populated(extra: string[] = []): Promise<ServerHandle> {
+  const server = await startRedis([...REDIS_DEBUG, ...extra]);
+  servers.push(server);
+  await adminCommand(server.port, ['DEBUG', 'POPULATE', KEYS, 'glueful_user', 8]);
+  await adminCommand(server.port, ['SET', 'foreign', 'keep']);
+  return server;
+}
+
+/** A rerun finishes the job and leaves the foreign key. */
+async function expectRerunFinishes(port: number): Promise<void> {
+  const again = await glueful(['cache:purge', 'user:*', '--force', '--json'], { cwd: project.dir, env: env(port), timeoutMs: 30_000 });
+  expect(again.code, again.stderr).toBe(0);
+  expect(await countMatching(port, 'glueful_user:*')).toBe(0);
+  expect(String(await adminCommand(port, ['GET', 'foreign']))).toBe('keep');
+}
+
+describe('redis purge: the server fails part-way', () => {
+  it('stalled past the timeout (DEBUG SLEEP): exit 7 within the timeout, the count agrees with the server after it wakes', async () => {
+    const server = await populated();
+    const run = start(['cache:purge', 'user:*', '--force', '--json'], env(server.port));
+    await untilDbsizeAtMost(server.port, KEYS - 20_000);
+    const sleeping = await stall(server.port, 2.5);
+    const stalled = Date.now();
+    const result = await run;
+    expect(Date.now() - stalled).toBeLessThan(2400);
+    const done = expectPartial(result);
+    expect(result.stderr).toMatch(/timed out after 1s/);
+    await sleeping.over;
+    expectAgrees(done, KEYS - (await countMatching(server.port, 'glueful_user:*')));
+    await expectRerunFinishes(server.port);
+  });
+
+  it('connections cut (CLIENT KILL): exit 7, the count agrees with the server', async () => {
+    const server = await populated();
+    const run = start(['cache:purge', 'user:*', '--force', '--json'], env(server.port));
+    await untilDbsizeAtMost(server.port, KEYS - 20_000);
+    await cutClients(server.port);
+    const result = await run;
+    const done = expectPartial(result);
+    expectAgrees(done, KEYS - (await countMatching(server.port, 'glueful_user:*')));
+    await expectRerunFinishes(server.port);
+  });
+
+  it('killed (kill -9, AOF fsync always): exit 7, the count agrees with the restarted server', async () => {
+    const server = await populated(['--appendonly', 'yes', '--appendfsync', 'always']);
+    // The populated keys reach the AOF only through a rewrite.
+    await adminCommand(server.port, ['BGREWRITEAOF']);
+    await until(async () => /aof_rewrite_in_progress:0[\s\S]*aof_rewrite_scheduled:0/.test(String(await adminCommand(server.port, ['INFO', 'persistence']))), 'AOF rewrite', 15_000, 50);
+    const run = start(['cache:purge', 'user:*', '--force', '--json'], env(server.port));
+    await untilDbsizeAtMost(server.port, KEYS - 20_000);
+    await server.kill();
+    const result = await run;
+    const done = expectPartial(result);
+    expect(result.stderr).toMatch(/the connection was closed/);
+    const again = await restartRedis(server);
+    servers.push(again);
+    expect(await dbsize(again.port)).toBeGreaterThan(0);
+    expectAgrees(done, KEYS - (await countMatching(again.port, 'glueful_user:*')));
+    await expectRerunFinishes(again.port);
+  });
+});
