@@ -7,10 +7,17 @@
  * deleted + unknown. A second run finishes the job.
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import slotOf from 'cluster-key-slot';
+import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, cleanEnv, glueful, tempProject, type CliResult } from './helpers/cli.js';
-import { adminCommand, countMatching, cutClients, dbsize, restartRedis, stall, until, untilDbsizeAtMost } from './helpers/faults.js';
-import { HOST, REDIS_DEBUG, startRedis, type ServerHandle } from './helpers/servers.js';
+import type { BulkInput } from '../src/core/contract.js';
+import { NamespacedStore } from '../src/core/namespaced-store.js';
+import { RedisDriver } from '../src/drivers/redis/index.js';
+import { adminCommand, countMatching, cutClients, dbsize, moveSlots, restartRedis, slotsOf, stall, until, untilDbsizeAtMost } from './helpers/faults.js';
+import { HOST, REDIS_DEBUG, startRedis, startRedisCluster, type ServerHandle } from './helpers/servers.js';
 
 const KEYS = 300_000;
 let project: ReturnType<typeof tempProject>;
@@ -125,4 +132,116 @@ describe('redis purge: the server fails part-way', () => {
     expectAgrees(done, KEYS - (await countMatching(again.port, 'glueful_user:*')));
     await expectRerunFinishes(again.port);
   });
+});
+
+describe('redis cluster: purge, clear and bulk writes while slots move between masters', () => {
+  const COUNT = 30_000;
+  let nodes: ServerHandle[];
+  let config: string;
+  beforeAll(async () => {
+    nodes = await startRedisCluster(3);
+    config = join(project.dir, 'cluster.json');
+    writeFileSync(config, JSON.stringify({ default: 'redis', stores: { redis: { cluster: nodes.map((n) => `${HOST}:${n.port}`), timeout: 2 } } }));
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()));
+  });
+
+  /** Keys of the cluster matching a glob, every master counted with SCAN. */
+  const matching = async (glob: string) => (await Promise.all(nodes.map((n) => countMatching(n.port, glob)))).reduce((a, b) => a + b, 0);
+  const total = async () => (await Promise.all(nodes.map((n) => dbsize(n.port)))).reduce((a, b) => a + b, 0);
+
+  /** Writes `count` keys straight to the masters that own them (pipelines per master). */
+  async function populate(prefix: string, count: number): Promise<void> {
+    const owner = new Map<number, number>();
+    for (const node of nodes) for (const slot of await slotsOf(node.port)) owner.set(slot, node.port);
+    const perPort = new Map<number, string[]>();
+    for (let i = 0; i < count; i++) {
+      const key = `${prefix}${i}`;
+      const port = owner.get(slotOf(key))!;
+      const keys = perPort.get(port);
+      if (keys) keys.push(key);
+      else perPort.set(port, [key]);
+    }
+    await Promise.all(
+      [...perPort].map(async ([port, keys]) => {
+        const client = new Redis({ host: HOST, port });
+        for (let at = 0; at < keys.length; at += 5000) {
+          const pipeline = client.pipeline();
+          for (const key of keys.slice(at, at + 5000)) pipeline.set(key, 'json:1');
+          await pipeline.exec();
+        }
+        client.disconnect();
+      }),
+    );
+  }
+
+  /** Moves `count` slots of the first master to the second while `work` runs, once it is under way. */
+  async function reshardDuring<T>(work: Promise<T>, underWay: () => Promise<void>, count = 300): Promise<{ result: T; moved: number }> {
+    await underWay();
+    const slots = (await slotsOf(nodes[0]!.port)).slice(0, count);
+    const [result, moved] = await Promise.all([work, moveSlots(nodes[0]!, nodes[1]!, slots, { masters: nodes, keysPerMigrate: 20 })]);
+    return { result, moved };
+  }
+
+  async function cli(args: string[]): Promise<CliResult & { elapsed: number }> {
+    return start([...args, '--config', config, '--force', '--json'], {}, 30_000);
+  }
+
+  it('cache:purge across a reshard: exit 0, every matching key gone, the count exact', async () => {
+    await populate('glueful_pat:', COUNT);
+    const before = await total();
+    const { result, moved } = await reshardDuring(cli(['cache:purge', 'pat:*']), () => untilTotalAtMost(before - 2000));
+    expect(moved).toBeGreaterThan(0);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    const report = JSON.parse(result.stdout) as { deleted: number; matched: number };
+    expect(await matching('glueful_pat:*')).toBe(0);
+    expect(report.deleted).toBe(COUNT);
+    expect(report.matched).toBeGreaterThanOrEqual(COUNT);
+    expect(await total()).toBe(before - COUNT);
+    // A rerun finds nothing left.
+    const again = await cli(['cache:purge', 'pat:*']);
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ deleted: 0 });
+  });
+
+  it('cache:clear across a reshard back: exit 0, the prefix emptied, other keys kept', async () => {
+    await populate('glueful_clear:', COUNT);
+    await populate('other:', 1000);
+    const before = await total();
+    const slots = (await slotsOf(nodes[1]!.port)).slice(0, 300);
+    const run = cli(['cache:clear']);
+    await untilTotalAtMost(before - 2000);
+    const moved = await moveSlots(nodes[1]!, nodes[2]!, slots, { masters: nodes, keysPerMigrate: 20 });
+    const result = await run;
+    expect(moved).toBeGreaterThan(0);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await matching('glueful_*')).toBe(0);
+    expect(await matching('other:*')).toBe(1000);
+    expect(JSON.parse(result.stdout)).toMatchObject({ deleted: COUNT });
+  });
+
+  it('bulk writes during a reshard follow MOVED and ASK: every entry written, and on the cluster', async () => {
+    const store = new NamespacedStore(new RedisDriver({ cluster: nodes.map((n) => `${HOST}:${n.port}`), timeout: 2 }), { name: 'redis', prefix: 'bulk:' });
+    try {
+      const entries = function* (): Iterable<BulkInput> {
+        for (let i = 0; i < 20_000; i++) yield [`e:${i}`, i];
+      };
+      const before = await total();
+      const slots = (await slotsOf(nodes[2]!.port)).slice(0, 300);
+      const write = store.setMultiple(entries());
+      await until(async () => (await total()) >= before + 2000, 'bulk write under way');
+      const [result, moved] = await Promise.all([write, moveSlots(nodes[2]!, nodes[0]!, slots, { masters: nodes, keysPerMigrate: 20 })]);
+      expect(moved).toBeGreaterThan(0);
+      expect(result).toMatchObject({ written: 20_000, failed: 0 });
+      expect(await matching('bulk:e:*')).toBe(20_000);
+    } finally {
+      await store.dispose();
+    }
+  });
+
+  async function untilTotalAtMost(count: number): Promise<void> {
+    await until(async () => (await total()) <= count, `cluster keys <= ${count}`, 20_000, 5);
+  }
 });

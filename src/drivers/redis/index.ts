@@ -8,7 +8,6 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import slotOf from 'cluster-key-slot';
-import { mergeAsync } from '../../core/async.js';
 import { answerLost, withUnknownDeletes } from '../../core/bulk.js';
 import type {
   BulkEntry,
@@ -24,6 +23,7 @@ import type {
   ZMember,
 } from '../../core/contract.js';
 import { CacheError, PartialFailureError, StoreUnavailableError, UsageError } from '../../core/errors.js';
+import { walkCluster } from './cluster-walk.js';
 import { connect, isConnectionFailure, planConnection, unavailable, type ConnectionPlan, type RedisConnectionOptions } from './connection.js';
 import { parseInfo, summarizeInfo } from './info.js';
 import { RespConnection, type RespReply, type RespTarget } from './resp.js';
@@ -244,8 +244,24 @@ export class RedisDriver implements CacheDriver {
       if (group) group.push(key);
       else bySlot.set(slot, [key]);
     }
-    const counts = await Promise.all([...bySlot.values()].map(async (group) => Number(await this.command(['UNLINK', ...group]))));
+    const counts = await Promise.all([...bySlot.values()].map((group) => this.unlinkInSlot(group)));
     return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * UNLINK of keys of one slot on a cluster. While the slot migrates, its
+   * keys are split between two masters and a multi-key UNLINK answers
+   * TRYAGAIN until the move ends; one key at a time, each goes where it is
+   * (ioredis follows the ASK or MOVED).
+   */
+  private async unlinkInSlot(keys: string[]): Promise<number> {
+    try {
+      return Number(await this.command(['UNLINK', ...keys]));
+    } catch (error) {
+      if (keys.length === 1 || !/TRYAGAIN/.test(String((error as Error)?.message ?? error))) throw error;
+      const each = await Promise.all(keys.map(async (key) => Number(await this.command(['UNLINK', key]))));
+      return each.reduce((a, b) => a + b, 0);
+    }
   }
 
   async deleteIfEquals(key: string, value: Buffer): Promise<boolean> {
@@ -303,29 +319,42 @@ export class RedisDriver implements CacheDriver {
     return Promise.all(keys.map(facts));
   }
 
-  /** SCAN over one node until its cursor comes back to 0. */
-  private async *scanNode(node: Redis, command: 'scan' | 'sscan', key: string | null, glob: string, signal?: AbortSignal) {
+  /** SCAN over one node until its cursor comes back to 0; `keep` filters the keys (a cluster's re-walk of moved slots). */
+  private async *scanNode(
+    node: Redis,
+    command: 'scan' | 'sscan',
+    key: string | null,
+    glob: string,
+    signal?: AbortSignal,
+    keep?: (key: string) => boolean,
+  ) {
     let cursor = '0';
     const pacer = new StepPacer(SCAN_STEP_MS, 100, SCAN_COUNT, 1000);
     do {
       if (signal?.aborted) return;
       const started = performance.now();
-      const [next, keys] =
+      const [next, found] =
         command === 'scan'
           ? await node.scan(cursor, 'MATCH', glob, 'COUNT', pacer.next)
           : await node.sscan(key!, cursor, 'COUNT', pacer.next);
       pacer.record(performance.now() - started);
       cursor = next;
+      const keys = keep ? found.filter(keep) : found;
       if (keys.length) yield keys;
     } while (cursor !== '0');
   }
 
+  /**
+   * Every key matching the glob. On a cluster every master is scanned in
+   * parallel, and again where slots moved meanwhile (see cluster-walk.ts).
+   */
   async *scan(glob: string, options: ScanOptions = {}): AsyncIterable<string[]> {
     const client = await this.connection();
-    const nodes = this.isCluster(client) ? client.nodes('master') : [client];
-    const streams = nodes.map((n) => this.scanNode(n, 'scan', null, glob, options.signal));
+    const walk = this.isCluster(client)
+      ? walkCluster(client, (node, keep) => this.scanNode(node, 'scan', null, glob, options.signal, keep), options.signal)
+      : this.scanNode(client, 'scan', null, glob, options.signal);
     try {
-      yield* mergeAsync(streams);
+      yield* walk;
     } catch (error) {
       throw this.translate(error);
     }
