@@ -245,3 +245,37 @@ describe('redis cluster: purge, clear and bulk writes while slots move between m
     await until(async () => (await total()) <= count, `cluster keys <= ${count}`, 20_000, 5);
   }
 });
+
+describe('redis cluster: a master killed during a purge', () => {
+  it('exit 7 with counts that agree with the cluster once the master is back (AOF), and a rerun finishes', async () => {
+    const nodes = await startRedisCluster(3, ['--appendonly', 'yes', '--appendfsync', 'always']);
+    const live = [...nodes];
+    try {
+      const config = join(project.dir, 'cluster-kill.json');
+      writeFileSync(config, JSON.stringify({ default: 'redis', stores: { redis: { cluster: nodes.map((n) => `${HOST}:${n.port}`), timeout: 1 } } }));
+      const owner = new Map<number, Redis>();
+      const clients = nodes.map((n) => new Redis({ host: HOST, port: n.port }));
+      for (const [i, node] of nodes.entries()) for (const slot of await slotsOf(node.port)) owner.set(slot, clients[i]!);
+      const pipelines = new Map(clients.map((c) => [c, c.pipeline()]));
+      for (let i = 0; i < 30_000; i++) pipelines.get(owner.get(slotOf(`glueful_kill:${i}`))!)!.set(`glueful_kill:${i}`, 'json:1');
+      await Promise.all([...pipelines.values()].map((p) => p.exec()));
+      clients.forEach((c) => c.disconnect());
+      const matching = async () => (await Promise.all(live.map((n) => countMatching(n.port, 'glueful_kill:*')))).reduce((a, b) => a + b, 0);
+      const run = start(['cache:purge', 'kill:*', '--config', config, '--force', '--json'], {}, 30_000);
+      await until(async () => (await matching()) <= 25_000, 'the purge under way', 20_000, 5);
+      await nodes[2]!.kill();
+      live.pop();
+      const result = await run;
+      expect(result.elapsed).toBeLessThan(15_000);
+      const done = expectPartial(result);
+      live.push(await restartRedis(nodes[2]!));
+      await until(async () => String(await adminCommand(live[2]!.port, ['CLUSTER', 'INFO'])).includes('cluster_state:ok'), 'cluster ok again', 20_000, 100);
+      expectAgrees(done, 30_000 - (await matching()));
+      const again = await start(['cache:purge', 'kill:*', '--config', config, '--force', '--json'], {}, 30_000);
+      expect(again.code, again.stderr).toBe(0);
+      expect(await matching()).toBe(0);
+    } finally {
+      await Promise.all(live.map((n) => n.stop()));
+    }
+  });
+});
