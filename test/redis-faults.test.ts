@@ -252,7 +252,7 @@ describe('redis cluster: a master killed during a purge', () => {
     const live = [...nodes];
     try {
       const config = join(project.dir, 'cluster-kill.json');
-      writeFileSync(config, JSON.stringify({ default: 'redis', stores: { redis: { cluster: nodes.map((n) => `${HOST}:${n.port}`), timeout: 1 } } }));
+      writeFileSync(config, JSON.stringify({ default: 'redis', stores: { redis: { cluster: nodes.map((n) => `${HOST}:${n.port}`), timeout: 2 } } }));
       const owner = new Map<number, Redis>();
       const clients = nodes.map((n) => new Redis({ host: HOST, port: n.port }));
       for (const [i, node] of nodes.entries()) for (const slot of await slotsOf(node.port)) owner.set(slot, clients[i]!);
@@ -261,8 +261,12 @@ describe('redis cluster: a master killed during a purge', () => {
       await Promise.all([...pipelines.values()].map((p) => p.exec()));
       clients.forEach((c) => c.disconnect());
       const matching = async () => (await Promise.all(live.map((n) => countMatching(n.port, 'glueful_kill:*')))).reduce((a, b) => a + b, 0);
-      const run = start(['cache:purge', 'kill:*', '--config', config, '--force', '--json'], {}, 30_000);
-      await until(async () => (await matching()) <= 25_000, 'the purge under way', 20_000, 5);
+      let ended = false;
+      const run = start(['cache:purge', 'kill:*', '--config', config, '--force', '--json'], {}, 30_000).finally(() => (ended = true));
+      // DBSIZE, not a SCAN, while polling: the cluster holds only these keys.
+      const held = async () => (await Promise.all(live.map((n) => dbsize(n.port)))).reduce((a, b) => a + b, 0);
+      await until(async () => ended || (await held()) <= 25_000, 'the purge under way', 20_000, 5);
+      expect(ended, 'the purge ended before the kill').toBe(false);
       await nodes[2]!.kill();
       live.pop();
       const result = await run;
