@@ -5,7 +5,36 @@
  * in parallel, and the partial-failure report when a delete stops part-way.
  */
 import type { BulkOptions, DeleteResult, Progress } from './contract.js';
-import { PartialFailureError } from './errors.js';
+import { PartialFailureError, StoreUnavailableError } from './errors.js';
+import { reasonFor } from './network-errors.js';
+
+/**
+ * True when a request may have reached the server but its answer was lost:
+ * the reply timed out or the connection closed under it. (A refused
+ * connection never sent anything.)
+ */
+export function answerLost(error: unknown): boolean {
+  const reason = reasonFor(error);
+  return reason === 'timed out' || reason === 'the connection was closed';
+}
+
+/**
+ * Marks an error with keys sent for deletion whose answer never came: they
+ * may or may not be gone. withPartialFailure reports them as `unknown`, so
+ * a count never disagrees with the server silently. Returns the error.
+ */
+export function withUnknownDeletes<E>(error: E, count: number): E {
+  if (count > 0 && error instanceof Error) {
+    Object.assign(error, { unknownDeletes: unknownDeletesOf(error) + count });
+  }
+  return error;
+}
+
+/** The keys an error says were sent for deletion without an answer (see withUnknownDeletes). */
+export function unknownDeletesOf(error: unknown): number {
+  const count = (error as { unknownDeletes?: unknown } | null)?.unknownDeletes;
+  return typeof count === 'number' ? count : 0;
+}
 
 /**
  * At most `limit` jobs at once. `add` resolves when the job has a slot (so a
@@ -54,8 +83,10 @@ export interface StreamDeleteOptions extends BulkOptions {
  * `deleteKeys` (which answers how many existed). A few deletes stay in
  * flight while the walk goes on, so a SCAN never waits for an UNLINK round
  * trip, and memory stays bounded by those few batches. Stops between
- * batches once `signal` aborts; the first failed delete ends the walk and is
- * thrown after the deletes in flight settle.
+ * batches once `signal` aborts. The first failure (of the walk or of a
+ * delete) ends the walk and is thrown after the deletes in flight settle,
+ * so their counts are reported; a delete whose answer was lost marks its
+ * keys as unknown on the error (see withUnknownDeletes).
  */
 export async function streamDelete(
   source: AsyncIterable<string[]>,
@@ -66,32 +97,48 @@ export async function streamDelete(
   const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
   const report = () => options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
   const pool = new BoundedPool(options.inFlight ?? 4);
+  let unknown = 0;
   let pending: string[] = [];
   const flush = async (): Promise<void> => {
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
     await pool.add(async () => {
-      // Not `result.deleted += await ...`: that reads the count before the await and loses the other jobs' deletes.
-      const deleted = await deleteKeys(batch);
-      result.deleted += deleted;
-      report();
+      try {
+        // Not `result.deleted += await ...`: that reads the count before the await and loses the other jobs' deletes.
+        const deleted = await deleteKeys(batch);
+        result.deleted += deleted;
+        report();
+      } catch (error) {
+        if (answerLost(error)) unknown += batch.length;
+        throw error;
+      }
     });
   };
-  for await (const batch of source) {
-    if (pool.failed || options.signal?.aborted) break;
-    result.scanned += batch.length;
-    result.matched += batch.length;
-    for (const k of batch) {
-      if (result.sample.length < sampleSize) result.sample.push(sampleKey(k));
-      if (!options.dryRun) pending.push(k);
+  let failure: { error: unknown } | undefined;
+  try {
+    for await (const batch of source) {
+      if (pool.failed || options.signal?.aborted) break;
+      result.scanned += batch.length;
+      result.matched += batch.length;
+      for (const k of batch) {
+        if (result.sample.length < sampleSize) result.sample.push(sampleKey(k));
+        if (!options.dryRun) pending.push(k);
+      }
+      if (pending.length >= deleteBatch) await flush();
+      report();
     }
-    if (pending.length >= deleteBatch) await flush();
-    report();
+    if (!pool.failed) await flush();
+  } catch (error) {
+    failure = { error };
   }
-  if (!pool.failed) await flush();
-  await pool.drain();
+  try {
+    await pool.drain();
+  } catch (error) {
+    failure ??= { error };
+  }
   report();
+  if (failure) throw withUnknownDeletes(failure.error, unknown);
   return result;
 }
 
@@ -117,7 +164,9 @@ export function sumResults(results: DeleteResult[], sampleSize = 10): DeleteResu
 /**
  * Runs a bulk delete, tracking its progress; a failure after some keys were
  * deleted becomes one PartialFailureError saying how many (exit 7), with
- * `unfinished()` naming what was left, when the work can tell.
+ * `unfinished()` naming what was left, when the work can tell. Keys whose
+ * delete was sent but never answered (withUnknownDeletes) are `unknown` in
+ * `done` and in the message: deleted <= keys gone <= deleted + unknown.
  */
 export async function withPartialFailure(
   options: BulkOptions,
@@ -132,9 +181,17 @@ export async function withPartialFailure(
   try {
     return await work({ ...options, onProgress });
   } catch (error) {
-    if (seen.deleted === 0) throw error;
+    const unknown = unknownDeletesOf(error);
+    if (seen.deleted === 0 && unknown === 0) throw error;
     const reason = error instanceof Error ? error.message : String(error);
+    const done = unknown ? { ...seen, unknown } : { ...seen };
+    if (seen.deleted === 0 && error instanceof StoreUnavailableError) {
+      // Nothing confirmed: still the store's failure (exit 5), saying what may have happened.
+      const message = `${reason} (up to ${unknown} keys were sent for deletion but never answered: they may or may not be gone)`;
+      throw Object.assign(new StoreUnavailableError(message, { cause: error }), { done });
+    }
+    const maybe = unknown ? ` and up to ${unknown} more whose delete was sent but never answered` : '';
     const left = unfinished ? ` (${unfinished()})` : '';
-    throw new PartialFailureError(`stopped after deleting ${seen.deleted} keys${left}: ${reason}`, { ...seen }, { cause: error });
+    throw new PartialFailureError(`stopped after deleting ${seen.deleted} keys${maybe}${left}: ${reason}`, done, { cause: error });
   }
 }

@@ -197,6 +197,8 @@ export async function connect(plan: ConnectionPlan): Promise<Redis | Cluster> {
           enableOfflineQueue: true, // needed while the slot map loads; bounded by the timeouts
           enableAutoPipelining: true,
           clusterRetryStrategy: () => null,
+          // TRYAGAIN (a multi-key command on a slot mid-migration) is retried 16 times; retry soon, then split (see delete).
+          retryDelayOnTryAgain: 10,
           slotsRefreshTimeout: plan.timeoutMs,
           redisOptions: nodeOptions,
         })

@@ -8,7 +8,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import slotOf from 'cluster-key-slot';
-import { mergeAsync } from '../../core/async.js';
+import { answerLost, withUnknownDeletes } from '../../core/bulk.js';
 import type {
   BulkEntry,
   BulkOptions,
@@ -23,6 +23,7 @@ import type {
   ZMember,
 } from '../../core/contract.js';
 import { CacheError, PartialFailureError, StoreUnavailableError, UsageError } from '../../core/errors.js';
+import { walkCluster } from './cluster-walk.js';
 import { connect, isConnectionFailure, planConnection, unavailable, type ConnectionPlan, type RedisConnectionOptions } from './connection.js';
 import { parseInfo, summarizeInfo } from './info.js';
 import { RespConnection, type RespReply, type RespTarget } from './resp.js';
@@ -50,18 +51,40 @@ const TRAITS: DriverTraits = { persistent: true, shared: true, maxKeyBytes: 512 
  * keys never travel to the client and back. Each step is small (a COUNT of
  * PURGE_COUNT) so other clients wait at most about a millisecond behind it.
  * unpack() is limited in stack size: UNLINK in chunks.
+ *
+ * So that a count never disagrees with the server, a step is bounded both
+ * ways. It deletes at most ARGV[5] keys (SCAN may return a few more than
+ * COUNT; those go back to the client, which UNLINKs them itself), so a step
+ * whose reply is lost deleted at most that many. And it does nothing once
+ * the server's clock is past ARGV[6] (microseconds; 0 for no limit), set
+ * well within the client's reply timeout: a step that reaches a server
+ * after a stall longer than that, when the client may have given up and
+ * reported its count, deletes nothing behind the operator's back.
+ * Returns {cursor, matched, deleted, sample, rest}; matched is -1 for a
+ * step refused as late (the same cursor is tried again).
  */
 const SCAN_AND_UNLINK = `
+if redis.replicate_commands then pcall(redis.replicate_commands) end
+local deadline = tonumber(ARGV[6])
+if deadline > 0 then
+  local now = redis.call('TIME')
+  if tonumber(now[1]) * 1000000 + tonumber(now[2]) > deadline then return {ARGV[1], -1, 0, {}, {}} end
+end
 local page = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', ARGV[3])
 local keys = page[2]
+local upto = math.min(#keys, tonumber(ARGV[5]))
 local deleted = 0
-for i = 1, #keys, 500 do
-  deleted = deleted + redis.call('UNLINK', unpack(keys, i, math.min(i + 499, #keys)))
+for i = 1, upto, 500 do
+  deleted = deleted + redis.call('UNLINK', unpack(keys, i, math.min(i + 499, upto)))
 end
 local sample = {}
 for i = 1, math.min(#keys, tonumber(ARGV[4])) do sample[i] = keys[i] end
-return {page[1], #keys, deleted, sample}`;
+local rest = {}
+for i = upto + 1, #keys do rest[#rest + 1] = keys[i] end
+return {page[1], #keys, deleted, sample, rest}`;
 const PURGE_COUNT = 2500;
+/** Most keys one purge step deletes itself: what a step whose reply was lost may have deleted. */
+const PURGE_STEP_LIMIT = 3000;
 
 /** Lock release: delete only while the value is still ours (Glueful's PHP release is not atomic). */
 const DELETE_IF_EQUALS = "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0";
@@ -221,8 +244,24 @@ export class RedisDriver implements CacheDriver {
       if (group) group.push(key);
       else bySlot.set(slot, [key]);
     }
-    const counts = await Promise.all([...bySlot.values()].map(async (group) => Number(await this.command(['UNLINK', ...group]))));
+    const counts = await Promise.all([...bySlot.values()].map((group) => this.unlinkInSlot(group)));
     return counts.reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * UNLINK of keys of one slot on a cluster. While the slot migrates, its
+   * keys are split between two masters and a multi-key UNLINK answers
+   * TRYAGAIN until the move ends; one key at a time, each goes where it is
+   * (ioredis follows the ASK or MOVED).
+   */
+  private async unlinkInSlot(keys: string[]): Promise<number> {
+    try {
+      return Number(await this.command(['UNLINK', ...keys]));
+    } catch (error) {
+      if (keys.length === 1 || !/TRYAGAIN/.test(String((error as Error)?.message ?? error))) throw error;
+      const each = await Promise.all(keys.map(async (key) => Number(await this.command(['UNLINK', key]))));
+      return each.reduce((a, b) => a + b, 0);
+    }
   }
 
   async deleteIfEquals(key: string, value: Buffer): Promise<boolean> {
@@ -280,29 +319,42 @@ export class RedisDriver implements CacheDriver {
     return Promise.all(keys.map(facts));
   }
 
-  /** SCAN over one node until its cursor comes back to 0. */
-  private async *scanNode(node: Redis, command: 'scan' | 'sscan', key: string | null, glob: string, signal?: AbortSignal) {
+  /** SCAN over one node until its cursor comes back to 0; `keep` filters the keys (a cluster's re-walk of moved slots). */
+  private async *scanNode(
+    node: Redis,
+    command: 'scan' | 'sscan',
+    key: string | null,
+    glob: string,
+    signal?: AbortSignal,
+    keep?: (key: string) => boolean,
+  ) {
     let cursor = '0';
     const pacer = new StepPacer(SCAN_STEP_MS, 100, SCAN_COUNT, 1000);
     do {
       if (signal?.aborted) return;
       const started = performance.now();
-      const [next, keys] =
+      const [next, found] =
         command === 'scan'
           ? await node.scan(cursor, 'MATCH', glob, 'COUNT', pacer.next)
           : await node.sscan(key!, cursor, 'COUNT', pacer.next);
       pacer.record(performance.now() - started);
       cursor = next;
+      const keys = keep ? found.filter(keep) : found;
       if (keys.length) yield keys;
     } while (cursor !== '0');
   }
 
+  /**
+   * Every key matching the glob. On a cluster every master is scanned in
+   * parallel, and again where slots moved meanwhile (see cluster-walk.ts).
+   */
   async *scan(glob: string, options: ScanOptions = {}): AsyncIterable<string[]> {
     const client = await this.connection();
-    const nodes = this.isCluster(client) ? client.nodes('master') : [client];
-    const streams = nodes.map((n) => this.scanNode(n, 'scan', null, glob, options.signal));
+    const walk = this.isCluster(client)
+      ? walkCluster(client, (node, keep) => this.scanNode(node, 'scan', null, glob, options.signal, keep), options.signal)
+      : this.scanNode(client, 'scan', null, glob, options.signal);
     try {
-      yield* mergeAsync(streams);
+      yield* walk;
     } catch (error) {
       throw this.translate(error);
     }
@@ -361,25 +413,60 @@ export class RedisDriver implements CacheDriver {
     if (this.isCluster(client)) return null;
     const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
     const sampleSize = options.sampleSize ?? 10;
+    const deadline = await this.stepDeadline(client as Redis);
     let cursor = '0';
-    do {
+    let late = 0;
+    for (;;) {
       if (options.signal?.aborted) break;
-      let step: [string, number, number, string[]];
+      let step: [string, number, number, string[], string[]];
       try {
-        step = (await client.eval(SCAN_AND_UNLINK, 0, cursor, glob, PURGE_COUNT, sampleSize)) as typeof step;
+        step = (await client.eval(SCAN_AND_UNLINK, 0, cursor, glob, PURGE_COUNT, sampleSize, PURGE_STEP_LIMIT, deadline())) as typeof step;
       } catch (error) {
         if (result.deleted === 0 && /NOPERM|NOSCRIPT|READONLY|scripting|not allowed/i.test(String(error))) return null;
-        throw this.translate(error);
+        throw withUnknownDeletes(this.translate(error), answerLost(error) ? PURGE_STEP_LIMIT : 0);
       }
-      const [next, matched, deleted, sample] = step;
+      const [next, matched, deleted, sample, rest] = step;
+      if (matched < 0) {
+        // Refused as late: nothing was done; the same cursor again, unless the server stays that slow.
+        if (++late > 3) throw unavailable(new Error('timed out'), this.plan);
+        continue;
+      }
+      late = 0;
       cursor = next;
       result.scanned += matched;
       result.matched += matched;
       result.deleted += deleted;
+      if (rest.length) result.deleted += await this.unlinkRest(client as Redis, rest);
       for (const key of sample) if (result.sample.length < sampleSize) result.sample.push(key);
       options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
-    } while (cursor !== '0');
+      if (cursor === '0') break;
+    }
     return result;
+  }
+
+  /** UNLINKs the keys a purge step left to the client; keys whose answer is lost are unknown. */
+  private async unlinkRest(client: Redis, keys: string[]): Promise<number> {
+    try {
+      return await client.unlink(...keys);
+    } catch (error) {
+      throw withUnknownDeletes(this.translate(error), answerLost(error) ? keys.length : 0);
+    }
+  }
+
+  /**
+   * The server-clock deadline for the next purge step (see SCAN_AND_UNLINK):
+   * half the reply timeout after it is sent. The server's clock is read once
+   * (TIME); without it (an ACL that denies TIME) steps have no deadline.
+   */
+  private async stepDeadline(client: Redis): Promise<() => number> {
+    try {
+      const [seconds, micros] = await client.time();
+      const offsetMs = Number(seconds) * 1000 + Number(micros) / 1000 - Date.now();
+      return () => Math.round((Date.now() + offsetMs + this.plan.timeoutMs / 2) * 1000);
+    } catch (error) {
+      if (isConnectionFailure(error)) throw this.translate(error);
+      return () => 0;
+    }
   }
 
   async flushDatabase(database: number): Promise<string[]> {
