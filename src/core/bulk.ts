@@ -188,7 +188,7 @@ export async function withPartialFailure(
     if (seen.deleted === 0 && error instanceof StoreUnavailableError) {
       // Nothing confirmed: still the store's failure (exit 5), saying what may have happened.
       const message = `${reason} (up to ${unknown} keys were sent for deletion but never answered: they may or may not be gone)`;
-      throw Object.assign(new StoreUnavailableError(message, { cause: error }), { done });
+      throw new StoreUnavailableError(message, { cause: error, done });
     }
     const maybe = unknown ? ` and up to ${unknown} more whose delete was sent but never answered` : '';
     const left = unfinished ? ` (${unfinished()})` : '';

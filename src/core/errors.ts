@@ -51,9 +51,18 @@ export class KeyNotFoundError extends CacheError {
   }
 }
 
-/** The store could not be reached, refused us, or timed out (exit 5). */
+/**
+ * The store could not be reached, refused us, or timed out (exit 5).
+ * `done`, when given, says what is known of work that was sent before the
+ * store went (nothing confirmed, some of it unknown).
+ */
 export class StoreUnavailableError extends CacheError {
   override readonly exitCode = ExitCode.UNREACHABLE;
+  readonly done?: Record<string, unknown>;
+  constructor(message: string, options?: { cause?: unknown; done?: Record<string, unknown> }) {
+    super(message, options);
+    if (options?.done) this.done = options.done;
+  }
 }
 
 /** The operation needs a capability the configured store lacks (exit 6). */

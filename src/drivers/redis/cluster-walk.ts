@@ -17,7 +17,7 @@ import type { Cluster, Redis } from 'ioredis';
 import slotOf from 'cluster-key-slot';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mergeAsync } from '../../core/async.js';
-import { CacheError } from '../../core/errors.js';
+import { StoreUnavailableError } from '../../core/errors.js';
 
 /** Rounds of walks before giving up on a cluster whose slots never stop moving. */
 const MAX_ROUNDS = 50;
@@ -159,7 +159,7 @@ export async function* walkCluster(
     const after = await readTopology(client);
     if (after.fingerprint === before.fingerprint) return;
     if (round >= MAX_ROUNDS) {
-      throw new CacheError(`redis cluster: the slots kept moving through ${round} walks; run it again once the reshard is over`);
+      throw new StoreUnavailableError(`redis cluster: the slots kept moving through ${round} walks; run it again once the reshard is over`);
     }
     only = changedSlots(before, after);
     nodes = await nodesAt(client, mastersFor(only, after));

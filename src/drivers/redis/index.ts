@@ -397,7 +397,7 @@ export class RedisDriver implements CacheDriver {
       const detail = more.length ? ` (${more.join(', ')})` : '';
       if (written === 0) {
         // Nothing written: the store was unusable (exit 5), still saying what was attempted.
-        throw Object.assign(new StoreUnavailableError(`${cause.message}${detail}`, { cause: error.cause }), { done });
+        throw new StoreUnavailableError(`${cause.message}${detail}`, { cause: error.cause, done });
       }
       throw new PartialFailureError(`stopped after writing ${written} entries${detail}: ${cause.message}`, done, { cause: error.cause });
     }
