@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { glueful, startGlueful, tempProject, type CliResult } from './helpers/cli.js';
-import { HOST, redisCli, startMemcached, startRedis, type ServerHandle } from './helpers/servers.js';
+import { failOver } from './helpers/faults.js';
+import { HOST, redisCli, startMemcached, startRedis, startSentinel, type ServerHandle } from './helpers/servers.js';
 
 const ENTRIES = 200_000;
 let project: ReturnType<typeof tempProject>;
@@ -162,6 +163,42 @@ describe('Redis killed mid-warmup', () => {
       await redis.stop().catch(() => undefined);
     }
   });
+});
+
+describe('a Sentinel failover mid-warmup', () => {
+  it('exit 7 with counts, not silence; the rerun on the promoted master is not blocked by the copied lease and completes', async () => {
+    const master = await startRedis();
+    const replica = await startRedis(['--replicaof', HOST, String(master.port)]);
+    const servers = [master, replica];
+    try {
+      await until(() => /master_link_status:up/.test(redisCli(replica.port, ['info', 'replication'])));
+      const sentinel = await startSentinel(master.port, 'mymaster', 500);
+      servers.push(sentinel);
+      const dir = join(project.dir, 'sentinel');
+      const { mkdirSync } = await import('node:fs');
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'package.json'), '{}');
+      const redis = { driver: 'redis', sentinels: [`${HOST}:${sentinel.port}`], name: 'mymaster', timeout: 2 };
+      writeFileSync(join(dir, 'cache.config.json'), JSON.stringify({ prefix: '', default: 'redis', stores: { redis }, warmup: { strategies: [{ name: 'bulk', type: 'file', path: source }] } }));
+      const run = startGlueful(['cache:warmup', '--json'], { cwd: dir });
+      await until(() => Number(redisCli(master.port, ['dbsize'])) >= ENTRIES * 0.3);
+      const promoted = await failOver(master, sentinel.port);
+      expect(promoted).toBe(replica.port);
+      const result = await run.done;
+      expect(result.code).toBe(7);
+      const data = report(result);
+      expect(data.warmed).toBeGreaterThan(0);
+      // Replication is asynchronous: the promoted replica may lack the last confirmed writes, never hold more than was sent.
+      expect(redisCount(replica.port)).toBeLessThanOrEqual(data.warmed + data.unknown);
+      // The dead run's lease was replicated; its holder (this host) is gone, so the rerun takes over at once.
+      const rerun = await glueful(['cache:warmup', '--json'], { cwd: dir, timeoutMs: 60_000 });
+      expect(rerun.code).toBe(0);
+      expect(report(rerun).alreadyRunning).toBeUndefined();
+      expect(redisCount(replica.port)).toBe(ENTRIES);
+    } finally {
+      await Promise.all(servers.map((s) => s.stop().catch(() => undefined)));
+    }
+  }, 90_000);
 });
 
 /** Sends one text-protocol command to a memcached and collects the reply up to `end`. */
