@@ -145,3 +145,21 @@ describe('cache:clear --category', () => {
     expect(run.stderr).toContain("unknown category 'billing': expected one of config, permissions, roles, users, auth, api, files, notifications");
   });
 });
+
+describe('the entries are written as PHP json_encode() writes them', () => {
+  it('escapes, lists and maps alike, for tags with slashes, accents and emoji', async () => {
+    const { phpJsonArray, phpJsonString } = await import('../src/tags/tag-mappings.js');
+    const php = await runPhp({ kind: 'file', dir: '/nonexistent' }, `echo json_encode([
+      'api/v1' => ['café:1', "tab\\t", '😀'], '7' => [1 => 'x', 2 => 'y'], 'empty' => [], 'ctl' => ["\\x01<>&'\\""]]);`);
+    const ours = phpJsonArray<Array<[string, unknown]>>(
+      [
+        ['api/v1', [['0', 'café:1'], ['1', 'tab\t'], ['2', '😀']]],
+        ['7', [['1', 'x'], ['2', 'y']]],
+        ['empty', []],
+        ['ctl', [['0', '\x01<>&\'"']]],
+      ],
+      (list) => phpJsonArray(list, (v) => phpJsonString(String(v))),
+    );
+    expect(ours).toBe(php);
+  });
+});

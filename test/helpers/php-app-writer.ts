@@ -137,8 +137,9 @@ export async function phpHoldingLock(
   const body = `
     $lock = ${JSON.stringify(options.prefix)} . 'stampede_lock:' . ${JSON.stringify(options.key)};
     $token = uniqid('lock_', true);
-    if (!$store->setNx($lock, $token, 60)) { fwrite(STDOUT, "busy\\n"); exit(3); }
-    fwrite(STDOUT, $token . "\\n");
+    if (!$store->setNx($lock, $token, 60)) { echo "busy\\n"; exit(0); }
+    echo $token, "\\n";
+    flush();
     usleep(${options.holdMs * 1000});
     $store->set(${JSON.stringify(options.key)}, json_decode(${JSON.stringify(JSON.stringify(options.value))}, true), 600);
     if ($store->get($lock) === $token) $store->delete($lock);
@@ -146,6 +147,7 @@ export async function phpHoldingLock(
   const child = spawn('php', ['-d', 'display_errors=stderr'], { env: { ...process.env, PHP_TARGET: JSON.stringify(target) }, stdio: ['pipe', 'pipe', 'inherit'] });
   child.stdin.end(`<?php\n${script(body)}`);
   const done = new Promise<void>((resolve, reject) => child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`php lock holder exited ${code}`)))));
+  done.catch(() => undefined); // told through lockValue below when it fails early
   const lockValue = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
