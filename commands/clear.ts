@@ -1,6 +1,7 @@
 /**
  * cache:clear — deletes every key under the prefix and nothing else, or the
- * keys of some tags with --tag / --tags. A whole-database flush exists only
+ * keys of some tags with --tag / --tags (those of the store's tag index and
+ * those Glueful's CacheTaggingService lists, see src/tags/tag-mappings.ts). A whole-database flush exists only
  * behind --flush-database <n>, which names the database and needs --force.
  * --prune-tags only tidies the tag index (members whose keys are gone).
  */
@@ -136,7 +137,7 @@ async function clearKeys(ctx: CommandContext, _args: string[], options: ClearOpt
     ctx,
     { ...options, sample: parseCount(options.sample, '--sample', 10) },
     (s) => `Delete every key ${scope(s.prefix, tags)} from the ${s.name} store (${s.location})?`,
-    (s, bulk) => (tags.length ? s.invalidateTags(tags, bulk) : s.clear(bulk)),
+    (s, bulk) => (tags.length ? new TaggingService(s).invalidateTags(tags, bulk) : s.clear(bulk)),
   );
   return { ...result, prefix: store.prefix, tags };
 }

@@ -4,6 +4,7 @@
  * with --sample, partial results on a budget, the biggest keys, CSV; on the
  * file store, Redis (standalone and cluster) and memcached.
  */
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { groupOf, sniffFormat } from '../src/core/inspect.js';
@@ -27,6 +28,17 @@ describe('grouping', () => {
     expect(groupOf('order:6ba7b810-9dad-11d1-80b4-00c04fd430c8:items', 3)).toBe('order:{id}:items');
     expect(groupOf('config:app', 2)).toBe('config:app');
     expect(groupOf('plain', 2)).toBe('plain');
+  });
+
+  it('folds the ids the framework puts inside names: uniqid(), uuids, hashes after _ or -', () => {
+    expect(groupOf('connection_test_6753c0e2a1b4f', 2)).toBe('connection_test_{id}');
+    expect(groupOf('health_check_6753c0e2a1b4f', 2)).toBe('health_check_{id}');
+    expect(groupOf('lock_6753c0e2a1b4f1.23456789', 2)).toBe('lock_{id}');
+    expect(groupOf('user_6ba7b810-9dad-11d1-80b4-00c04fd430c8:profile', 2)).toBe('user_{id}:profile');
+    expect(groupOf('rate_limit:api:9f86d081884c7d65a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', 3)).toBe('rate_limit:api:{id}');
+    expect(groupOf('report_2024_q3', 1)).toBe('report_{id}_q3');
+    expect(groupOf('user_profiles:v2', 2)).toBe('user_profiles:v2');
+    expect(groupOf('stampede_lock:user:12', 3)).toBe('stampede_lock:user:{id}');
   });
 });
 
@@ -75,7 +87,7 @@ describe.each(stores)('cache:inspect on %s', (name, env) => {
     expect(by['session:{id}'].bytes).toBeGreaterThanOrEqual(12 * 200);
     expect(r.top.map((k: { key: string }) => k.key)[0]).toBe('report:big');
     expect(r.top).toHaveLength(2);
-    if (name !== 'memcached') expect(by['user:{id}'].formats).toEqual({ json: 40 });
+    expect(by['user:{id}'].formats).toEqual({ json: 40 }); // memcached too: the value says json, as cache:get does
     const shares = r.groups.reduce((t: number, g: { share: number }) => t + g.share, 0);
     expect(shares).toBeGreaterThan(0.999);
     expect(shares).toBeLessThan(1.001);
@@ -155,4 +167,38 @@ describe('cache:inspect on a distributed ring', () => {
       await Promise.all(nodes.map((n) => n.stop()));
     }
   }, 60_000);
+});
+
+describe('cache:inspect names memcached values as the other stores do', () => {
+  it('json: values php-memcached stored plain, FastLZ- or zlib-compressed are json, json+fastlz, json+zlib', async () => {
+    const project = tempProject();
+    try {
+      const big = JSON.stringify({ rows: Array.from({ length: 300 }, (_, i) => ({ id: i, name: `row ${i}` })) });
+      execFileSync('php', ['-r', `
+        $m = new Memcached(); $m->addServer('127.0.0.1', ${memcached.port});
+        $m->set('mc:small', 'json:' . json_encode(['a' => 1]));
+        $m->set('mc:fastlz', 'json:' . ${JSON.stringify(big)});
+        $m->setOption(Memcached::OPT_COMPRESSION_TYPE, Memcached::COMPRESSION_ZLIB);
+        $m->set('mc:zlib', 'json:' . ${JSON.stringify(big)});
+        $m->set('mc:php', 'php:' . serialize(new stdClass()));
+        $m->set('mc:text', 'hello');
+        $m->set('mc:count', 42);`]);
+      const env = { CACHE_DRIVER: 'memcached', MEMCACHED_HOST: HOST, MEMCACHED_PORT: String(memcached.port), CACHE_PREFIX: '' };
+      const run = await glueful(['cache:inspect', 'mc:*', '--depth', '2', '--json'], { cwd: project.dir, env });
+      expect(run.code).toBe(0);
+      const formats = Object.fromEntries(JSON.parse(run.stdout).groups.map((g: { group: string; formats: object }) => [g.group, g.formats]));
+      expect(formats).toEqual({
+        'mc:small': { json: 1 },
+        'mc:fastlz': { 'json+fastlz': 1 },
+        'mc:zlib': { 'json+zlib': 1 },
+        'mc:php': { php: 1 },
+        'mc:text': { string: 1 },
+        'mc:count': { long: 1 },
+      });
+      const got = JSON.parse((await glueful(['cache:get', 'mc:fastlz', '--json'], { cwd: project.dir, env })).stdout);
+      expect(got).toMatchObject({ format: 'json', compression: 'fastlz' });
+    } finally {
+      project.cleanup();
+    }
+  });
 });

@@ -276,7 +276,10 @@ describe('memcached: several servers', () => {
         expect(cleared.code).toBe(7);
         const error = JSON.parse(cleared.stdout).error;
         expect(error).toMatchObject({ code: 7, type: 'PartialFailureError', done: { deleted: keys.length } });
-        expect(error.message).toMatch(new RegExp(`stopped after deleting ${keys.length} keys \\(tags not finished: ${onSecond}\\)`));
+        // Glueful's CacheTaggingService index (an entry) is read for each tag: on server 1, no tag is finished.
+        const indexDown = ring.serverFor('glueful__cache_tag_mappings') === 1;
+        const unfinished = indexDown ? `${onFirst}, ${onSecond}` : onSecond;
+        expect(error.message).toMatch(new RegExp(`stopped after deleting ${keys.length} keys \\(tags not finished: ${unfinished}\\)`));
         expect(error.message).toContain(ids[1]);
         expect(cleared.stderr.trim().split('\n')).toHaveLength(1);
         for (const key of keys) expect(await store.has(key)).toBe(false);

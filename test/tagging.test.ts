@@ -13,10 +13,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function seeded(name: string) {
   const store = new NamespacedStore(new FileDriver({ path: join(dir, name), hashLevels: 1 }), { name: 'file', prefix: 'app:' });
-  await store.set('user:1', 1, { tags: ['users'] });
-  await store.set('user:1:perms', 2, { tags: ['user_permissions'] });
-  await store.set('session:9', 3, { tags: ['sessions'] });
-  await store.set('config:app', 4, { tags: ['config'] });
+  await store.set('user:1', 1, { tags: ['user_data'] });
+  await store.set('user:1:profile', 2, { tags: ['user_profiles'] });
+  await store.set('session:9', 3, { tags: ['session_data'] });
+  await store.set('config:app', 4, { tags: ['app_config'] });
   await store.set('report:q3', 5, { tags: ['reports'] });
   return store;
 }
@@ -33,7 +33,7 @@ describe('TaggingService', () => {
       status: 'success',
       invalidated: 2,
       failed: 0,
-      counts: { users: 1, user_permissions: 1, user_roles: 0, auth: 0 },
+      counts: { user_data: 1, user_sessions: 0, user_profiles: 1 },
       dryRun: false,
       errors: [],
     });
@@ -52,19 +52,19 @@ describe('TaggingService', () => {
 
   it('lists the keys of a tag and the tags of a key', async () => {
     const store = await seeded('lookup');
-    await store.addTags('user:1', ['auth']);
+    await store.addTags('user:1', ['auth_cache']);
     const service = new TaggingService(store);
     const keys: string[] = [];
-    for await (const batch of service.keysOf('users')) keys.push(...batch);
+    for await (const batch of service.keysOf('user_data')) keys.push(...batch);
     expect(keys).toEqual(['user:1']);
-    expect(await service.tagsOfKey('user:1')).toEqual(['auth', 'users']);
-    expect(await service.tagsOfKey('report:q3', ['reports', 'users'])).toEqual(['reports']);
+    expect(await service.tagsOfKey('user:1')).toEqual(['auth_cache', 'user_data']);
+    expect(await service.tagsOfKey('report:q3', ['reports', 'user_data'])).toEqual(['reports']);
   });
 
   it('counts keys per known tag without deleting', async () => {
     const store = await seeded('stats');
     const stats = await new TaggingService(store).statistics();
-    expect(stats).toMatchObject({ users: 1, user_permissions: 1, sessions: 1, config: 1, roles: 0 });
+    expect(stats).toMatchObject({ user_data: 1, user_profiles: 1, session_data: 1, app_config: 1, user_roles: 0 });
     expect(await store.has('user:1')).toBe(true);
   });
 });
@@ -76,14 +76,14 @@ describe('cache:clear --category', () => {
 
   it('deletes the category\'s tags, asks for --force, and lists valid categories', async () => {
     writeFileSync(join(project.dir, 'cache.config.json'), JSON.stringify({ tagging: { categories: { reporting: ['reports'] } } }));
-    await run(['cache:set', 'u', '1', '--tags', 'users']);
-    await run(['cache:set', 'a', '1', '--tags', 'auth']);
+    await run(['cache:set', 'u', '1', '--tags', 'user_data']);
+    await run(['cache:set', 'a', '1', '--tags', 'user_sessions']);
     await run(['cache:set', 'r', '1', '--tags', 'reports']);
     expect((await run(['cache:clear', '--category', 'users'])).code).toBe(2);
     const dry = JSON.parse((await run(['cache:clear', '--category', 'users', '--dry-run', '--json'])).stdout);
     expect(dry.invalidation).toMatchObject({ invalidated: 2, dryRun: true });
     const done = JSON.parse((await run(['cache:clear', '--category', 'users', '--force', '--json'])).stdout);
-    expect(done).toMatchObject({ category: 'users', deleted: 2, invalidation: { status: 'success', counts: { users: 1, auth: 1 } } });
+    expect(done).toMatchObject({ category: 'users', deleted: 2, invalidation: { status: 'success', counts: { user_data: 1, user_sessions: 1 } } });
     expect((await run(['cache:get', 'r'])).code).toBe(0);
     expect(JSON.parse((await run(['cache:clear', '--category', 'reporting', '--force', '--json'])).stdout).deleted).toBe(1);
     const unknown = await run(['cache:clear', '--category', 'billing', '--force']);
@@ -92,8 +92,8 @@ describe('cache:clear --category', () => {
   });
 
   it('cache:status --detailed shows tag statistics', async () => {
-    await run(['cache:set', 'n', '1', '--tags', 'notifications']);
+    await run(['cache:set', 'n', '1', '--tags', 'notification_queue']);
     const status = JSON.parse((await run(['cache:status', '--detailed', '--json'])).stdout);
-    expect(status.tags).toMatchObject({ notifications: 1, users: 0 });
+    expect(status.tags).toMatchObject({ notification_queue: 1, user_data: 0 });
   });
 });

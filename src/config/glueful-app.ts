@@ -52,6 +52,8 @@ export function gluefulDefaults(app: GluefulApp): Record<string, unknown> {
   return {
     prefix: '',
     fallback_to_file: true,
+    // config/cache.php: env('CACHE_STAMPEDE_PROTECTION', false).
+    stampede_protection: { enabled: false },
     stores: { file: { path: join(app.root, 'storage', 'cache'), hash_levels: 0 } },
   };
 }
@@ -63,4 +65,9 @@ export function gluefulEnvValue(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   const word = value.trim().toLowerCase().replace(/^\((true|false|null|empty)\)$/, '$1');
   return word in SPECIAL ? SPECIAL[word] : value;
+}
+
+/** The app's CacheHelper prefix (its stampede locks' names start with it): CACHE_PREFIX as env() reads it, `glueful:` when unset. */
+export function gluefulHelperPrefix(value: string | undefined): string {
+  return value === undefined ? 'glueful:' : (gluefulEnvValue(value) ?? '');
 }

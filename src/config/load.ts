@@ -10,7 +10,7 @@ import type * as Cosmiconfig from 'cosmiconfig';
 import { ConfigError } from '../core/errors.js';
 import { readDotenv } from './dotenv.js';
 import { applyEnvironment } from './env.js';
-import { findGluefulApp, gluefulDefaults } from './glueful-app.js';
+import { findGluefulApp, gluefulDefaults, gluefulHelperPrefix } from './glueful-app.js';
 import { resolveConfig, type ResolvedConfig } from './schema.js';
 import { loadTypeScriptModule } from './ts-loader.js';
 
@@ -137,5 +137,6 @@ export async function loadConfig(options: LoadOptions = {}): Promise<ResolvedCon
   const fromDotenv = applyEnvironment(app ? gluefulDefaults(app) : {}, (name) => dotenv.get(name), rules);
   const merged = applyEnvironment(merge(fromDotenv, raw as Record<string, unknown>), (name) => real[name], rules);
   const resolved = resolveConfig(merged, { source, baseDir: source ? dirname(source) : projectRoot, projectRoot });
-  return { ...resolved, app: app && { root: app.root, name: app.name, envFile: dotenv.size ? envFile : null } };
+  const lockPrefix = app ? gluefulHelperPrefix(real.CACHE_PREFIX ?? dotenv.get('CACHE_PREFIX')) : '';
+  return { ...resolved, stampede: { ...resolved.stampede, lockPrefix }, app: app && { root: app.root, name: app.name, envFile: dotenv.size ? envFile : null } };
 }

@@ -221,7 +221,8 @@ export interface ResolvedConfig extends StoreFactoryConfig {
   /** The config file used, or null when none was found. */
   source: string | null;
   projectRoot: string;
-  stampede: { enabled: boolean; lockTtl: number; maxWaitTime: number; retryInterval: number; earlyExpiration: boolean; earlyThreshold: number };
+  /** lockPrefix: inside a Glueful app its CACHE_PREFIX (the app's stampede lock names), else ''. */
+  stampede: { enabled: boolean; lockTtl: number; maxWaitTime: number; retryInterval: number; earlyExpiration: boolean; earlyThreshold: number; lockPrefix?: string };
   tagging: { enabled: boolean; categories: Record<string, string[]> };
   distributed: { enabled: boolean; [option: string]: unknown };
   /** Edge/CDN providers, checked when a purge loads them; baseDir resolves plugin modules. */

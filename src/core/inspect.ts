@@ -7,6 +7,7 @@
  * sampling, one key in N is measured and group figures are estimates.
  */
 
+import { FLAG_COMPRESSED, FLAG_ZLIB, PHP_TYPES } from './codecs/php-memcached.js';
 import { crc8 } from './codecs/phpredis.js';
 
 /** What a store can tell of one key. */
@@ -20,14 +21,22 @@ export interface KeyFacts {
   format: string | null;
 }
 
-const ID = /^(\d+|[0-9a-f]{8,}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+/**
+ * The ids the framework puts in keys: UUIDs, PHP uniqid() (13 hex digits;
+ * with more entropy `<14 hex>.<8 digits>`), hex hashes (md5, sha256...),
+ * numbers.
+ */
+const ID_TOKEN = String.raw`(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{14}\.\d{8}|[0-9a-f]{8,}|\d+)`;
+const ID = new RegExp(`^${ID_TOKEN}$`, 'i');
+/** An id inside a segment, after `_` or `-`: `connection_test_6753c0e2a1b4f`, `health_check_<uniqid>`. */
+const EMBEDDED_ID = new RegExp(`(?<=[_-])${ID_TOKEN}(?=$|[_-])`, 'gi');
 
-/** The group a key falls in at `depth` segments, ids folded. */
+/** The group a key falls in at `depth` segments, ids folded (`connection_test_{id}`). */
 export function groupOf(key: string, depth: number): string {
   return key
     .split(':')
     .slice(0, depth)
-    .map((segment) => (ID.test(segment) ? '{id}' : segment))
+    .map((segment) => (ID.test(segment) ? '{id}' : segment.replace(EMBEDDED_ID, '{id}')))
     .join(':');
 }
 
@@ -165,4 +174,41 @@ function compressedFormat(head: Buffer): string | null {
     if (format !== 'raw') return `${format}+lzf`;
   }
   return null;
+}
+
+/** node:zlib, loaded only for a zlib-compressed memcached item. */
+const zlib = () => process.getBuiltinModule('node:zlib');
+
+/** The first bytes of a compressed php-memcached payload (4-byte length, then the block), or null. */
+function uncompressedHead(payload: Buffer, zlibbed: boolean): Buffer | null {
+  const block = payload.subarray(4);
+  if (block.length === 0) return null;
+  if (zlibbed) {
+    try {
+      // A partial inflate of the first bytes: enough to see `json:`, never the whole value.
+      return zlib().inflateSync(block.subarray(0, 64), { finishFlush: zlib().constants.Z_SYNC_FLUSH });
+    } catch {
+      return null;
+    }
+  }
+  // FastLZ (levels 1 and 2) starts with a literal run: its low 5 bits + 1 bytes follow as they are.
+  return block[0]! >> 5 <= 1 ? block.subarray(1, 2 + (block[0]! & 31)) : null;
+}
+
+/**
+ * A memcached item's format, as the other stores name theirs: from its
+ * php-memcached flags (the PHP type, and the compression, as `+fastlz` /
+ * `+zlib`) and, for a string item, from the first bytes of what it holds
+ * (`json:`... is `json`, as cache:get says), `string` when they tell nothing.
+ */
+export function memcachedItemFormat(flags: number, value: Buffer | null): string {
+  const type = PHP_TYPES[flags & 0x0f] ?? `type ${flags & 0x0f}`;
+  const compressed = (flags & FLAG_COMPRESSED) !== 0;
+  let name: string = type;
+  if (type === 'string' && value) {
+    const head = compressed ? uncompressedHead(value, (flags & FLAG_ZLIB) !== 0) : value.subarray(0, 64);
+    const inner = head ? plainFormat(head) : 'raw';
+    if (inner !== 'raw') name = inner;
+  }
+  return compressed ? `${name}+${flags & FLAG_ZLIB ? 'zlib' : 'fastlz'}` : name;
 }

@@ -3,13 +3,20 @@
  * caller computes it while the others wait for (or keep serving) the result,
  * across processes and hosts, not just inside one process.
  *
- * The lock is a store entry written with setNx under Glueful's names
- * (`stampede_lock:{key}`, `stampede_refresh:{key}` inside the prefix) holding
- * a random token; only the holder releases it, with the store's atomic
- * compare-and-delete (see CacheStore.deleteIfEquals). A holder that dies lets
- * its lock expire after `lockTtl`. Callers in one process share one load.
+ * The lock is the one a Glueful app's CacheHelper takes, so this library and
+ * the app exclude each other: a store entry written with setNx under
+ * `<lockPrefix>stampede_lock:{key}` (early refresh:
+ * `<lockPrefix>stampede_refresh:{key}`), where lockPrefix is the app's
+ * CACHE_PREFIX (its CacheHelper::key() prefix, `glueful:` by default; the
+ * store's own key prefix comes on top, and is empty inside an app). The value
+ * looks like the app's: `uniqid('lock_', true)` (`lock_` + 13 hex digits of
+ * the time + `d.dddddddd`), plain `uniqid()` for a refresh. Only the holder
+ * releases it, with the store's atomic compare-and-delete (see
+ * CacheStore.deleteIfEquals; the app's own release is a get then a delete).
+ * A holder that dies lets its lock expire after `lockTtl`. Callers in one
+ * process share one load.
  */
-import { randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CacheStore } from '../core/contract.js';
 
@@ -25,9 +32,27 @@ export interface StampedeSettings {
   maxWaitTime: number;
   /** Milliseconds between checks while waiting. Default 100. */
   retryInterval: number;
+  /**
+   * What the lock names start with: the Glueful app's CACHE_PREFIX (its
+   * CacheHelper prefix, `glueful:` unless set), so the app's locks and ours
+   * are the same entries. Default '' (no app).
+   */
+  lockPrefix: string;
 }
 
-const DEFAULTS: StampedeSettings = { enabled: true, earlyExpiration: true, lockTtl: 60, maxWaitTime: 30, retryInterval: 100 };
+const DEFAULTS: StampedeSettings = { enabled: true, earlyExpiration: true, lockTtl: 60, maxWaitTime: 30, retryInterval: 100, lockPrefix: '' };
+
+/** PHP's uniqid(): the time as 8 hex digits of seconds and 5 of microseconds. */
+function uniqid(prefix = ''): string {
+  const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  const seconds = Math.floor(micros / 1e6);
+  return `${prefix}${seconds.toString(16).padStart(8, '0')}${(micros % 1e6).toString(16).padStart(5, '0')}`;
+}
+
+/** PHP's uniqid('lock_', true): uniqid() plus a random `d.dddddddd`, as CacheHelper's lock values. */
+export function lockToken(): string {
+  return `${uniqid('lock_')}${randomInt(10)}.${String(randomInt(1e8)).padStart(8, '0')}`;
+}
 
 type Loader<T> = () => Promise<T> | T;
 
@@ -40,7 +65,8 @@ export class Stampede {
     private readonly store: CacheStore,
     settings: Partial<StampedeSettings> = {},
   ) {
-    this.settings = { ...DEFAULTS, ...settings };
+    // A setting given as undefined keeps its default.
+    this.settings = { ...DEFAULTS, ...Object.fromEntries(Object.entries(settings).filter(([, v]) => v !== undefined)) };
   }
 
   /** The value under `key`, loading it once (fleet-wide) when missing. */
@@ -92,7 +118,7 @@ export class Stampede {
     if (hit) return hit.decoded.value as T;
     const deadline = Date.now() + this.settings.maxWaitTime * 1000;
     for (;;) {
-      const loaded = await this.withLock(`stampede_lock:${key}`, async () => {
+      const loaded = await this.withLock(`${this.settings.lockPrefix}stampede_lock:${key}`, lockToken(), async () => {
         // Another process may have finished between our miss and our lock.
         const again = await this.store.getEntry(key);
         if (again) return { value: again.decoded.value as T };
@@ -114,15 +140,14 @@ export class Stampede {
   }
 
   private async refresh<T>(key: string, loader: Loader<T>, ttl: number): Promise<void> {
-    await this.withLock(`stampede_refresh:${key}`, async () => {
+    await this.withLock(`${this.settings.lockPrefix}stampede_refresh:${key}`, uniqid(), async () => {
       await this.store.set(key, await loader(), { ttl });
       return { value: undefined };
     });
   }
 
-  /** Runs `work` holding the lock `lockKey`; null when another holder has it. */
-  private async withLock<R>(lockKey: string, work: () => Promise<R>): Promise<R | null> {
-    const token = randomUUID();
+  /** Runs `work` holding the lock `lockKey` (holding `token`); null when another holder has it. */
+  private async withLock<R>(lockKey: string, token: string, work: () => Promise<R>): Promise<R | null> {
     if (!(await this.store.setNx(lockKey, token, { ttl: this.settings.lockTtl }))) return null;
     try {
       return await work();

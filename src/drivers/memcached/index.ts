@@ -13,8 +13,8 @@ import type { Client } from 'memjs';
 import { mergeAsync } from '../../core/async.js';
 import { streamDelete, summedProgress, sumResults } from '../../core/bulk.js';
 import { GLUEFUL_MAX_VALUE_BYTES, type StoredValue } from '../../core/codec.js';
-import { decodeMemcachedItem, encodeMemcachedItem, FLAG_COMPRESSED, FLAG_ZLIB, PHP_TYPES } from '../../core/codecs/php-memcached.js';
-import type { KeyFacts } from '../../core/inspect.js';
+import { decodeMemcachedItem, encodeMemcachedItem } from '../../core/codecs/php-memcached.js';
+import { memcachedItemFormat, type KeyFacts } from '../../core/inspect.js';
 import type { BulkOptions, CacheDriver, DeleteResult, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex } from '../../core/contract.js';
 import { CacheError, UsageError } from '../../core/errors.js';
 import { globToRegExp } from '../../core/glob.js';
@@ -25,6 +25,9 @@ import { dumpKeys } from './dump.js';
 import * as binary from './binary.js';
 import { TextConnection } from './text.js';
 
+
+/** Bytes of string items read at once by cache:inspect to see their format (memcached sends only whole values). */
+const HEAD_ROUND_BYTES = 4 * 1024 * 1024;
 /** Driver name constant. */
 export const DRIVER_NAME = 'memcached';
 
@@ -191,21 +194,43 @@ export class MemcachedDriver implements CacheDriver {
   /**
    * Item size, TTL and flags of each key (`mg <key> s t f`, pipelined per
    * server); the format comes from the flags (the PHP type, and the
-   * compression), as far as they tell it. Needs the text protocol.
+   * compression) and, for string items, from their first bytes (a `json:`
+   * value is `json`, as on the other stores). Memcached cannot send part of
+   * a value, so string items are read whole, a few MiB at a time. Needs the
+   * text protocol.
    */
   private async describeKeys(keys: string[]): Promise<Array<KeyFacts | null>> {
-    return Promise.all(
+    const items = await Promise.all(
       keys.map(async (key) => {
         const server = this.serverOf(key);
         const reply = await this.call(server, () => this.textTo(server).line(`mg ${key} s t f`));
         if (!reply.startsWith('HD')) return null;
         const field = (name: string) => Number(new RegExp(` ${name}(-?\\d+)`).exec(reply)?.[1] ?? NaN);
-        const flags = field('f') || 0;
-        const type = PHP_TYPES[flags & 0x0f] ?? `type ${flags & 0x0f}`;
-        const format = flags & FLAG_COMPRESSED ? `${type}+${flags & FLAG_ZLIB ? 'zlib' : 'fastlz'}` : type;
-        return { key, bytes: field('s'), ttl: field('t') < 0 ? -1 : field('t'), format };
+        return { key, bytes: field('s'), ttl: field('t') < 0 ? -1 : field('t'), flags: field('f') || 0 };
       }),
     );
+    const heads = await this.stringHeads(items.flatMap((item) => (item && (item.flags & 0x0f) === 0 ? [item] : [])));
+    return items.map((item) => item && { key: item.key, bytes: item.bytes, ttl: item.ttl, format: memcachedItemFormat(item.flags, heads.get(item.key) ?? null) });
+  }
+
+  /** The values of these items (null when gone meanwhile), read in rounds of at most HEAD_ROUND_BYTES. */
+  private async stringHeads(items: Array<{ key: string; bytes: number }>): Promise<Map<string, Buffer | null>> {
+    const heads = new Map<string, Buffer | null>();
+    for (let i = 0; i < items.length; ) {
+      const round: string[] = [];
+      for (let size = 0; i < items.length && (round.length === 0 || size + items[i]!.bytes <= HEAD_ROUND_BYTES); i++) {
+        size += items[i]!.bytes;
+        round.push(items[i]!.key);
+      }
+      await Promise.all(
+        round.map(async (key) => {
+          const server = this.serverOf(key);
+          const [status, value] = await this.call(server, () => this.textTo(server).request(`mg ${key} v\r\n`, () => true));
+          heads.set(key, status?.toString('latin1').startsWith('VA') && value ? value : null);
+        }),
+      );
+    }
+    return heads;
   }
 
   /** Refuses keys memcached cannot hold (exit 2), before anything is sent. */
