@@ -88,7 +88,10 @@ describe.each(targets)('stampede protection on %s', (_name, spec) => {
     const { store } = await createStore({ default: 's', prefix, fallbackToFile: false, stores: { s: spec() as never } });
     await store.set('hot', 'old', { ttl: 10 }); // ttl 100 s with threshold 0.8 refreshes below 20 s left
     const values = await fleet(spec(), prefix, "stampede.rememberWithEarlyExpiration('hot', loader, 100, 0.8)");
-    expect(new Set(values)).toEqual(new Set(['old']));
+    // Callers during the refresh keep the current value; a process that starts late (a loaded
+    // machine) may already find the refreshed one. Nobody waits for a load, nobody loads twice.
+    expect(values).toContain('old');
+    expect(new Set(values.filter((v) => v !== 'old'))).toMatchObject(new Set(values.some((v) => v !== 'old') ? ['computed-1'] : []));
     // The refresh runs in the background of whichever caller won the lock; give it its 300 ms.
     await new Promise((r) => setTimeout(r, 100));
     const deadline = Date.now() + 3000;
