@@ -66,23 +66,67 @@ function applyEdge(config: Raw, env: Lookup): void {
 /** How the variables apply. */
 export interface EnvironmentOptions {
   /**
-   * Inside a Glueful application CACHE_PREFIX is the app's CacheHelper
-   * prefix, which its stores never apply: it is not taken as the key prefix.
+   * Inside a Glueful application the variables mean what the app's own
+   * `php glueful cache:*` make of them (CacheFactory without the app's
+   * context, glueful/framework v1.76): CACHE_PREFIX is only its
+   * CacheHelper's prefix, never a store's; CACHE_FALLBACK and CACHE_FILE_PATH
+   * are never read; REDIS_DB and REDIS_TIMEOUT are cast as PHP casts them.
    */
   gluefulApp?: boolean;
+  /** Where a variable that does not apply is explained (cache:status shows them). */
+  notices?: string[];
 }
+
+/** PHP's `(float)` of a string: its leading number, else 0 ("2.5s" is 2.5, "abc" is 0). */
+export function phpFloat(text: string): number {
+  const match = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/.exec(text);
+  return match ? Number(match[0]) : 0;
+}
+
+/**
+ * REDIS_DB and REDIS_TIMEOUT as CacheFactory reads them (CacheFactory.php
+ * lines 50-57, 77-82): `(int) REDIS_DB` is selected only when > 0 (any other
+ * text is database 0, with no SELECT); the connect timeout is
+ * `min((float) REDIS_TIMEOUT, 1.0)`, and phpredis waits
+ * default_socket_timeout (60 s) when that is 0.
+ */
+function applyAppRedis(redis: Raw, env: Lookup, notices: string[]): void {
+  const db = env('REDIS_DB');
+  if (db !== undefined && db !== '') {
+    const database = Math.max(0, Math.trunc(phpFloat(db)));
+    if (!/^\s*\d+\s*$/.test(db)) notices.push(`REDIS_DB=${db} is database ${database} for the app ((int) cast; it selects a database only when > 0)`);
+    redis.database = database;
+  }
+  // Unset, it is 2.5: the connect timeout is then 1 s (the app's defaults say so).
+  const text = env('REDIS_TIMEOUT');
+  if (text === undefined || text === '') return;
+  const timeout = phpFloat(text);
+  if (timeout >= 0.001 && timeout <= 3600) redis.timeout = timeout;
+  redis.connect_timeout = timeout > 0 ? Math.min(timeout, 1) : 60;
+}
+
+const APP_IGNORED: Readonly<Record<string, string>> = {
+  CACHE_FALLBACK: "the app's cache:* commands never fall back to files for an unreachable server (config/cache.php's fallback_to_file is read only with the app's context, and only for an unknown driver); set fallback_to_file in our config file to fall back anyway",
+  CACHE_FALLBACK_FILE: "the framework does not read it, and its cache:* commands never fall back to files; set fallback_to_file in our config file to fall back anyway",
+  CACHE_FILE_PATH: "the framework never reads it: its file store is the framework package's storage/cache/; set stores.file.path in our config file to use another directory",
+};
 
 /** Returns a copy of the raw config with the environment's settings applied over it. */
 export function applyEnvironment(raw: Raw, lookup: Lookup, options: EnvironmentOptions = {}): Raw {
   const env: Lookup = (name) => gluefulEnvValue(lookup(name));
   const config: Raw = { ...raw };
   setIf(config, 'default', env('CACHE_DRIVER') || undefined);
-  if (!options.gluefulApp) setIf(config, 'prefix', env('CACHE_PREFIX'));
-  // The framework reads CACHE_FALLBACK; the seed names it CACHE_FALLBACK_FILE.
-  setIf(config, 'fallback_to_file', optionalBool('CACHE_FALLBACK', env('CACHE_FALLBACK')));
-  setIf(config, 'fallback_to_file', optionalBool('CACHE_FALLBACK_FILE', env('CACHE_FALLBACK_FILE')));
-
-  if (env('CACHE_FILE_PATH')) store(config, 'file').path = env('CACHE_FILE_PATH');
+  if (options.gluefulApp) {
+    for (const [name, why] of Object.entries(APP_IGNORED)) {
+      if (env(name) !== undefined) options.notices?.push(`${name} does not apply here: ${why}`);
+    }
+  } else {
+    setIf(config, 'prefix', env('CACHE_PREFIX'));
+    // The framework reads CACHE_FALLBACK; the seed names it CACHE_FALLBACK_FILE.
+    setIf(config, 'fallback_to_file', optionalBool('CACHE_FALLBACK', env('CACHE_FALLBACK')));
+    setIf(config, 'fallback_to_file', optionalBool('CACHE_FALLBACK_FILE', env('CACHE_FALLBACK_FILE')));
+    if (env('CACHE_FILE_PATH')) store(config, 'file').path = env('CACHE_FILE_PATH');
+  }
 
   const redisVars = ['REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_DB', 'REDIS_TIMEOUT'];
   if (redisVars.some((v) => env(v) !== undefined) || config.default === 'redis') {
@@ -90,8 +134,12 @@ export function applyEnvironment(raw: Raw, lookup: Lookup, options: EnvironmentO
     setIf(redis, 'host', env('REDIS_HOST') || undefined);
     setIf(redis, 'port', optionalInt('REDIS_PORT', env('REDIS_PORT') || undefined, 1, 65535));
     setIf(redis, 'password', env('REDIS_PASSWORD') || undefined);
-    setIf(redis, 'database', optionalInt('REDIS_DB', env('REDIS_DB') || undefined, 0, 1_000_000));
-    setIf(redis, 'timeout', optionalNumber('REDIS_TIMEOUT', env('REDIS_TIMEOUT') || undefined, 0.001, 3600));
+    if (options.gluefulApp) {
+      applyAppRedis(redis, env, options.notices ?? []);
+    } else {
+      setIf(redis, 'database', optionalInt('REDIS_DB', env('REDIS_DB') || undefined, 0, 1_000_000));
+      setIf(redis, 'timeout', optionalNumber('REDIS_TIMEOUT', env('REDIS_TIMEOUT') || undefined, 0.001, 3600));
+    }
   }
   const memcachedVars = ['MEMCACHED_HOST', 'MEMCACHED_PORT', 'MEMCACHED_USERNAME', 'MEMCACHED_PASSWORD'];
   if (memcachedVars.some((v) => env(v) !== undefined) || config.default === 'memcached') {

@@ -10,6 +10,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { PHPREDIS_COMPRESSIONS, PHPREDIS_SERIALIZERS } from '../core/codecs/phpredis.js';
 import { ConfigError } from '../core/errors.js';
 import type { StoreDefinition, StoreFactoryConfig } from '../core/store-factory.js';
+import type { AppRuntime } from './glueful-runtime.js';
 import { any, bool, either, inapplicable, int, list, num, obj, oneOf, record, str, type Input, type Issues, type Output, type Shape } from './shape.js';
 
 const HOST_PORT = /^\[?[^\s\]]+?\]?:\d{1,5}$/;
@@ -55,6 +56,7 @@ export const REDIS_STORE = obj({
   password: str({ doc: 'Env: REDIS_PASSWORD. Never printed.' }),
   database: int(0, 1_000_000, { doc: 'Env: REDIS_DB. Default 0.' }),
   timeout,
+  connect_timeout: num(0.001, 3600, { doc: "Connect timeout alone, seconds. Default `timeout`; inside a Glueful app min(REDIS_TIMEOUT, 1), as the app's." }),
   tls: either(bool(), obj({ ca: str({ nonEmpty: true }), cert: str({ nonEmpty: true }), key: str({ nonEmpty: true }), servername: str(), rejectUnauthorized: bool() })),
   sentinels: list(address, { nonEmpty: true, doc: 'Sentinels to ask for the master.' }),
   name: str({ nonEmpty: true, doc: 'The master\'s name at the sentinels. Default mymaster.' }),
@@ -242,7 +244,7 @@ export interface ResolvedConfig extends StoreFactoryConfig {
   /** Settings accepted that do not apply to this tool, each with the reason (shown by cache:status). */
   notices: string[];
   /** The Glueful application this configuration comes from, when the command runs inside one. */
-  app?: { root: string; name: string | null; envFile: string | null } | null;
+  app?: { root: string; name: string | null; envFile: string | null; runtime: AppRuntime } | null;
 }
 
 /** Where the embedded store lives when nothing says otherwise. */
