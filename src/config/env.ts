@@ -10,12 +10,21 @@ import { optionalBool, optionalInt, optionalNumber } from './validate.js';
 type Lookup = (name: string) => string | undefined;
 type Raw = Record<string, unknown>;
 
+/**
+ * The section `key` of `target`, copied into it to be filled. A section of
+ * another type (`distributed: true`) is left as it is for the validation to
+ * name; what the variables would put there goes to a detached object.
+ */
+function section(target: Raw, key: string): Raw {
+  const value = target[key];
+  if (value !== undefined && value !== null && (typeof value !== 'object' || Array.isArray(value))) return {};
+  const copy = { ...((value as Raw | null | undefined) ?? {}) };
+  target[key] = copy;
+  return copy;
+}
+
 function store(config: Raw, name: string): Raw {
-  const stores = { ...((config.stores as Raw | undefined) ?? {}) };
-  const current = { ...((stores[name] as Raw | undefined) ?? {}) };
-  stores[name] = current;
-  config.stores = stores;
-  return current;
+  return section(section(config, 'stores'), name);
 }
 
 function setIf(target: Raw, key: string, value: unknown): void {
@@ -37,10 +46,12 @@ export const EDGE_PROVIDER_ENV: Readonly<Record<string, Readonly<Record<string, 
 
 /** Glueful's EDGE_CACHE_* variables and the providers' credentials, over `edge`. */
 function applyEdge(config: Raw, env: Lookup): void {
+  if (config.edge !== undefined && config.edge !== null && (typeof config.edge !== 'object' || Array.isArray(config.edge))) return;
   const edge: Raw = { ...((config.edge as Raw | undefined) ?? {}) };
   setIf(edge, 'provider', env('EDGE_CACHE_PROVIDER') || undefined);
   setIf(edge, 'default_ttl', optionalInt('EDGE_CACHE_TTL', env('EDGE_CACHE_TTL') || undefined, 0, 31_536_000));
   setIf(edge, 'enabled', optionalBool('EDGE_CACHE_ENABLED', env('EDGE_CACHE_ENABLED')));
+  if (edge.providers !== undefined && edge.providers !== null && (typeof edge.providers !== 'object' || Array.isArray(edge.providers))) return;
   const providers: Raw = { ...((edge.providers as Raw | undefined) ?? {}) };
   // A built-in whose variables are set exists even when the config does not name it.
   for (const [type, variables] of Object.entries(EDGE_PROVIDER_ENV)) {
@@ -153,27 +164,28 @@ export function applyEnvironment(raw: Raw, lookup: Lookup, options: EnvironmentO
   // Glueful's `array` store (in-process, for tests) needs no settings.
   if (config.default === 'array') store(config, 'array');
 
-  const flag = (section: string, variable: string): void => {
+  const flag = (name: string, variable: string): void => {
     const value = optionalBool(variable, env(variable));
-    if (value !== undefined) config[section] = { ...((config[section] as Raw | undefined) ?? {}), enabled: value };
+    if (value !== undefined) section(config, name).enabled = value;
   };
   flag('stampede_protection', 'CACHE_STAMPEDE_PROTECTION');
   flag('tagging', 'CACHE_TAGS'); // Glueful's name for enable_tags
   flag('tagging', 'CACHE_TAGGING_ENABLED');
   flag('distributed', 'DISTRIBUTED_CACHE_ENABLED');
   const stampede = (key: string, value: unknown): void => {
-    if (value !== undefined) config.stampede_protection = { ...((config.stampede_protection as Raw | undefined) ?? {}), [key]: value };
+    if (value !== undefined) section(config, 'stampede_protection')[key] = value;
   };
   stampede('lock_ttl', optionalNumber('CACHE_STAMPEDE_LOCK_TTL', env('CACHE_STAMPEDE_LOCK_TTL') || undefined, 1, 86400));
   stampede('max_wait_time', optionalNumber('CACHE_STAMPEDE_MAX_WAIT', env('CACHE_STAMPEDE_MAX_WAIT') || undefined, 0, 3600));
   const early = optionalBool('CACHE_EARLY_EXPIRATION', env('CACHE_EARLY_EXPIRATION'));
   const threshold = optionalNumber('CACHE_EARLY_EXPIRATION_THRESHOLD', env('CACHE_EARLY_EXPIRATION_THRESHOLD') || undefined, 0, 1);
   if (early !== undefined || threshold !== undefined) {
-    const current = ((config.stampede_protection as Raw | undefined)?.early_expiration as Raw | undefined) ?? {};
-    stampede('early_expiration', { ...current, ...(early === undefined ? {} : { enabled: early }), ...(threshold === undefined ? {} : { threshold }) });
+    const expiration = section(section(config, 'stampede_protection'), 'early_expiration');
+    setIf(expiration, 'enabled', early);
+    setIf(expiration, 'threshold', threshold);
   }
   applyEdge(config, env);
   const replicas = optionalInt('CACHE_REPLICAS', env('CACHE_REPLICAS') || undefined, 0, 16);
-  if (replicas !== undefined) config.distributed = { ...((config.distributed as Raw | undefined) ?? {}), replicas };
+  if (replicas !== undefined) section(config, 'distributed').replicas = replicas;
   return config;
 }
