@@ -132,6 +132,24 @@ describe('a Glueful application on the file store (the skeleton\'s CACHE_DRIVER=
     expect(status.location).toBe(join(pathApp.root, 'packages', 'framework', 'storage', 'cache'));
   });
 
+  it('app.paths.storage_path, which php glueful cache:* never read (no app context), moves only the CacheHelper\'s files: status says so', async () => {
+    const custom = makeApp({ appPaths: "\n        'storage_path' => $basePath . '/var/storage', // CacheHelper only" });
+    custom.php(['set', 'k', '"cli"', '0']);
+    expect((await glueful(['cache:get', 'k'], { cwd: custom.public })).stdout).toBe('cli\n');
+    const status = JSON.parse((await glueful(['cache:status', '--json'], { cwd: custom.public })).stdout);
+    const helperDir = join(custom.root, 'var', 'storage', 'cache');
+    expect(status).toMatchObject({ location: custom.runtimeCache, app: { runtime: { cacheDir: custom.runtimeCache, helper: { driver: 'file', cacheDir: helperDir } } } });
+    expect(status.appNotes).toEqual([expect.stringContaining(`another store: file at ${helperDir}`)]);
+  });
+
+  it('before composer install: status says the framework is missing and where its directory would be', async () => {
+    const bare = makeApp();
+    rmSync(join(bare.root, 'vendor'), { recursive: true });
+    const status = JSON.parse((await glueful(['cache:status', '--json'], { cwd: bare.public })).stdout);
+    expect(status.location).toBe(join(bare.root, 'vendor', 'glueful', 'framework', 'storage', 'cache'));
+    expect(status.appNotes).toEqual([expect.stringMatching(/^glueful\/framework is not installed .*run composer install/)]);
+  });
+
   it('CACHE_FILE_PATH and CACHE_FALLBACK, which the framework never reads, change nothing and status says why', async () => {
     const other = mkdtempSync(join(tmpdir(), 'glueful-elsewhere-'));
     const envApp = makeApp({ env: envWith({ CACHE_FILE_PATH: other, CACHE_FALLBACK: 'true' }) });
