@@ -3,6 +3,7 @@
  * --detailed the capabilities, the effective config (secrets redacted) and
  * the alerts, which --fail-on-alert turns into exit 7 for cron and CI.
  */
+import { countEntries, type AppRuntime } from '../src/config/glueful-runtime.js';
 import { redactConfig } from '../src/config/redact.js';
 import { describeCapabilities } from '../src/core/capabilities.js';
 import type { DriverStats } from '../src/core/contract.js';
@@ -43,7 +44,11 @@ export interface StatusResult {
   location: string;
   config: string | null;
   /** The Glueful application the settings come from, when the command runs inside one. */
-  app: { root: string; name: string | null; envFile: string | null } | null;
+  app: { root: string; name: string | null; envFile: string | null; runtime: AppRuntime } | null;
+  /** Inside an app: which of the app's stores the tool follows and why, and the other one. */
+  appNotes: string[];
+  /** Inside an app: other directories holding this app's cache entries, which the tool does not see. */
+  otherCacheDirs: Array<{ dir: string; entries: number; what: string }>;
   prefix: string;
   fellBack: boolean;
   healthy: boolean;
@@ -108,6 +113,38 @@ async function soft<T>(result: StatusResult, what: string, work: () => Promise<T
   }
 }
 
+const storeText = (driver: string, dir: string) => (driver === 'file' ? `file at ${dir}` : driver);
+
+/**
+ * Inside a Glueful app: which of its stores the tool follows (php glueful
+ * cache:*, CacheFactory without the app's context) and the CacheHelper's when
+ * it is another one; and an alert for each other directory that holds
+ * entries of this app (left by earlier versions of this tool, or a
+ * CACHE_FILE_PATH the framework never reads).
+ */
+function describeApp(result: StatusResult, runtime: AppRuntime, fileDir: string | undefined): void {
+  const cli = storeText(runtime.driver, runtime.cacheDir);
+  const helper = storeText(runtime.helper.driver, runtime.helper.cacheDir);
+  if (helper !== cli) {
+    const why = runtime.driverFrom === 'CACHE_DRIVER' ? '' : ` (${runtime.driverFrom}, while config/cache.php's default is ${runtime.helper.driver})`;
+    result.appNotes.push(
+      `this tool follows php glueful cache:*, which use ${cli}${why}: CacheFactory::create() without the app's context. ` +
+        `The app's CacheHelper (tags, stampede locks) reads config/cache.php and uses another store: ${helper}`,
+    );
+  }
+  if (!runtime.framework.installed) {
+    result.appNotes.push(`glueful/framework is not installed (${runtime.framework.dir} is missing: run composer install); its cache directory would be ${runtime.cacheDir}`);
+  }
+  const inUse = new Set([fileDir, runtime.helper.driver === 'file' ? runtime.helper.cacheDir : undefined].filter(Boolean));
+  for (const candidate of runtime.candidates) {
+    if (inUse.has(candidate.dir)) continue;
+    const entries = countEntries(candidate.dir);
+    if (entries === 0) continue;
+    result.otherCacheDirs.push({ ...candidate, entries });
+    result.alerts.push(`${candidate.dir} holds ${formatCount(entries)} cache entries this tool does not see: ${candidate.what}`);
+  }
+}
+
 /** Keys, size, hit ratio, per-node rows and alerts of a store that answered. */
 async function fillFigures(ctx: CommandContext, result: StatusResult): Promise<void> {
   const store = await ctx.store();
@@ -147,6 +184,8 @@ export async function run(
     location: store.location,
     config: config.source,
     app: config.app ?? null,
+    appNotes: [],
+    otherCacheDirs: [],
     prefix: store.prefix,
     fellBack: ctx.fellBack,
     healthy: false,
@@ -164,6 +203,7 @@ export async function run(
     notices: config.notices,
     ...(options.format === 'prometheus' ? { format: 'prometheus' as const } : {}),
   };
+  if (config.app) describeApp(result, config.app.runtime, config.stores.file?.path as string | undefined);
   try {
     // On a fallback the configured store is down: that is the health this reports (exit 5), not the file store's.
     if (ctx.fallback) throw new StoreUnavailableError(`${ctx.fallback.reason} (the ${ctx.fallback.wanted} store; shown instead: the fallback file store)`);
@@ -237,6 +277,19 @@ const spelled = (name: string): string => {
   return words.charAt(0).toUpperCase() + words.slice(1);
 };
 
+/** The app's own stores, as its code picks them. */
+function appLines(r: StatusResult): Section['lines'] {
+  if (!r.app) return [];
+  const { runtime } = r.app;
+  const framework = runtime.framework.installed ? `${runtime.framework.dir} (from ${runtime.framework.from})` : `not installed (${runtime.framework.dir})`;
+  return [
+    ['Framework', framework],
+    ['php glueful cache:*', `${storeText(runtime.driver, runtime.cacheDir)} (${runtime.driverFrom})`],
+    ['App CacheHelper', `${storeText(runtime.helper.driver, runtime.helper.cacheDir)} (config/cache.php)`],
+    ...r.appNotes.map((note): [string, string] => ['Note', note]),
+  ];
+}
+
 function memoryLine(r: StatusResult): string | null {
   if (r.memoryUsed === null) return null;
   if (!r.memoryLimit) return `${formatBytes(r.memoryUsed)} (no limit set)`;
@@ -306,6 +359,7 @@ export async function print(out: Output, r: StatusResult | Watched): Promise<voi
         ['Store', `${r.store} (${r.driver} driver)${r.fellBack ? style.yellow(' — fell back to the file store') : ''}`],
         ['Location', r.location],
         ['App', r.app ? `Glueful app${r.app.name ? ` ${r.app.name}` : ''} at ${r.app.root} (${r.app.envFile ? `settings from ${r.app.envFile}` : 'no .env'})` : null],
+        ...appLines(r),
         ['Config', r.config ?? (r.app ? "none of ours (the app's defaults, its .env and the environment)" : 'none (defaults and environment)')],
         ['Prefix', r.prefix === '' ? "'' (none: every key in the store is in scope)" : r.prefix],
         ['Status', r.healthy ? style.green('healthy') : style.red(`unreachable: ${r.error ?? 'unknown error'}`)],

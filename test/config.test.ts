@@ -192,6 +192,61 @@ describe('the schema', () => {
     ]);
   });
 
+  it('a value of an unexpected type anywhere is a ConfigError naming its key, never a TypeError', () => {
+    const base = () => ({ stores: { redis: { host: 'h' }, memcached: { host: 'h' } }, distributed: { enabled: true, nodes: [{ host: 'h', port: 1 }] } });
+    const paths: string[][] = [];
+    const walk = (shape: unknown, path: string[]): void => {
+      for (const [key, field] of Object.entries((shape as { fields?: Record<string, unknown> }).fields ?? {})) {
+        paths.push([...path, key]);
+        walk(field, [...path, key]);
+      }
+    };
+    walk(CONFIG, []);
+    for (const [store, shape] of [['file', FILE_STORE], ['redis', REDIS_STORE], ['memcached', MEMCACHED_STORE]] as const) walk(shape, ['stores', store]);
+    for (const key of ['host', 'port', 'weight', 'id', 'driver', 'password']) paths.push(['distributed', 'nodes', '0', key]);
+    paths.push(['distributed', 'nodes', '0'], ['stores', 'redis'], ['stores']);
+    let refused = 0;
+    for (const path of paths) {
+      for (const bad of [42, 'text', [1], true, { x: 1 }]) {
+        const raw: Record<string, unknown> = base();
+        let at = raw;
+        for (const key of path.slice(0, -1)) at = (at[key] ??= {}) as Record<string, unknown>;
+        at[path.at(-1)!] = bad;
+        try {
+          check(raw);
+        } catch (error) {
+          expect(error, `${path.join('.')} = ${JSON.stringify(bad)}: ${(error as Error).message}`).toBeInstanceOf(ConfigError);
+          expect((error as Error).message).not.toContain('\n');
+          refused++;
+        }
+      }
+    }
+    expect(paths.length).toBeGreaterThan(60);
+    expect(refused).toBeGreaterThan(paths.length); // most wrong types are refused, each as a ConfigError
+  });
+
+  it('a section of the wrong type stays wrong under the environment (CACHE_REPLICAS does not turn `distributed: true` into an object)', async () => {
+    writeFileSync(join(dir, 'cache.config.json'), JSON.stringify({ distributed: true, stores: 5, stampede_protection: 'on' }));
+    await expect(load({ CACHE_REPLICAS: '1', REDIS_HOST: 'h', CACHE_STAMPEDE_LOCK_TTL: '5', DISTRIBUTED_CACHE_ENABLED: 'true' })).rejects.toThrow(
+      /stores: expected an object, got 5; stampede_protection: expected an object, got "on"; .*distributed: expected an object, got true/,
+    );
+  });
+
+  it('null is a setting left unset, as PHP configs write it', () => {
+    const config = check({ prefix: null, stores: { redis: { password: null, port: null } }, distributed: { enabled: true, failover: null, nodes: [{ host: 'h', port: 1, password: null }] } });
+    expect(config.prefix).toBe('glueful_');
+    expect(config.stores.redis).not.toHaveProperty('password', null);
+    expect(config.stores.distributed).toMatchObject({ failover: true });
+  });
+
+  it("the seed's failover: true / false and the framework's failover object", () => {
+    const ring = (failover: unknown) => check({ distributed: { enabled: true, nodes: [{ host: 'h', port: 1 }], failover } }).stores.distributed;
+    expect(ring(true)).toMatchObject({ failover: true, recoveryTime: 30 });
+    expect(ring(false)).toMatchObject({ failover: false });
+    expect(ring({ enabled: false, timeout: 2, retry_after: 45 })).toMatchObject({ failover: false, recoveryTime: 45 });
+    expect((ring({ timeout: 2 }) as unknown as { nodes: Array<{ timeout: number }> }).nodes[0]!.timeout).toBe(2);
+  });
+
   it('the example config documents every setting the schema knows', () => {
     const example = readFileSync(resolve(import.meta.dirname, '../cache.config.example.ts'), 'utf8');
     const keys = new Set<string>();

@@ -4,7 +4,7 @@
  * processes, failover when a node dies mid-load and rejoin after
  * recovery_time, fan-out that never hides an unreachable node.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,6 +14,8 @@ import { loadDriver } from '../src/drivers/registry.js';
 import { NamespacedStore } from '../src/core/namespaced-store.js';
 import { HashRing } from '../src/drivers/distributed/hash-ring.js';
 import { DistributedDriver, type DistributedDriverOptions } from '../src/drivers/distributed/index.js';
+import { loadConfig } from '../src/config/load.js';
+import { createStore } from '../src/store.js';
 import { glueful, tempProject } from './helpers/cli.js';
 import { HOST, redisCli, startMemcached, startRedis, type ServerHandle } from './helpers/servers.js';
 import { runStoreContract } from './helpers/store-contract.js';
@@ -235,6 +237,228 @@ describe('on three redis nodes', () => {
     } finally {
       project.cleanup();
       await lonely.stop();
+    }
+  });
+});
+
+/** A set's exit code and what it said besides its one "stored" line (nothing, when all went well). */
+const stored = (result: { code: number | null; stderr: string }) => ({ code: result.code, stderr: result.stderr.replace(/^stored '[^']*' \(.*\)\n/, '') });
+
+/**
+ * The seed's "Distributed Cache Configuration" block, verbatim: PHP's
+ * `config/distributed_cache.php` written in our config syntax (a
+ * cache.config.ts, env() as Glueful's), `'failover' => true` and all. Only
+ * the nodes' addresses come from the environment, on real servers.
+ */
+function seedBlock(replication: string): string {
+  return `const env = (key: string, fallback: unknown) => process.env[key] ?? fallback;
+
+// config/distributed_cache.php
+export default {
+  distributed: {
+    enabled: env('DISTRIBUTED_CACHE_ENABLED', false),
+
+    nodes: [
+      {
+        host: env('CACHE_NODE1_HOST', '192.168.1.10'),
+        port: env('CACHE_NODE1_PORT', 6379),
+        weight: 100,
+        role: 'primary',
+      },
+      {
+        host: env('CACHE_NODE2_HOST', '192.168.1.11'),
+        port: env('CACHE_NODE2_PORT', 6379),
+        weight: 100,
+        role: 'replica',
+      },
+      {
+        host: env('CACHE_NODE3_HOST', '192.168.1.12'),
+        port: env('CACHE_NODE3_PORT', 6379),
+        weight: 50,
+        role: 'replica',
+      },
+    ],
+
+    replication: '${replication}',
+    failover: true,
+
+    strategies: {
+      'consistent-hashing': {
+        virtual_nodes: 150,
+        hash_function: 'md5',
+      },
+      'round-robin': {
+        sticky_sessions: true,
+      },
+    },
+
+    health: {
+      enabled: true,
+      check_interval: 30,
+      timeout: 5,
+      max_failures: 3,
+      recovery_time: 300,
+    },
+  },
+};
+`;
+}
+
+/** glueful/framework's own `distributed` block (config/cache.php), with CACHE_REPLICATION_STRATEGY given and a third node. */
+function frameworkBlock(strategy: string): string {
+  return `const env = (key: string, fallback: unknown) => process.env[key] ?? fallback;
+
+export default {
+  distributed: {
+    enabled: env('DISTRIBUTED_CACHE_ENABLED', false),
+    strategy: env('CACHE_REPLICATION_STRATEGY', 'consistent-hashing'),
+    replicas: env('CACHE_REPLICAS', 2),
+    failover: {
+      enabled: env('CACHE_FAILOVER_ENABLED', true),
+      timeout: env('CACHE_FAILOVER_TIMEOUT', 5),
+      retry_after: env('CACHE_FAILOVER_RETRY', 30),
+    },
+    nodes: [
+      { id: 'cache-01', driver: 'redis', host: env('REDIS_HOST_1', '127.0.0.1'), port: env('REDIS_PORT_1', 6379), password: env('REDIS_PASSWORD_1', null), weight: 1 },
+      { id: 'cache-02', driver: 'redis', host: env('REDIS_HOST_2', '127.0.0.1'), port: env('REDIS_PORT_2', 6380), password: env('REDIS_PASSWORD_2', null), weight: 1 },
+      { id: 'cache-03', driver: 'redis', host: env('REDIS_HOST_3', '127.0.0.1'), port: env('REDIS_PORT_3', 6381), password: env('REDIS_PASSWORD_3', null), weight: 1 },
+    ],
+  },
+};
+`.replace("env('CACHE_REPLICATION_STRATEGY', 'consistent-hashing')", `env('CACHE_REPLICATION_STRATEGY', '${strategy}')`);
+}
+
+describe.each([
+  { shape: "the seed's block (failover => true)", block: seedBlock, ids: (ports: number[]) => ports.map((p) => `redis://${HOST}:${p}`), weights: [100, 100, 50], replicas: 0 },
+  { shape: "the framework's block (failover.{enabled,timeout,retry_after}, replicas 2)", block: frameworkBlock, ids: () => ['cache-01', 'cache-02', 'cache-03'], weights: [1, 1, 1], replicas: 2 },
+])('$shape', ({ block, ids, weights, replicas }) => {
+  const servers: ServerHandle[] = [];
+  afterAll(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+  });
+
+  it.each(['consistent-hashing', 'round-robin'])('%s: the CLI and the library work, keys land where the ring says, a killed node is failed over and reported', async (placement) => {
+    const nodes = await Promise.all([startRedis(), startRedis(), startRedis()]);
+    servers.push(...nodes);
+    const ports = nodes.map((n) => n.port);
+    const project = tempProject();
+    let store: CacheStore | undefined;
+    try {
+      writeFileSync(join(project.dir, 'cache.config.ts'), block(placement));
+      const env: Record<string, string> = { DISTRIBUTED_CACHE_ENABLED: 'true' };
+      ports.forEach((port, i) => Object.assign(env, { [`CACHE_NODE${i + 1}_HOST`]: HOST, [`CACHE_NODE${i + 1}_PORT`]: String(port), [`REDIS_HOST_${i + 1}`]: HOST, [`REDIS_PORT_${i + 1}`]: String(port) }));
+      const cli = (args: string[]) => glueful(args, { cwd: project.dir, env });
+      // The same configuration in this process (what the CLI loads), for the many small operations;
+      // the config file reads process.env itself, so the nodes' variables are set while it loads.
+      const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+      Object.assign(process.env, env);
+      try {
+        store = (await createStore(await loadConfig({ cwd: project.dir, env: process.env }))).store;
+      } finally {
+        for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+      }
+      expect(store.location).not.toMatch(/192\.168|:638[01]\b|:6379\b/);
+
+      expect(stored(await cli(['cache:set', 'k0', 'v0']))).toEqual({ code: 0, stderr: '' });
+      for (let i = 1; i < 24; i++) await store.set(`k${i}`, `v${i}`);
+      const status = await cli(['cache:status', '--json']);
+      expect(status.code, status.stderr).toBe(0);
+      const report = JSON.parse(status.stdout);
+      // Round-robin writes each key once (replicas are for the ring); status counts every copy.
+      const perKey = placement === 'round-robin' ? 1 : 1 + replicas;
+      expect(report).toMatchObject({ store: 'distributed', healthy: true, unreachable: [], keys: 24 * perKey });
+      expect(report.nodes.map((n: { node: string; weight: number }) => [n.node, n.weight])).toEqual(ids(ports).map((id, i) => [id, weights[i]]));
+      /** The keys each node holds (one SCAN per node). */
+      const held = (of: ServerHandle[]) => of.map((n) => new Set(redisCli(n.port, ['--scan', '--pattern', 'glueful_*']).split('\n').filter(Boolean)));
+      const before = held(nodes);
+      const copies = (key: string) => before.filter((keys) => keys.has(`glueful_${key}`)).length;
+      if (placement === 'consistent-hashing') {
+        const ring = new HashRing(ids(ports).map((id, i) => ({ id, weight: weights[i]! })), 150);
+        for (let i = 0; i < 24; i++) {
+          expect(before[ring.walk(`glueful_k${i}`, 1)[0]!]!.has(`glueful_k${i}`)).toBe(true);
+          expect(copies(`k${i}`)).toBe(perKey);
+        }
+      } else {
+        for (let i = 0; i < 24; i++) expect(copies(`k${i}`)).toBe(1);
+        for (const keys of before) expect(keys.size).toBeGreaterThan(0); // taking turns
+      }
+      expect(await cli(['cache:get', 'k3'])).toMatchObject({ code: 0, stdout: 'v3\n' });
+
+      // One node dies.
+      await nodes[2]!.kill();
+      const survivors = nodes.slice(0, 2);
+      // Writes go on: a key whose node is dead goes to the next one, and is read back.
+      expect(stored(await cli(['cache:set', 'after0', 'a0']))).toEqual({ code: 0, stderr: '' });
+      expect(await cli(['cache:get', 'after0'])).toMatchObject({ code: 0, stdout: 'a0\n' });
+      for (let i = 1; i < 16; i++) await store.set(`after${i}`, `a${i}`);
+      const kept = held(survivors);
+      for (let i = 0; i < 16; i++) {
+        expect(await store.get(`after${i}`)).toBe(`a${i}`);
+        expect(kept.some((keys) => keys.has(`glueful_after${i}`))).toBe(true);
+      }
+      // The keys that lived on the survivors are all still read; with replicas, every key is.
+      for (let i = 0; i < 24; i++) {
+        const onSurvivor = kept.some((keys) => keys.has(`glueful_k${i}`));
+        expect({ key: i, value: await store.get(`k${i}`) }).toEqual({ key: i, value: onSurvivor ? `v${i}` : undefined });
+        if (perKey > 1) expect(onSurvivor).toBe(true);
+      }
+      // Health: the dead node has left the ring after max_failures (3), and status names it: exit 7, never a silent success.
+      const after = await cli(['cache:status', '--json']);
+      expect(after.code).toBe(7);
+      const health = JSON.parse(after.stdout);
+      expect(health.unreachable).toEqual([ids(ports)[2]]);
+      expect(health.nodes[2].state).toBe('down');
+      expect(health.nodes[2].failures).toBeGreaterThanOrEqual(3);
+    } finally {
+      await store?.dispose();
+      project.cleanup();
+    }
+  });
+});
+
+describe('a distributed setting of an unexpected type', () => {
+  it.each([
+    [{ failover: 5 }, /^glueful: error: invalid configuration: distributed\.failover: expected true or false or an object, got 5$/],
+    [{ failover: 'sometimes' }, /distributed\.failover: expected true or false or an object, got "sometimes"$/],
+    [{ health: true }, /distributed\.health: expected an object, got true$/],
+    [{ strategies: { 'consistent-hashing': 'md5' } }, /distributed\.strategies\.consistent-hashing: expected an object, got "md5"$/],
+    [{ nodes: ['127.0.0.1:6379'] }, /distributed\.nodes\[0\]: expected an object \(\{ host, port, driver\?, weight\?, id\? \}\), got "127\.0\.0\.1:6379"$/],
+    [{ nodes: [{ host: '127.0.0.1', port: 6379, weight: 'heavy' }] }, /distributed\.nodes\[0\]\.weight: expected a number from 0\.01 to 1000, got "heavy"$/],
+  ])('%j is one line, exit 3, naming the key and what it accepts', async (bad, message) => {
+    const project = tempProject();
+    try {
+      const distributed = { enabled: true, nodes: [{ host: HOST, port: 6379 }], ...bad };
+      writeFileSync(join(project.dir, 'cache.config.json'), JSON.stringify({ distributed }));
+      const result = await glueful(['cache:get', 'k'], { cwd: project.dir });
+      expect(result.code).toBe(3);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr.trim()).toMatch(message);
+      expect(result.stderr).not.toMatch(/TypeError|Cannot read properties/);
+    } finally {
+      project.cleanup();
+    }
+  });
+
+  it('a health state file of another shape is no record, never a crash (a node failing is recorded over it)', async () => {
+    const project = tempProject();
+    const [node, gone] = await Promise.all([startRedis(), startRedis()]);
+    await gone.stop();
+    try {
+      const state = join(project.dir, 'health.json');
+      const nodes = [{ host: HOST, port: node.port }, { host: HOST, port: gone.port }];
+      writeFileSync(join(project.dir, 'cache.config.json'), JSON.stringify({ distributed: { enabled: true, nodes, state_file: 'health.json' } }));
+      const dead = `redis://${HOST}:${gone.port}`;
+      for (const text of ['{"nodes": 5}', '{"nodes": "x"}', `{"nodes": {"${dead}": null}}`, 'null', '[1,2]', `{"${dead}": {"failures": "many", "downSince": {}}}`]) {
+        writeFileSync(state, text);
+        const result = await glueful(['cache:status', '--json'], { cwd: project.dir });
+        expect({ text, code: result.code, stderr: result.stderr }).toEqual({ text, code: 7, stderr: '' });
+        expect(JSON.parse(result.stdout).unreachable).toEqual([dead]);
+        // Recorded afresh: counted failures (ping and figures), not yet out of the ring (max_failures 3).
+        expect(JSON.parse(readFileSync(state, 'utf8')).nodes[dead]).toEqual({ failures: expect.any(Number), downSince: 0 });
+      }
+    } finally {
+      project.cleanup();
+      await node.stop();
     }
   });
 });

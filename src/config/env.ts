@@ -10,12 +10,21 @@ import { optionalBool, optionalInt, optionalNumber } from './validate.js';
 type Lookup = (name: string) => string | undefined;
 type Raw = Record<string, unknown>;
 
+/**
+ * The section `key` of `target`, copied into it to be filled. A section of
+ * another type (`distributed: true`) is left as it is for the validation to
+ * name; what the variables would put there goes to a detached object.
+ */
+function section(target: Raw, key: string): Raw {
+  const value = target[key];
+  if (value !== undefined && value !== null && (typeof value !== 'object' || Array.isArray(value))) return {};
+  const copy = { ...((value as Raw | null | undefined) ?? {}) };
+  target[key] = copy;
+  return copy;
+}
+
 function store(config: Raw, name: string): Raw {
-  const stores = { ...((config.stores as Raw | undefined) ?? {}) };
-  const current = { ...((stores[name] as Raw | undefined) ?? {}) };
-  stores[name] = current;
-  config.stores = stores;
-  return current;
+  return section(section(config, 'stores'), name);
 }
 
 function setIf(target: Raw, key: string, value: unknown): void {
@@ -37,10 +46,12 @@ export const EDGE_PROVIDER_ENV: Readonly<Record<string, Readonly<Record<string, 
 
 /** Glueful's EDGE_CACHE_* variables and the providers' credentials, over `edge`. */
 function applyEdge(config: Raw, env: Lookup): void {
+  if (config.edge !== undefined && config.edge !== null && (typeof config.edge !== 'object' || Array.isArray(config.edge))) return;
   const edge: Raw = { ...((config.edge as Raw | undefined) ?? {}) };
   setIf(edge, 'provider', env('EDGE_CACHE_PROVIDER') || undefined);
   setIf(edge, 'default_ttl', optionalInt('EDGE_CACHE_TTL', env('EDGE_CACHE_TTL') || undefined, 0, 31_536_000));
   setIf(edge, 'enabled', optionalBool('EDGE_CACHE_ENABLED', env('EDGE_CACHE_ENABLED')));
+  if (edge.providers !== undefined && edge.providers !== null && (typeof edge.providers !== 'object' || Array.isArray(edge.providers))) return;
   const providers: Raw = { ...((edge.providers as Raw | undefined) ?? {}) };
   // A built-in whose variables are set exists even when the config does not name it.
   for (const [type, variables] of Object.entries(EDGE_PROVIDER_ENV)) {
@@ -66,23 +77,67 @@ function applyEdge(config: Raw, env: Lookup): void {
 /** How the variables apply. */
 export interface EnvironmentOptions {
   /**
-   * Inside a Glueful application CACHE_PREFIX is the app's CacheHelper
-   * prefix, which its stores never apply: it is not taken as the key prefix.
+   * Inside a Glueful application the variables mean what the app's own
+   * `php glueful cache:*` make of them (CacheFactory without the app's
+   * context, glueful/framework v1.76): CACHE_PREFIX is only its
+   * CacheHelper's prefix, never a store's; CACHE_FALLBACK and CACHE_FILE_PATH
+   * are never read; REDIS_DB and REDIS_TIMEOUT are cast as PHP casts them.
    */
   gluefulApp?: boolean;
+  /** Where a variable that does not apply is explained (cache:status shows them). */
+  notices?: string[];
 }
+
+/** PHP's `(float)` of a string: its leading number, else 0 ("2.5s" is 2.5, "abc" is 0). */
+export function phpFloat(text: string): number {
+  const match = /^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?/.exec(text);
+  return match ? Number(match[0]) : 0;
+}
+
+/**
+ * REDIS_DB and REDIS_TIMEOUT as CacheFactory reads them (CacheFactory.php
+ * lines 50-57, 77-82): `(int) REDIS_DB` is selected only when > 0 (any other
+ * text is database 0, with no SELECT); the connect timeout is
+ * `min((float) REDIS_TIMEOUT, 1.0)`, and phpredis waits
+ * default_socket_timeout (60 s) when that is 0.
+ */
+function applyAppRedis(redis: Raw, env: Lookup, notices: string[]): void {
+  const db = env('REDIS_DB');
+  if (db !== undefined && db !== '') {
+    const database = Math.max(0, Math.trunc(phpFloat(db)));
+    if (!/^\s*\d+\s*$/.test(db)) notices.push(`REDIS_DB=${db} is database ${database} for the app ((int) cast; it selects a database only when > 0)`);
+    redis.database = database;
+  }
+  // Unset, it is 2.5: the connect timeout is then 1 s (the app's defaults say so).
+  const text = env('REDIS_TIMEOUT');
+  if (text === undefined || text === '') return;
+  const timeout = phpFloat(text);
+  if (timeout >= 0.001 && timeout <= 3600) redis.timeout = timeout;
+  redis.connect_timeout = timeout > 0 ? Math.min(timeout, 1) : 60;
+}
+
+const APP_IGNORED: Readonly<Record<string, string>> = {
+  CACHE_FALLBACK: "the app's cache:* commands never fall back to files for an unreachable server (config/cache.php's fallback_to_file is read only with the app's context, and only for an unknown driver); set fallback_to_file in our config file to fall back anyway",
+  CACHE_FALLBACK_FILE: "the framework does not read it, and its cache:* commands never fall back to files; set fallback_to_file in our config file to fall back anyway",
+  CACHE_FILE_PATH: "the framework never reads it: its file store is the framework package's storage/cache/; set stores.file.path in our config file to use another directory",
+};
 
 /** Returns a copy of the raw config with the environment's settings applied over it. */
 export function applyEnvironment(raw: Raw, lookup: Lookup, options: EnvironmentOptions = {}): Raw {
   const env: Lookup = (name) => gluefulEnvValue(lookup(name));
   const config: Raw = { ...raw };
   setIf(config, 'default', env('CACHE_DRIVER') || undefined);
-  if (!options.gluefulApp) setIf(config, 'prefix', env('CACHE_PREFIX'));
-  // The framework reads CACHE_FALLBACK; the seed names it CACHE_FALLBACK_FILE.
-  setIf(config, 'fallback_to_file', optionalBool('CACHE_FALLBACK', env('CACHE_FALLBACK')));
-  setIf(config, 'fallback_to_file', optionalBool('CACHE_FALLBACK_FILE', env('CACHE_FALLBACK_FILE')));
-
-  if (env('CACHE_FILE_PATH')) store(config, 'file').path = env('CACHE_FILE_PATH');
+  if (options.gluefulApp) {
+    for (const [name, why] of Object.entries(APP_IGNORED)) {
+      if (env(name) !== undefined) options.notices?.push(`${name} does not apply here: ${why}`);
+    }
+  } else {
+    setIf(config, 'prefix', env('CACHE_PREFIX'));
+    // The framework reads CACHE_FALLBACK; the seed names it CACHE_FALLBACK_FILE.
+    setIf(config, 'fallback_to_file', optionalBool('CACHE_FALLBACK', env('CACHE_FALLBACK')));
+    setIf(config, 'fallback_to_file', optionalBool('CACHE_FALLBACK_FILE', env('CACHE_FALLBACK_FILE')));
+    if (env('CACHE_FILE_PATH')) store(config, 'file').path = env('CACHE_FILE_PATH');
+  }
 
   const redisVars = ['REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_DB', 'REDIS_TIMEOUT'];
   if (redisVars.some((v) => env(v) !== undefined) || config.default === 'redis') {
@@ -90,8 +145,12 @@ export function applyEnvironment(raw: Raw, lookup: Lookup, options: EnvironmentO
     setIf(redis, 'host', env('REDIS_HOST') || undefined);
     setIf(redis, 'port', optionalInt('REDIS_PORT', env('REDIS_PORT') || undefined, 1, 65535));
     setIf(redis, 'password', env('REDIS_PASSWORD') || undefined);
-    setIf(redis, 'database', optionalInt('REDIS_DB', env('REDIS_DB') || undefined, 0, 1_000_000));
-    setIf(redis, 'timeout', optionalNumber('REDIS_TIMEOUT', env('REDIS_TIMEOUT') || undefined, 0.001, 3600));
+    if (options.gluefulApp) {
+      applyAppRedis(redis, env, options.notices ?? []);
+    } else {
+      setIf(redis, 'database', optionalInt('REDIS_DB', env('REDIS_DB') || undefined, 0, 1_000_000));
+      setIf(redis, 'timeout', optionalNumber('REDIS_TIMEOUT', env('REDIS_TIMEOUT') || undefined, 0.001, 3600));
+    }
   }
   const memcachedVars = ['MEMCACHED_HOST', 'MEMCACHED_PORT', 'MEMCACHED_USERNAME', 'MEMCACHED_PASSWORD'];
   if (memcachedVars.some((v) => env(v) !== undefined) || config.default === 'memcached') {
@@ -105,27 +164,28 @@ export function applyEnvironment(raw: Raw, lookup: Lookup, options: EnvironmentO
   // Glueful's `array` store (in-process, for tests) needs no settings.
   if (config.default === 'array') store(config, 'array');
 
-  const flag = (section: string, variable: string): void => {
+  const flag = (name: string, variable: string): void => {
     const value = optionalBool(variable, env(variable));
-    if (value !== undefined) config[section] = { ...((config[section] as Raw | undefined) ?? {}), enabled: value };
+    if (value !== undefined) section(config, name).enabled = value;
   };
   flag('stampede_protection', 'CACHE_STAMPEDE_PROTECTION');
   flag('tagging', 'CACHE_TAGS'); // Glueful's name for enable_tags
   flag('tagging', 'CACHE_TAGGING_ENABLED');
   flag('distributed', 'DISTRIBUTED_CACHE_ENABLED');
   const stampede = (key: string, value: unknown): void => {
-    if (value !== undefined) config.stampede_protection = { ...((config.stampede_protection as Raw | undefined) ?? {}), [key]: value };
+    if (value !== undefined) section(config, 'stampede_protection')[key] = value;
   };
   stampede('lock_ttl', optionalNumber('CACHE_STAMPEDE_LOCK_TTL', env('CACHE_STAMPEDE_LOCK_TTL') || undefined, 1, 86400));
   stampede('max_wait_time', optionalNumber('CACHE_STAMPEDE_MAX_WAIT', env('CACHE_STAMPEDE_MAX_WAIT') || undefined, 0, 3600));
   const early = optionalBool('CACHE_EARLY_EXPIRATION', env('CACHE_EARLY_EXPIRATION'));
   const threshold = optionalNumber('CACHE_EARLY_EXPIRATION_THRESHOLD', env('CACHE_EARLY_EXPIRATION_THRESHOLD') || undefined, 0, 1);
   if (early !== undefined || threshold !== undefined) {
-    const current = ((config.stampede_protection as Raw | undefined)?.early_expiration as Raw | undefined) ?? {};
-    stampede('early_expiration', { ...current, ...(early === undefined ? {} : { enabled: early }), ...(threshold === undefined ? {} : { threshold }) });
+    const expiration = section(section(config, 'stampede_protection'), 'early_expiration');
+    setIf(expiration, 'enabled', early);
+    setIf(expiration, 'threshold', threshold);
   }
   applyEdge(config, env);
   const replicas = optionalInt('CACHE_REPLICAS', env('CACHE_REPLICAS') || undefined, 0, 16);
-  if (replicas !== undefined) config.distributed = { ...((config.distributed as Raw | undefined) ?? {}), replicas };
+  if (replicas !== undefined) section(config, 'distributed').replicas = replicas;
   return config;
 }

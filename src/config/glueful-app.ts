@@ -1,21 +1,24 @@
 /**
  * A Glueful application around the working directory, and what its own
  * configuration means for this tool. Facts from glueful/framework v1.76
- * (`config/cache.php`, `src/helpers.php`):
+ * (`config/cache.php`, `src/helpers.php`, `src/Cache/CacheFactory.php`):
  *
  * - an app is a directory whose composer.json requires `glueful/framework`
  *   (or that has `config/cache.php`), with its settings in `.env`;
- * - its file store is `<app>/storage/cache/`, flat (no shard folders);
+ * - its `php glueful cache:*` use the store CACHE_DRIVER names (redis when
+ *   unset) and, for files, the framework package's own `storage/cache/`,
+ *   flat (see glueful-runtime.ts); an unreachable server is an error there,
+ *   never a fallback to files;
  * - its drivers store keys exactly as given: `CACHE_PREFIX` (default
  *   `glueful:`) is only used by its CacheHelper::key(), never by the stores,
  *   so it is not this tool's key prefix either;
- * - `fallback_to_file` defaults to true (`CACHE_FALLBACK`);
  * - its env() turns `true`/`(true)` into true, `false`/`(false)` into false,
  *   `null`/`(null)` into null and `empty`/`(empty)` into '' (any case), so
  *   `REDIS_PASSWORD=null` means no password.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { AppRuntime } from './glueful-runtime.js';
 
 /** A Glueful application found from the working directory up. */
 export interface GluefulApp {
@@ -47,14 +50,20 @@ export function findGluefulApp(cwd: string): GluefulApp | null {
   }
 }
 
-/** What an app's config/cache.php gives where nothing else is set, in this tool's config shape. */
-export function gluefulDefaults(app: GluefulApp): Record<string, unknown> {
+/**
+ * What the app's own `php glueful cache:*` use where nothing else is set, in
+ * this tool's config shape: redis (CacheFactory's default driver), the
+ * framework package's file directory, no prefix, no fallback, and the Redis
+ * connect timeout min(2.5, 1) s.
+ */
+export function gluefulDefaults(runtime: Pick<AppRuntime, 'cacheDir'>): Record<string, unknown> {
   return {
+    default: 'redis',
     prefix: '',
-    fallback_to_file: true,
+    fallback_to_file: false,
     // config/cache.php: env('CACHE_STAMPEDE_PROTECTION', false).
     stampede_protection: { enabled: false },
-    stores: { file: { path: join(app.root, 'storage', 'cache'), hash_levels: 0 } },
+    stores: { file: { path: runtime.cacheDir, hash_levels: 0 }, redis: { connect_timeout: 1 } },
   };
 }
 

@@ -10,7 +10,8 @@ import type * as Cosmiconfig from 'cosmiconfig';
 import { ConfigError } from '../core/errors.js';
 import { readDotenv } from './dotenv.js';
 import { applyEnvironment } from './env.js';
-import { findGluefulApp, gluefulDefaults, gluefulHelperPrefix } from './glueful-app.js';
+import { findGluefulApp, gluefulDefaults, gluefulEnvValue, gluefulHelperPrefix } from './glueful-app.js';
+import { appRuntime } from './glueful-runtime.js';
 import { resolveConfig, type ResolvedConfig } from './schema.js';
 import { loadTypeScriptModule } from './ts-loader.js';
 
@@ -133,10 +134,34 @@ export async function loadConfig(options: LoadOptions = {}): Promise<ResolvedCon
   const envFile = join(projectRoot, '.env');
   const dotenv = readDotenv(envFile);
   const real = options.env ?? process.env;
-  const rules = { gluefulApp: app !== null };
-  const fromDotenv = applyEnvironment(app ? gluefulDefaults(app) : {}, (name) => dotenv.get(name), rules);
+  const notices: string[] = [];
+  const rules = { gluefulApp: app !== null, notices };
+  const runtime = app ? appRuntime(app.root, (name) => gluefulEnvValue(real[name] ?? dotenv.get(name))) : null;
+  const fromDotenv = applyEnvironment(runtime ? gluefulDefaults(runtime) : {}, (name) => dotenv.get(name), rules);
   const merged = applyEnvironment(merge(fromDotenv, raw as Record<string, unknown>), (name) => real[name], rules);
+  if (app) keepRingOurs(merged, raw as Record<string, unknown>, notices);
   const resolved = resolveConfig(merged, { source, baseDir: source ? dirname(source) : projectRoot, projectRoot });
   const lockPrefix = app ? gluefulHelperPrefix(real.CACHE_PREFIX ?? dotenv.get('CACHE_PREFIX')) : '';
-  return { ...resolved, stampede: { ...resolved.stampede, lockPrefix }, app: app && { root: app.root, name: app.name, envFile: dotenv.size ? envFile : null } };
+  return {
+    ...resolved,
+    stampede: { ...resolved.stampede, lockPrefix },
+    notices: [...new Set([...notices, ...resolved.notices])],
+    app: app && runtime && { root: app.root, name: app.name, envFile: dotenv.size ? envFile : null, runtime },
+  };
+}
+
+/**
+ * Inside an app, DISTRIBUTED_CACHE_ENABLED and CACHE_REPLICAS belong to the
+ * app's config/cache.php, whose ring its cache:* commands never use (they
+ * take CACHE_DRIVER's store): they turn the ring on only when our config file
+ * declares its nodes.
+ */
+function keepRingOurs(merged: Record<string, unknown>, raw: Record<string, unknown>, notices: string[]): void {
+  const ours = raw.distributed !== null && typeof raw.distributed === 'object' && 'nodes' in raw.distributed;
+  const ring = merged.distributed;
+  if (ours || ring === null || typeof ring !== 'object' || Array.isArray(ring)) return;
+  const { enabled, replicas, ...rest } = ring as Record<string, unknown>;
+  if (enabled === undefined && replicas === undefined) return;
+  notices.push("DISTRIBUTED_CACHE_ENABLED / CACHE_REPLICAS do not apply here: the app's cache:* commands use CACHE_DRIVER's store, never the ring; declare distributed.nodes in our config file to work on a ring");
+  merged.distributed = rest;
 }

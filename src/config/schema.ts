@@ -10,6 +10,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { PHPREDIS_COMPRESSIONS, PHPREDIS_SERIALIZERS } from '../core/codecs/phpredis.js';
 import { ConfigError } from '../core/errors.js';
 import type { StoreDefinition, StoreFactoryConfig } from '../core/store-factory.js';
+import type { AppRuntime } from './glueful-runtime.js';
 import { any, bool, either, inapplicable, int, list, num, obj, oneOf, record, str, type Input, type Issues, type Output, type Shape } from './shape.js';
 
 const HOST_PORT = /^\[?[^\s\]]+?\]?:\d{1,5}$/;
@@ -31,7 +32,7 @@ export const FILE_STORE = obj({
     expected: 'a file mode such as 0o664 or "0664"',
     doc: "Mode of new entries. Default: the mode of the directory's existing entries (the app's).",
     check: (v, path, issues) => {
-      if (v === undefined) return undefined;
+      if (v === undefined || v === null) return undefined;
       const mode = typeof v === 'string' && /^0?o?[0-7]{3}$/.test(v) ? parseInt(v.replace(/^0?o?/, ''), 8) : v;
       if (typeof mode === 'number' && Number.isInteger(mode) && mode >= 0o400 && mode <= 0o777) return mode;
       issues.errors.push(`${path}: expected a file mode such as 0o664 or "0664", got ${JSON.stringify(v)}`);
@@ -49,12 +50,13 @@ export const REDIS_STORE = obj({
   url: {
     ...str(),
     expected: 'a redis:// or rediss:// URL',
-    check: (v, path, issues) => (v === undefined || (typeof v === 'string' && /^rediss?:\/\/[^\s]+$/.test(v)) ? (v as string | undefined) : (issues.errors.push(`${path}: expected a redis:// or rediss:// URL`), undefined)),
+    check: (v, path, issues) => (v === undefined || v === null ? undefined : typeof v === 'string' && /^rediss?:\/\/[^\s]+$/.test(v) ? v : (issues.errors.push(`${path}: expected a redis:// or rediss:// URL`), undefined)),
   },
   username: str({ doc: 'ACL user (Redis 6+).' }),
   password: str({ doc: 'Env: REDIS_PASSWORD. Never printed.' }),
   database: int(0, 1_000_000, { doc: 'Env: REDIS_DB. Default 0.' }),
   timeout,
+  connect_timeout: num(0.001, 3600, { doc: "Connect timeout alone, seconds. Default `timeout`; inside a Glueful app min(REDIS_TIMEOUT, 1), as the app's." }),
   tls: either(bool(), obj({ ca: str({ nonEmpty: true }), cert: str({ nonEmpty: true }), key: str({ nonEmpty: true }), servername: str(), rejectUnauthorized: bool() })),
   sentinels: list(address, { nonEmpty: true, doc: 'Sentinels to ask for the master.' }),
   name: str({ nonEmpty: true, doc: 'The master\'s name at the sentinels. Default mymaster.' }),
@@ -161,11 +163,15 @@ export const CONFIG = obj({
       }),
       'round-robin': obj({ sticky_sessions: bool({ default: true, doc: 'A key that exists stays on the node that holds it.' }) }),
     }),
-    failover: obj({
-      enabled: bool({ default: true, doc: 'Read from the next healthy node when a key\'s node fails.' }),
-      timeout: num(0.001, 3600, { doc: 'Seconds before a node counts as failed (as health.timeout).' }),
-      retry_after: num(0, 86400, { doc: 'Seconds before a failed node is tried again (as health.recovery_time).' }),
-    }),
+    // The seed writes `failover: true`; Glueful's config/cache.php an object.
+    failover: either(
+      bool({ doc: 'As failover.enabled (the seed\'s shape).' }),
+      obj({
+        enabled: bool({ default: true, doc: 'Read from the next healthy node when a key\'s node fails.' }),
+        timeout: num(0.001, 3600, { doc: 'Seconds before a node counts as failed (as health.timeout).' }),
+        retry_after: num(0, 86400, { doc: 'Seconds before a failed node is tried again (as health.recovery_time).' }),
+      }),
+    ),
     health: obj({
       enabled: bool({ default: true, doc: 'Track failures and take failing nodes out of the ring.' }),
       max_failures: int(1, 1000, { default: 3 }),
@@ -243,7 +249,7 @@ export interface ResolvedConfig extends StoreFactoryConfig {
   /** Settings accepted that do not apply to this tool, each with the reason (shown by cache:status). */
   notices: string[];
   /** The Glueful application this configuration comes from, when the command runs inside one. */
-  app?: { root: string; name: string | null; envFile: string | null } | null;
+  app?: { root: string; name: string | null; envFile: string | null; runtime: AppRuntime } | null;
 }
 
 /** Where the embedded store lives when nothing says otherwise. */
@@ -310,9 +316,15 @@ function resolveDistributed(
     issues.errors.push('distributed.nodes: expected a list of nodes, got none');
     return undefined;
   }
+  const given = config.failover as Checked['distributed']['failover'] | undefined;
+  const failover: { enabled: boolean; timeout?: number; retry_after?: number } = typeof given === 'boolean' ? { enabled: given } : (given ?? { enabled: true });
   const nodes = config.nodes.map((node, i) => {
     const where = `distributed.nodes[${i}]`;
-    const raw = (node ?? {}) as Record<string, unknown>;
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) {
+      issues.errors.push(`${where}: expected an object ({ host, port, driver?, weight?, id? }), got ${node === null ? 'null' : Array.isArray(node) ? 'a list' : JSON.stringify(node)}`);
+      return undefined;
+    }
+    const raw = node as Record<string, unknown>;
     const driver = raw.driver ?? nodeDriver;
     if (driver !== 'redis' && driver !== 'memcached') {
       issues.errors.push(`${where}.driver: expected "redis" or "memcached", got ${JSON.stringify(driver)}`);
@@ -321,20 +333,24 @@ function resolveDistributed(
     const { id: rawId, weight: rawWeight, role, ...options } = raw;
     if (role !== undefined) issues.notices.push(`${where}.role does not apply here: every node of the ring is read and written alike`);
     const placement = obj(NODE_FIELDS).check({ id: rawId, weight: rawWeight }, where, issues);
-    const timeout = config.health.timeout ?? config.failover.timeout;
+    const timeout = config.health.timeout ?? failover.timeout;
     const store = STORE_SHAPES[driver].check({ timeout, ...options, driver }, where, issues) as Record<string, unknown> | undefined;
     return store && placement ? { ...definitionOf(driver, store, baseDir, projectRoot), ...placement } : undefined;
   });
   if (nodes.some((n) => n === undefined)) return undefined;
+  const placement = config.replication ?? config.strategy ?? 'consistent-hashing';
+  if (placement === 'round-robin' && config.replicas > 0) {
+    issues.notices.push(`distributed.replicas (${config.replicas}) does not apply to round-robin: each key is written to one node, the next in turn`);
+  }
   return {
     driver: 'distributed',
     nodes,
     virtualNodes: config.strategies['consistent-hashing'].virtual_nodes ?? config.virtual_nodes,
     replicas: config.replicas,
     maxFailures: config.health.enabled ? config.health.max_failures : Number.POSITIVE_INFINITY,
-    recoveryTime: config.health.recovery_time ?? config.failover.retry_after ?? 30,
-    failover: config.failover.enabled,
-    placement: config.replication ?? config.strategy ?? 'consistent-hashing',
+    recoveryTime: config.health.recovery_time ?? failover.retry_after ?? 30,
+    failover: failover.enabled,
+    placement,
     stickySessions: config.strategies['round-robin'].sticky_sessions,
     stateFile: config.state_file ? resolve(baseDir, config.state_file) : join(projectRoot, '.cache', 'glueful-distributed-health.json'),
   };
@@ -348,14 +364,16 @@ function resolveDistributed(
 export function resolveConfig(raw: unknown, context: { source: string | null; baseDir: string; projectRoot: string }): ResolvedConfig {
   const issues: Issues = { errors: [], warnings: [], notices: [] };
   const config = CONFIG.check(raw, '', issues);
-  const stores = config ? resolveStores(config.stores, issues, context.baseDir, context.projectRoot) : {};
-  if (config?.distributed.enabled) {
+  const stores = config ? resolveStores(config.stores ?? {}, issues, context.baseDir, context.projectRoot) : {};
+  // A section of the wrong type is already an error naming it; nothing below may read it.
+  const ring = config?.distributed && !issues.errors.some((e) => e.startsWith('distributed')) ? config.distributed : undefined;
+  if (config && ring?.enabled) {
     // As the seed has it: the ring is the store, and `default` (when it names a server driver) the nodes' driver.
     const nodeDriver = config.default === 'memcached' || stores[config.default ?? '']?.driver === 'memcached' ? 'memcached' : 'redis';
-    const distributed = resolveDistributed(config.distributed, nodeDriver, issues, context.baseDir, context.projectRoot);
+    const distributed = resolveDistributed(ring, nodeDriver, issues, context.baseDir, context.projectRoot);
     if (distributed) stores.distributed = distributed;
   }
-  const defaultStore = config?.distributed.enabled ? 'distributed' : (config?.default ?? 'file');
+  const defaultStore = ring?.enabled ? 'distributed' : (config?.default ?? 'file');
   if (config && issues.errors.length === 0 && !stores[defaultStore]) {
     issues.errors.push(`default: expected one of the configured stores (${Object.keys(stores).join(', ')}), got ${JSON.stringify(defaultStore)}`);
   }

@@ -7,7 +7,8 @@
  * and warnings (an unknown key, with the nearest valid one).
  *
  * Values from the environment arrive as strings: numbers and booleans accept
- * their text forms (`"6380"`, `"true"`, `"off"`).
+ * their text forms (`"6380"`, `"true"`, `"off"`). `null` is a setting left
+ * unset, as PHP configs write it (`'password' => env('REDIS_PASSWORD_1', null)`).
  */
 
 /** What a check found. */
@@ -56,7 +57,7 @@ function scalar<T>(expected: string, parse: (value: unknown) => T | undefined, o
     doc: options.doc,
     expected,
     check(value, path, issues) {
-      if (value === undefined) return options.default;
+      if (value === undefined || value === null) return options.default;
       const parsed = parse(value);
       return parsed === undefined ? fail(issues, path, expected, value) : parsed;
     },
@@ -113,7 +114,7 @@ export function list<S extends Shape<unknown, unknown>>(
     doc: options.doc,
     expected: options.expected ?? (options.nonEmpty ? `a non-empty list of ${item.expected}` : `a list of ${item.expected}`),
     check(value, path, issues) {
-      if (value === undefined) return undefined;
+      if (value === undefined || value === null) return undefined;
       if (!Array.isArray(value) || (options.nonEmpty && value.length === 0)) return fail(issues, path, this.expected, value);
       const out = value.map((v, i) => item.check(v, `${path}[${i}]`, issues));
       return out.some((v) => v === undefined) ? undefined : (out as Array<Output<S>>);
@@ -127,7 +128,7 @@ export function either<A extends Shape<unknown, unknown>, B extends Shape<unknow
   return {
     expected: `${a.expected} or ${b.expected}`,
     check(value, path, issues) {
-      if (value === undefined) return undefined;
+      if (value === undefined || value === null) return undefined;
       for (const shape of [a, b]) {
         const trial: Issues = { errors: [], warnings: [], notices: [] };
         const out = shape.check(value, path, trial);

@@ -11,6 +11,8 @@
 import { readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
 /** health settings (seconds). */
 export interface HealthSettings {
   maxFailures: number;
@@ -36,13 +38,22 @@ export class HealthState {
   }
 
   private load(): void {
+    let saved: unknown;
     try {
-      const saved = JSON.parse(readFileSync(this.path, 'utf8')) as { nodes?: Record<string, NodeHealth>; turn?: number };
-      this.state = saved.nodes ?? (saved as Record<string, NodeHealth>);
-      this.turn = Number.isSafeInteger(saved.turn) ? saved.turn! : 0;
+      saved = JSON.parse(readFileSync(this.path, 'utf8'));
     } catch {
-      this.state = {};
+      saved = undefined;
     }
+    const file = isObject(saved) ? saved : {};
+    // Anything else in the file (another version's, a hand edit) counts as no record: health is rediscovered.
+    const nodes = isObject(file.nodes) ? file.nodes : 'nodes' in file ? {} : file;
+    this.state = {};
+    for (const [id, node] of Object.entries(nodes)) {
+      if (isObject(node) && Number.isFinite(node.failures) && Number.isFinite(node.downSince)) {
+        this.state[id] = { failures: node.failures as number, downSince: node.downSince as number };
+      }
+    }
+    this.turn = Number.isSafeInteger(file.turn) ? (file.turn as number) : 0;
   }
 
   /**

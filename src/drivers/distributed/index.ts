@@ -249,12 +249,32 @@ export class DistributedDriver implements CacheDriver {
   private async writeInTurn<T>(key: string, op: (driver: CacheDriver) => Promise<T>, replaces: boolean): Promise<T> {
     const holder = !replaces || this.sticky ? await this.holderOf(key) : undefined;
     const healthy = this.healthy();
-    const target = holder ?? healthy[this.health.nextTurn() % healthy.length]!;
-    const result = await this.onNode(target, op);
-    if (replaces && holder === undefined) {
-      await Promise.all(healthy.filter((i) => i !== target).map((i) => this.onNode(i, (d) => d.delete([key]))));
+    let order = [holder!];
+    if (holder === undefined) {
+      const turn = this.health.nextTurn() % healthy.length;
+      // With failover, a node that does not answer passes its turn to the next healthy one (and counts a failure).
+      order = this.failover ? healthy.map((_, n) => healthy[(turn + n) % healthy.length]!) : [healthy[turn]!];
     }
-    return result;
+    let written: { target: number; result: T } | undefined;
+    let last: unknown;
+    for (const target of order) {
+      try {
+        written = { target, result: await this.onNode(target, op) };
+        break;
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        last = error;
+      }
+    }
+    if (!written) throw last;
+    if (replaces && holder === undefined) {
+      // Older copies elsewhere go; a node that does not answer cannot be read either (its failure is counted).
+      const others = healthy.filter((i) => i !== written.target);
+      const settled = await Promise.allSettled(others.map((i) => this.onNode(i, (d) => d.delete([key]))));
+      const refused = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected' && !(s.reason instanceof StoreUnavailableError));
+      if (refused) throw refused.reason;
+    }
+    return written.result;
   }
 
   /** Round-robin read: every healthy node at once; the first that has the key answers. */

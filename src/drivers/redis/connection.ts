@@ -44,6 +44,8 @@ export interface RedisConnectionOptions {
   database?: number;
   /** Connect and command timeout, seconds. Default 2.5. Env: REDIS_TIMEOUT. */
   timeout?: number;
+  /** Connect timeout alone, seconds, when it differs (a Glueful app's is min(REDIS_TIMEOUT, 1)). Default `timeout`. */
+  connect_timeout?: number;
   /** true for TLS with the system CAs, or TLS settings. */
   tls?: boolean | RedisTlsOptions;
   /** Sentinels to ask for the master (`host:port` strings or objects). */
@@ -90,6 +92,7 @@ export interface ConnectionPlan {
   kind: 'standalone' | 'sentinel' | 'cluster';
   database: number;
   timeoutMs: number;
+  connectTimeoutMs: number;
   options: RedisOptions;
   clusterNodes?: ClusterNode[];
 }
@@ -118,6 +121,7 @@ function fromUrl(url: string): Partial<RedisOptions> & { tls?: RedisOptions['tls
 /** Turns the store options into what ioredis needs. */
 export function planConnection(options: RedisConnectionOptions): ConnectionPlan {
   const timeoutMs = Math.round((options.timeout ?? 2.5) * 1000);
+  const connectTimeoutMs = Math.round((options.connect_timeout ?? options.timeout ?? 2.5) * 1000);
   const url = options.url ? fromUrl(options.url) : {};
   // The certificate files are read once; a rediss:// URL with a tls block takes the block's settings.
   const tls = tlsSettings(options.tls);
@@ -129,7 +133,7 @@ export function planConnection(options: RedisConnectionOptions): ConnectionPlan 
     db: options.database ?? 0,
     ...url,
     tls: tls && url.tls ? { ...url.tls, ...tls } : (tls ?? url.tls),
-    connectTimeout: timeoutMs,
+    connectTimeout: connectTimeoutMs,
     commandTimeout: timeoutMs,
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -146,6 +150,7 @@ export function planConnection(options: RedisConnectionOptions): ConnectionPlan 
       address: nodes.map((n) => `${n.host}:${n.port}`).join(','),
       database: 0,
       timeoutMs,
+      connectTimeoutMs,
       options: base,
       clusterNodes: nodes,
     };
@@ -158,10 +163,11 @@ export function planConnection(options: RedisConnectionOptions): ConnectionPlan 
       address: `sentinel ${name} via ${sentinels.map((n) => `${n.host}:${n.port}`).join(',')}`,
       database: base.db ?? 0,
       timeoutMs,
+      connectTimeoutMs,
       options: { ...base, sentinels, name, sentinelPassword: options.sentinel_password, sentinelRetryStrategy: () => null },
     };
   }
-  return { kind: 'standalone', address: `${base.host}:${base.port}`, database: base.db ?? 0, timeoutMs, options: base };
+  return { kind: 'standalone', address: `${base.host}:${base.port}`, database: base.db ?? 0, timeoutMs, connectTimeoutMs, options: base };
 }
 
 /** What only Redis says; the network's own reasons come from the core. */
@@ -182,7 +188,8 @@ export function isConnectionFailure(error: unknown): boolean {
 /** One line naming the server and the reason, without credentials. */
 export function unavailable(error: unknown, plan: ConnectionPlan): StoreUnavailableError {
   const reason = reasonFor(error, REDIS_REASONS) ?? (error as Error)?.message ?? 'unknown error';
-  const detail = reason === 'timed out' ? `timed out after ${plan.timeoutMs / 1000}s` : reason;
+  const ms = /connect/i.test((error as Error)?.message ?? '') ? plan.connectTimeoutMs : plan.timeoutMs;
+  const detail = reason === 'timed out' ? `timed out after ${ms / 1000}s` : reason;
   return new StoreUnavailableError(`cannot use redis at ${plan.address}: ${detail}`, { cause: error });
 }
 
@@ -207,7 +214,7 @@ export async function connect(plan: ConnectionPlan): Promise<Redis | Cluster> {
   // Without a listener ioredis prints "Unhandled error event" to the console.
   client.on('error', (error: unknown) => (lastError = error));
   const timer = new Promise<never>((_, reject) =>
-    setTimeout(() => reject(new Error('connect ETIMEDOUT')), plan.timeoutMs + 250).unref(),
+    setTimeout(() => reject(new Error('connect ETIMEDOUT')), plan.connectTimeoutMs + 250).unref(),
   );
   try {
     await Promise.race([client.connect(), timer]);
