@@ -351,6 +351,23 @@ describe('TypeScript config', () => {
     expect(JSON.parse(list.stdout).registered.map((r: { name: string }) => r.name)).toEqual(['system', 'settings']);
   });
 
+  it("loads the README's config (the example copied as cache.config.ts) where glueful-cache is not installed", async () => {
+    const sub = tempProject(); // in the temp directory: no node_modules anywhere above it
+    try {
+      cpSync(join(import.meta.dirname, '..', 'cache.config.example.ts'), join(sub.dir, 'cache.config.ts'));
+      const status = await glueful(['cache:status', '--json'], { cwd: sub.dir });
+      expect(status.stderr).toBe('');
+      expect([status.code, JSON.parse(status.stdout).config]).toEqual([0, join(sub.dir, 'cache.config.ts')]);
+      // A module the config imports that is really missing is one line naming the config file.
+      writeFileSync(join(sub.dir, 'cache.config.ts'), "import { x } from 'no-such-package';\nexport default { prefix: x };\n");
+      const missing = await glueful(['cache:status'], { cwd: sub.dir });
+      expect(missing.code).toBe(3);
+      expect(missing.stderr.trim().split('\n')).toEqual([`glueful: error: cannot load ${join(sub.dir, 'cache.config.ts')}: Cannot find module 'no-such-package'`]);
+    } finally {
+      sub.cleanup();
+    }
+  });
+
   it('finds cache.config.ts in the project and says where a syntax error is', async () => {
     const sub = tempProject();
     try {
