@@ -180,8 +180,11 @@ export async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      // commander has printed its own message (or the help / version).
+      // commander has printed its own message (or the help / version); --json gets the usual error document too.
       code = error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+      if (code === ExitCode.USAGE && wantsJson) {
+        out.printJson({ error: { code, type: 'UsageError', message: error.message.replace(/^error: /, '').split('\n')[0] } });
+      }
     } else {
       code = report(out, error);
     }

@@ -40,6 +40,7 @@ export type SetOptions = OptionsOf<typeof command>;
 export interface SetResult {
   key: string;
   written: boolean;
+  /** Seconds the entry lives; -1 for no expiry, as cache:get and cache:ttl say. */
   ttl: number;
   tags: string[];
   bytes: number;
@@ -85,13 +86,13 @@ export async function run(
   if (tags.length) assertTagging((await ctx.config()).tagging.enabled, store.name);
   const warnings = [phpCompatibilityWarning(store.prefix + key!, store.driver)].filter((w): w is string => w !== null);
   const written = await store.setRaw(key!, stored, { ttl, tags, nx: options.nx, envelope: encoding === 'json' });
-  return { key: key!, written, ttl, tags, bytes: stored.length, encoding, warnings };
+  return { key: key!, written, ttl: ttl > 0 ? ttl : -1, tags, bytes: stored.length, encoding, warnings };
 }
 
 export function print(out: Output, result: SetResult): void {
   for (const w of result.warnings) out.warn(w);
   if (!result.written) return out.info(`not written: '${result.key}' already exists (--nx)`);
-  const ttl = result.ttl ? `expires in ${formatTtl(result.ttl)}` : 'no expiry';
+  const ttl = result.ttl > 0 ? `expires in ${formatTtl(result.ttl)}` : 'no expiry';
   const tags = result.tags.length ? `, tags ${result.tags.join(', ')}` : '';
   out.info(`stored '${result.key}' (${result.bytes} bytes, ${ttl}${tags})`);
 }

@@ -33,8 +33,23 @@ describe('get / set', () => {
     expect(get.data).toEqual({ key: 'user:1', value: { name: 'Ada' }, ttl: expect.any(Number), format: 'json' });
     expect(get.data.ttl).toBeGreaterThan(3590);
     const set = await json(['cache:set', 'n', '5', '--json-value']);
-    expect(set.data).toEqual({ key: 'n', written: true, ttl: 0, tags: [], bytes: 6, encoding: 'json', warnings: [] });
+    expect(set.data).toEqual({ key: 'n', written: true, ttl: -1, tags: [], bytes: 6, encoding: 'json', warnings: [] }); // -1: no expiry, as get and ttl say
     expect((await json(['cache:ttl', 'n'])).data).toEqual({ key: 'n', ttl: -1 });
+  });
+
+  it('with --json, an argument error is the same JSON error document as any other error', async () => {
+    for (const [args, message] of [
+      [['--json', 'cache:get'], "missing required argument 'key'"],
+      [['cache:get', 'k', '--json', '--bogus'], "unknown option '--bogus'"],
+      [['cache:set', 'k', 'v', '--json', '--ttl'], "option '-t, --ttl <duration>' argument missing"],
+    ] as const) {
+      const result = await run([...args]);
+      expect(result.code).toBe(2);
+      expect(JSON.parse(result.stdout)).toEqual({ error: { code: 2, type: 'UsageError', message } });
+      expect(result.stderr).toBe(`glueful: error: ${message}\n`);
+    }
+    const missing = await run(['--json', 'cache:get', 'no-such-key']);
+    expect(JSON.parse(missing.stdout)).toEqual({ error: { code: 4, type: 'KeyNotFoundError', message: expect.any(String) } });
   });
 
   it('--raw shows the stored bytes', async () => {
