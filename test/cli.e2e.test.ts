@@ -63,6 +63,13 @@ describe('get / set', () => {
     expect((await run(['cache:set', 'blob', '-'], bytes)).code).toBe(0);
     const result = await json(['cache:get', 'blob', '--raw']);
     expect(Buffer.from(result.data.raw, 'base64').equals(bytes)).toBe(true);
+    // --json is lossless for bytes that are not text: base64, said by `encoding`.
+    const plain = await json(['cache:get', 'blob']);
+    expect(plain.data).toMatchObject({ key: 'blob', format: 'raw', encoding: 'base64' });
+    expect(Buffer.from(plain.data.value, 'base64').equals(bytes)).toBe(true);
+    // Into a pipe the bytes go as they are, as redis-cli writes them.
+    const piped = spawnSync(process.execPath, [BIN, 'cache:get', 'blob'], { cwd: project.dir, env: cleanEnv() });
+    expect(piped.stdout.equals(Buffer.concat([bytes, Buffer.from('\n')]))).toBe(true);
     await run(['cache:set', 'text', '-'], 'line one\nline two\n');
     expect((await run(['cache:get', 'text'])).stdout).toBe('line one\nline two\n\n');
   });
