@@ -5,6 +5,7 @@
  * --prune-tags only tidies the tag index (members whose keys are gone).
  */
 import { ExitCode, isCacheError, PartialFailureError, UsageError } from '../src/core/errors.js';
+import { formatQuantity } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import { assertTagging, parseCount, parseList } from './arguments.js';
 import { printBulk, runBulkDelete, type BulkResult } from './bulk-delete.js';
@@ -150,16 +151,16 @@ function printCache(out: Output, result: ClearResult): void {
   if (result.invalidation) {
     const { counts, status, errors } = result.invalidation;
     const verb = result.dryRun ? 'would delete' : 'deleted';
-    for (const [tag, n] of Object.entries(counts)) out.line(`${tag}: ${verb} ${n} keys`);
+    for (const [tag, n] of Object.entries(counts)) out.line(`${tag}: ${verb} ${formatQuantity(n, 'key')}`);
     for (const error of errors) out.warn(error);
     return out.info(`category ${result.category}: ${status}`);
   }
   if (result.prunedTagMembers !== undefined) {
-    return out.info(`removed ${result.prunedTagMembers} tag entries whose keys were gone (no cache entry deleted)`);
+    return out.info(`removed ${formatQuantity(result.prunedTagMembers, 'tag entry', 'tag entries')} whose keys were gone (no cache entry deleted)`);
   }
   if (result.flushed) {
-    if (result.dryRun) return out.line(`${result.matched} keys in the database would be flushed (dry run)`);
-    return out.info(`flushed the whole database on ${result.flushed.length} server(s): ${result.flushed.join(', ')}`);
+    if (result.dryRun) return out.line(`${formatQuantity(result.matched ?? 0, 'key')} in the database would be flushed (dry run)`);
+    return out.info(`flushed the whole database on ${formatQuantity(result.flushed.length, 'server')}: ${result.flushed.join(', ')}`);
   }
   printBulk(out, result as BulkResult, scope(result.prefix, result.tags));
 }

@@ -103,7 +103,7 @@ async function printProviders(out: Output, providers: ProviderListing[]): Promis
   ]);
   await printTable(out, ['provider', 'purges by', 'settings', 'source'], rows);
   for (const p of providers) if (p.configured) for (const problem of p.problems) out.warn(problem);
-  out.line('Declare providers under edge.providers in the config (README "Edge and CDN purge").');
+  out.line('Declare providers under edge.providers in the config (README, section "the CDN or HTTP cache"; every setting: cache.config.example.ts).');
 }
 
 export async function print(out: Output, result: PurgeResult): Promise<void> {

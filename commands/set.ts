@@ -3,7 +3,7 @@ import { encodeValue } from '../src/core/codec.js';
 import { parseDuration } from '../src/core/duration.js';
 import { UsageError } from '../src/core/errors.js';
 import { phpCompatibilityWarning } from '../src/core/keys.js';
-import { formatTtl } from '../src/output/format.js';
+import { formatBytes, formatTtl } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import type { CommandContext } from './context.js';
 import { assertTagging, parseList } from './arguments.js';
@@ -94,5 +94,5 @@ export function print(out: Output, result: SetResult): void {
   if (!result.written) return out.info(`not written: '${result.key}' already exists (--nx)`);
   const ttl = result.ttl > 0 ? `expires in ${formatTtl(result.ttl)}` : 'no expiry';
   const tags = result.tags.length ? `, tags ${result.tags.join(', ')}` : '';
-  out.info(`stored '${result.key}' (${result.bytes} bytes, ${ttl}${tags})`);
+  out.info(`stored '${result.key}' (${formatBytes(result.bytes)}, ${ttl}${tags})`);
 }

@@ -7,7 +7,7 @@
  */
 import type { CacheStore, DriverStats } from '../src/core/contract.js';
 import { CacheError, UsageError } from '../src/core/errors.js';
-import { formatBytes, formatCount, formatPercent } from '../src/output/format.js';
+import { formatBytes, formatCount, formatElapsed, formatPercent } from '../src/output/format.js';
 import type { CommandContext } from './context.js';
 
 /** One row of the view: the whole store, or one node of it. */
@@ -96,7 +96,7 @@ function tableLines(rows: WatchRow[]): string[] {
     cell(r.clients, formatCount),
     cell(r.evictions, formatCount),
     cell(r.keys, formatCount),
-    cell(r.latencyMs, (v) => `${v.toFixed(2)} ms`),
+    cell(r.latencyMs, formatElapsed),
   ]);
   const widths = COLUMNS.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();

@@ -8,7 +8,7 @@ import { describeCapabilities } from '../src/core/capabilities.js';
 import type { DriverStats } from '../src/core/contract.js';
 import { measureLatency } from '../src/core/latency.js';
 import { CacheError, ExitCode, StoreUnavailableError, UsageError } from '../src/core/errors.js';
-import { formatBytes, formatCount, formatDuration, formatPercent } from '../src/output/format.js';
+import { formatBytes, formatCount, formatDuration, formatElapsed, formatPercent } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import { exposition, type Family } from '../src/output/prometheus.js';
 import { printSections, type Section } from '../src/output/sections.js';
@@ -254,8 +254,9 @@ function memoryLine(r: StatusResult): string | null {
 function latencyLine(r: StatusResult): string | null {
   if (r.latencyMs === null) return null;
   const { latencyP50Ms: p50, latencyP99Ms: p99 } = r.info;
-  if (typeof p50 === 'number' && typeof p99 === 'number') return `${r.latencyMs} ms (PING p50 ${p50} ms, p99 ${p99} ms)`;
-  return r.latencyP99Ms === undefined ? `${r.latencyMs} ms` : `${r.latencyMs} ms (median of ${r.latencySamples}, p99 ${r.latencyP99Ms} ms)`;
+  if (typeof p50 === 'number' && typeof p99 === 'number') return `${formatElapsed(r.latencyMs)} (PING p50 ${formatElapsed(p50)}, p99 ${formatElapsed(p99)})`;
+  if (r.latencyP99Ms === undefined) return formatElapsed(r.latencyMs);
+  return `${formatElapsed(r.latencyMs)} (median of ${r.latencySamples}, p99 ${formatElapsed(r.latencyP99Ms)})`;
 }
 
 /** The facts of `info` by section, formatted. */
@@ -277,7 +278,7 @@ function nodeCells(node: Record<string, Fact>, columns: string[]): string[] {
     if (v === null || v === undefined) return '-';
     if (typeof v === 'number' && /memory|bytes/i.test(c)) return formatBytes(v);
     if (typeof v === 'number' && c === 'uptimeSeconds') return formatDuration(v);
-    if (typeof v === 'number' && /Ms$/.test(c)) return `${v} ms`;
+    if (typeof v === 'number' && /Ms$/.test(c)) return formatElapsed(v);
     return typeof v === 'number' ? formatCount(v) : String(v);
   });
 }

@@ -8,7 +8,7 @@
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../src/core/errors.js';
-import { formatCount, formatElapsed } from '../src/output/format.js';
+import { formatCount, formatElapsed, formatTtl } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import { printTable } from '../src/output/table.js';
 import type { RegisteredStrategy } from '../src/warmup/registry.js';
@@ -231,7 +231,7 @@ function summary(r: WarmupResult): string {
 
 /** Who holds the overlap lease, for a person. */
 function describeHolder(held: HeldBy | undefined): string {
-  const left = held?.ttl !== null && held?.ttl !== undefined && held.ttl >= 0 ? `; the lease lapses in ${held.ttl}s unless renewed` : '';
+  const left = held?.ttl !== null && held?.ttl !== undefined && held.ttl >= 0 ? `; the lease lapses in ${formatTtl(held.ttl)} unless renewed` : '';
   if (!held?.holder) return `another warmup holds the overlap lock (${LOCK_KEY})${left}`;
   const { host, pid, startedAt } = held.holder;
   return `a warmup is already running: pid ${pid} on ${host}, since ${startedAt}${left}`;

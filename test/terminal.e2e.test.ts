@@ -81,6 +81,7 @@ describe('on a terminal', () => {
     const text = await onTerminal(['cache:get', 'bell'], { NO_COLOR: '1' });
     expect(text.screen).toContain('a\\x07b\\x1b[31mc');
     expect(text.screen).not.toMatch(/\x07|\x1b\[31m/);
+    await onTerminal(['cache:delete', 'binary', 'bell']); // the prompt test below counts what is left
   });
 
   it('asks before deleting, and deletes on yes', async () => {
@@ -90,7 +91,7 @@ describe('on a terminal', () => {
     expect(no.code).toBe(130);
     const yes = await onTerminal(['cache:clear'], {}, 'y\r');
     expect(yes.code).toBe(0);
-    expect(yes.screen).toMatch(/deleted 1 keys/);
+    expect(yes.screen).toMatch(/deleted 1 key\b/);
   });
 
   it.each([
@@ -111,7 +112,7 @@ describe('on a terminal', () => {
     const result = await onTerminal(['cache:purge', 'p:*', '--force']);
     expect(result.code).toBe(0);
     expect(result.screen).toMatch(/deleting/); // ora's spinner text
-    expect(result.screen).toMatch(/deleted 1 keys matching 'p:\*'/);
+    expect(result.screen).toMatch(/deleted 1 key matching 'p:\*'/);
     expect(result.screen.length).toBeLessThan(5000);
   });
 
@@ -120,7 +121,7 @@ describe('on a terminal', () => {
     const result = await onTerminal(['cache:purge', 'q:*', '--force'], {}, '', 0);
     expect(result.code).toBe(0);
     expect(result.screen).not.toMatch(/deleting/);
-    expect(result.screen).toMatch(/deleted 1 keys/);
+    expect(result.screen).toMatch(/deleted 1 key\b/);
   });
 
   it('inspect shows how many keys it has walked and its rate while it walks, then the table', async () => {
