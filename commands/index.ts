@@ -72,6 +72,7 @@ export function buildProgram(action: CommandAction, output: OutputConfiguration 
     .option('--json', 'print one JSON document for scripts')
     .option('-q, --quiet', 'print only results and errors')
     .option('-v, --verbose', 'print stack traces on errors, and the settings that do not apply')
+    .option('--wide', 'tables at full width (default: the terminal width; 80 columns into a pipe)')
     .option('--strict-config', 'treat unknown settings as errors (exit 3), for CI')
     .option('--allow-fallback', 'let a command that changes data act on the fallback file store when the configured store is down')
     .addOption(new Option('--no-color', 'disable colour (NO_COLOR is honoured too)'))
@@ -173,7 +174,7 @@ export async function main(argv: string[]): Promise<number> {
   const only = named.size === 1 && !argv.includes('--help') && !argv.includes('-h') ? [...named][0]!.slice('cache:'.length) : undefined;
   const program = buildProgram(async (module, cmd) => {
     const g = cmd.optsWithGlobals<GlobalOptions>();
-    out = new Output({ json: g.json, quiet: g.quiet, verbose: g.verbose, color: g.color });
+    out = new Output({ json: g.json, quiet: g.quiet, verbose: g.verbose, color: g.color, wide: g.wide });
     code = await execute(module, cmd, out, controller.signal);
   }, {}, only);
   try {

@@ -11,6 +11,7 @@ import { KeyspaceAggregator, TTL_BUCKETS, type GroupFigures, type KeyFacts } fro
 import { formatBytes, formatCount, formatElapsed, formatPercent, formatQuantity, formatTtl } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import { startProgress } from '../src/output/progress.js';
+import { truncate } from '../src/output/fit.js';
 import { printTable } from '../src/output/table.js';
 import { parseCount } from './arguments.js';
 import type { CommandContext } from './context.js';
@@ -182,10 +183,12 @@ export async function print(out: Output, r: InspectResult): Promise<void> {
       ...TTL_BUCKETS.map((b) => formatCount(g.ttl[b])),
       Object.entries(g.formats).map(([f, n]) => `${f} ${formatCount(n)}`).join(', '),
     ]),
+    // Too wide: the bar goes first, then the TTL spread from its least telling bucket.
+    { drop: ['', '<1m', '<1d', 'longer', '<1h', 'no ttl', 'share'], shrink: ['group', 'formats'] },
   );
   if (r.top.length) {
     out.line('\nBiggest keys');
-    for (const k of r.top) out.line(`  ${formatBytes(k.bytes).padStart(10)}  ${k.ttl < 0 ? 'no ttl' : `ttl ${formatTtl(k.ttl)}`}  ${k.key}`);
+    for (const k of r.top) out.line(truncate(`  ${formatBytes(k.bytes).padStart(10)}  ${(k.ttl < 0 ? 'no ttl' : `ttl ${formatTtl(k.ttl)}`).padEnd(14)}  ${k.key}`, out.width));
   }
   if (r.nodes) {
     out.line('\nPer node');

@@ -101,7 +101,7 @@ async function printProviders(out: Output, providers: ProviderListing[]): Promis
     p.configured ? (p.problems.length ? 'incomplete' : 'ready') : 'not configured',
     p.source,
   ]);
-  await printTable(out, ['provider', 'purges by', 'settings', 'source'], rows);
+  await printTable(out, ['provider', 'purges by', 'settings', 'source'], rows, { shrink: ['source', 'purges by'] });
   for (const p of providers) if (p.configured) for (const problem of p.problems) out.warn(problem);
   out.line('Declare providers under edge.providers in the config (README, section "the CDN or HTTP cache"; every setting: cache.config.example.ts).');
 }

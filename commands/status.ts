@@ -304,6 +304,9 @@ function capabilityValue(name: string, value: unknown): string {
 
 const NODE_COLUMNS_SHOWN = /^(node|server|version|role|state|weight|share|failures|keys|items|memory|usedMemory|bytes|maxMemory|limitBytes|connectedClients|connections|evictedKeys|evictions|opsPerSecond|latencyMs|latencyP99Ms|uptimeSeconds)$/;
 
+/** Node columns a narrow terminal loses first, least telling first. */
+const NODE_COLUMNS_DROPPED = ['uptimeSeconds', 'version', 'connections', 'connectedClients', 'latencyP99Ms', 'weight', 'failures', 'limitBytes', 'maxMemory', 'evictions', 'evictedKeys', 'opsPerSecond', 'role'];
+
 export async function print(out: Output, r: StatusResult | Watched): Promise<void> {
   if ('watch' in r) return; // the view was drawn as it went
   if (r.format === 'prometheus') return out.write(exposition(metrics(r)));
@@ -340,7 +343,7 @@ export async function print(out: Output, r: StatusResult | Watched): Promise<voi
   if (r.nodes?.length) {
     const columns = Object.keys(r.nodes[0]!).filter((c) => NODE_COLUMNS_SHOWN.test(c));
     out.line(style.bold('\nNodes'));
-    await printTable(out, columns.map(spelled), r.nodes.map((n) => nodeCells(n, columns)));
+    await printTable(out, columns.map(spelled), r.nodes.map((n) => nodeCells(n, columns)), { drop: NODE_COLUMNS_DROPPED.map(spelled), shrink: ['Node', 'Server'] });
   }
   if (r.tags) {
     const used = Object.entries(r.tags).filter(([, n]) => n > 0);

@@ -200,7 +200,7 @@ export async function run(ctx: CommandContext, _args: string[], options: WarmupO
 export async function print(out: Output, result: WarmupResult): Promise<void> {
   if (result.registered) {
     if (result.registered.length === 0) return printNoStrategies(out, result);
-    return printTable(out, ['strategy', 'category', 'source', 'description'], result.registered.map((r) => [r.name, r.category ?? '-', r.source, r.description ?? '']));
+    return printTable(out, ['strategy', 'category', 'source', 'description'], result.registered.map((r) => [r.name, r.category ?? '-', r.source, r.description ?? '']), { shrink: ['description', 'source', 'strategy'] });
   }
   if (result.alreadyRunning) return out.info(`nothing done: ${describeHolder(result.heldBy)}; use --wait to wait for it`);
   if (result.background) {
@@ -210,6 +210,7 @@ export async function print(out: Output, result: WarmupResult): Promise<void> {
     out,
     ['strategy', 'category', result.dryRun ? 'would warm' : 'warmed', 'skipped', 'failed', 'duration', 'error'],
     (result.strategies ?? []).map((r) => [r.name, r.category ?? '-', formatCount(r.warmed), formatCount(r.skipped), formatCount(r.failed), formatElapsed(r.durationMs), r.error ?? '']),
+    { drop: ['category', 'skipped'], shrink: ['error', 'strategy'] },
   );
   for (const warning of result.warnings ?? []) out.warn(warning);
   out.info(summary(result));
