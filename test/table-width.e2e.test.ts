@@ -41,7 +41,6 @@ function onTerminal(args: string[], columns: number, killAfterMs?: number): Prom
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.on('close', (code) => {
       clearTimeout(timer);
-      // eslint-disable-next-line no-control-regex
       // A move to column 1 (the spinner's redraw) starts the line again, as a carriage return does.
       const plain = raw.replace(/\x1b\[\d*G/g, '\r').replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
       resolve({ code, raw, lines: plain.split('\n').map((l) => l.split('\r').filter(Boolean).pop() ?? '') });
