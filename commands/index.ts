@@ -3,7 +3,7 @@
  * declaration, runs the chosen handler, renders its result, and is the only
  * place that decides the exit code. `bin/glueful.cjs` calls main().
  */
-import { Command, CommanderError, Option, type OutputConfiguration } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import { CacheError, ExitCode, exitCodeOf, isCacheError, type PartialFailureError } from '../src/core/errors.js';
 import { Output } from '../src/output/output.js';
 import * as clear from './clear.js';
@@ -38,12 +38,26 @@ Exit codes:
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+/** A list option's values: repeated, commas accepted, no empty item. */
+const collectList = (value: string, previous: string[] = []): string[] => {
+  const items = value.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw new InvalidArgumentError('an item of the list is empty');
+  return [...previous, ...items];
+};
+
 /** The commander Option for a declared option, with what it may not be combined with. */
 function optionOf(spec: CommandSpec, declared: OptionSpec): Option {
   const option = new Option(declared.flags, declared.description);
   if (declared.default !== undefined) option.default(declared.default);
   if (declared.repeatable) option.argParser(collect);
-  const name = optionName(declared.flags);
+  if (declared.list) option.argParser(collectList);
+  const name = declared.aliasOf ?? optionName(declared.flags);
+  if (declared.aliasOf) {
+    // The old spelling writes the new option's value (a list adds to it) and is left out of help.
+    const target = declared.aliasOf;
+    option.hideHelp();
+    option.attributeName = () => target;
+  }
   const against = new Set(spec.conflicts?.[name] ?? []);
   for (const [other, list] of Object.entries(spec.conflicts ?? {})) if (list.includes(name)) against.add(other);
   for (const group of spec.exclusive ?? []) if (group.includes(name)) for (const other of group) if (other !== name) against.add(other);

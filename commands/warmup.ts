@@ -14,7 +14,7 @@ import { printTable } from '../src/output/table.js';
 import type { RegisteredStrategy } from '../src/warmup/registry.js';
 import type { HeldBy } from '../src/warmup/lease.js';
 import type { StrategyReport } from '../src/warmup/runner.js';
-import { parseCount, parseList } from './arguments.js';
+import { parseCount } from './arguments.js';
 import type { CommandContext } from './context.js';
 import { defineCommand, type OptionsOf } from './define.js';
 
@@ -32,7 +32,7 @@ export const command = defineCommand({
   ],
   options: [
     { flags: '--list', description: 'show the registered strategies' },
-    { flags: '--strategy <names>', description: 'only these strategies (comma-separated)' },
+    { flags: '--strategy <name>', description: 'only these strategies (repeatable; commas accepted)', list: true },
     { flags: '--category <name>', description: 'only strategies of this category' },
     { flags: '--dry-run', description: 'count what would be written; write nothing' },
     { flags: '--concurrency <n>', description: 'strategies run at the same time', default: '2' },
@@ -95,7 +95,7 @@ async function services() {
 
 function select(all: RegisteredStrategy[], options: WarmupOptions): RegisteredStrategy[] {
   if (all.length === 0) throw new UsageError('no warmup strategies are configured: declare them under warmup.strategies (see cache.config.example.ts)');
-  const names = parseList(options.strategy);
+  const names = options.strategy ?? [];
   for (const name of names) {
     if (!all.some((r) => r.strategy.name === name)) {
       throw new UsageError(`unknown strategy '${name}': registered strategies are ${all.map((r) => r.strategy.name).join(', ')}`);
