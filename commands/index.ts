@@ -3,7 +3,7 @@
  * declaration, runs the chosen handler, renders its result, and is the only
  * place that decides the exit code. `bin/glueful.cjs` calls main().
  */
-import { Command, CommanderError, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
+import { Command, CommanderError, Help, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import { CacheError, ExitCode, exitCodeOf, isCacheError, type PartialFailureError } from '../src/core/errors.js';
 import { Output } from '../src/output/output.js';
 import * as clear from './clear.js';
@@ -35,6 +35,29 @@ Exit codes:
   5 could not start (store unreachable, lock held; nothing changed)  6 not supported by this store
   7 partly done (the report says what was and was not)  130 interrupted (Ctrl-C)  143 terminated (SIGTERM)
   141 the reader of the output went away (| head): output ends quietly`;
+
+const EXAMPLES = `
+Examples:
+  $ glueful cache:status                      is the store up, how fast, how full
+  $ glueful cache:get user:1 --json           a value, its TTL and format, as JSON
+  $ glueful cache:set greeting hello --ttl 15m
+  $ glueful cache:purge 'user:*' --dry-run    what a purge would delete
+  $ glueful cache:inspect --depth 1           where the memory goes
+  $ glueful --store redis cache:clear --tag users --force
+  $ glueful completion bash >> ~/.bashrc      tab completion (bash, zsh, fish)
+  $ glueful cache:get --help                  a command's own options and examples`;
+
+/** Commands that print tables (--wide applies). */
+const TABLE_COMMANDS = new Set(['status', 'inspect', 'warmup', 'purge']);
+
+/** Whether `command` (a cache:* command) does anything with the global option `option`. */
+function honours(spec: CommandSpec | undefined, option: Option): boolean {
+  const name = option.attributeName();
+  if (name === 'version') return false;
+  if (name === 'allowFallback') return spec?.changesData === true;
+  if (name === 'wide') return spec !== undefined && TABLE_COMMANDS.has(spec.name);
+  return true;
+}
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -90,7 +113,15 @@ export function buildProgram(action: CommandAction, output: OutputConfiguration 
     .option('--strict-config', 'treat unknown settings as errors (exit 3), for CI')
     .option('--allow-fallback', 'let a command that changes data act on the fallback file store when the configured store is down')
     .addOption(new Option('--no-color', 'disable colour (NO_COLOR is honoured too)'))
-    .addHelpText('after', EXIT_CODES)
+    // A command's help lists the global options that command honours, under "Global Options".
+    .configureHelp({
+      showGlobalOptions: true,
+      visibleGlobalOptions(cmd: Command): Option[] {
+        const spec = COMMANDS.find((c) => `cache:${c.command.name}` === cmd.name())?.command;
+        return Help.prototype.visibleGlobalOptions.call(this, cmd).filter((o) => honours(spec, o));
+      },
+    })
+    .addHelpText('after', EXAMPLES + '\n' + EXIT_CODES)
     .showSuggestionAfterError(true)
     .exitOverride();
   for (const module of COMMANDS) {

@@ -106,6 +106,27 @@ describe('argv parsing (in-process)', () => {
     expect(help).not.toMatch(/--sample/);
   });
 
+  async function helpOf(argv: string[]): Promise<string> {
+    let help = '';
+    const program = buildProgram(async () => undefined, { writeOut: (text) => (help += text), writeErr: () => undefined });
+    await program.parseAsync([...argv, '--help'], { from: 'user' }).catch(() => undefined);
+    return help;
+  }
+
+  it("each command's help lists the global options it honours", async () => {
+    const get = await helpOf(['cache:get']);
+    const globals = get.split('Global Options:')[1] ?? '';
+    for (const flag of ['--json', '--store <name>', '--prefix <prefix>', '--config <path>', '--verbose', '--quiet']) expect(globals).toContain(flag);
+    expect(globals).not.toMatch(/--allow-fallback|--wide|--version/); // get changes nothing and prints no table
+    const clear = (await helpOf(['cache:clear'])).split('Global Options:')[1] ?? '';
+    expect(clear).toContain('--allow-fallback');
+    expect((await helpOf(['cache:inspect'])).split('Global Options:')[1]).toContain('--wide');
+  });
+
+  it('the top-level help has examples', async () => {
+    expect(await helpOf([])).toMatch(/Examples:\n {2}\$ glueful cache:status/);
+  });
+
   it('global options reach every command', async () => {
     const parsed = (await parse(['--json', '-p', 'app_', '--store', 'redis', 'cache:ttl', 'k'])) as Parsed;
     expect(parsed.globals).toMatchObject({ json: true, prefix: 'app_', store: 'redis' });
