@@ -194,6 +194,14 @@ describe('status', () => {
     }
   });
 
+  it('--store redis with nothing configured says how to configure it', async () => {
+    const result = await run(['--store', 'redis', 'cache:get', 'x']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(
+      "glueful: error: unknown store 'redis': configured stores are file; to use Redis, set REDIS_HOST and REDIS_PORT (the environment or the project .env), or add stores.redis to the config\n",
+    );
+  });
+
   it('is exit 5 with a reason when the store cannot be used', async () => {
     writeFileSync(join(project.dir, 'blocker'), 'a file where the cache directory should be');
     const result = await glueful(['cache:status', '--json'], {
