@@ -3,10 +3,11 @@
  * declaration, runs the chosen handler, renders its result, and is the only
  * place that decides the exit code. `bin/glueful.cjs` calls main().
  */
-import { Command, CommanderError, Help, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
+import { Argument, Command, CommanderError, Help, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import { CacheError, ExitCode, exitCodeOf, isCacheError, type PartialFailureError } from '../src/core/errors.js';
 import { Output } from '../src/output/output.js';
 import * as clear from './clear.js';
+import { complete, completionScript, SHELLS, storeLookups, type Shell } from './completion.js';
 import { createContext, type CommandContext, type CommandModule, type GlobalOptions } from './context.js';
 import { optionName, type CommandSpec, type OptionSpec } from './define.js';
 import * as del from './delete.js';
@@ -135,6 +136,14 @@ export function buildProgram(action: CommandAction, output: OutputConfiguration 
     for (const argument of spec.arguments ?? []) cmd.argument(argument.name, argument.description);
     for (const declared of spec.options ?? []) cmd.addOption(optionOf(spec, declared));
   }
+  program
+    .command('completion')
+    .description('print the shell completion script (bash, zsh or fish)')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
+    .addHelpText('after', '\nExamples:\n  $ source <(glueful completion bash)        # in ~/.bashrc\n  $ source <(glueful completion zsh)         # in ~/.zshrc, after compinit\n  $ glueful completion fish > ~/.config/fish/completions/glueful.fish\n')
+    .action((shell: Shell) => {
+      process.stdout.write(completionScript(shell));
+    });
   return program;
 }
 
@@ -190,8 +199,22 @@ function endQuietlyOnBrokenPipe(stream: NodeJS.WriteStream): void {
   });
 }
 
+/**
+ * `glueful __complete <words...>`, which the completion scripts call on
+ * each Tab: the candidates, one per line. Bounded to a second whatever the
+ * store does; nothing on stderr (it would land on the operator's prompt).
+ */
+async function completeWords(words: string[]): Promise<number> {
+  const deadline = new Promise<string[]>((resolve) => setTimeout(() => resolve([]), 1000).unref());
+  const candidates = await Promise.race([complete(buildProgram(async () => undefined), words, storeLookups).catch(() => []), deadline]);
+  // A store connection still opening must not keep the shell waiting: end as soon as the answer is out.
+  await new Promise<void>((resolve) => process.stdout.write(candidates.map((c) => `${c}\n`).join(''), () => resolve()));
+  process.exit(ExitCode.OK);
+}
+
 /** Runs the CLI with `argv` (process.argv form) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv[2] === '__complete') return completeWords(argv.slice(3));
   endQuietlyOnBrokenPipe(process.stdout);
   endQuietlyOnBrokenPipe(process.stderr);
   const wantsJson = argv.includes('--json');
