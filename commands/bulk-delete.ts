@@ -4,7 +4,7 @@
  */
 import type { BulkOptions, CacheStore, DeleteResult, Progress } from '../src/core/contract.js';
 import { interruptedBy } from '../src/core/errors.js';
-import { formatCount } from '../src/output/format.js';
+import { formatCount, formatElapsed, formatQuantity } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import { startProgress } from '../src/output/progress.js';
 import { confirm } from '../src/output/prompt.js';
@@ -50,19 +50,18 @@ export async function runBulkDelete(
   }
   if (ctx.signal.aborted) {
     const { deleted, matched } = result;
-    throw interruptedBy(ctx.signal, `interrupted: ${deleted} keys deleted before stopping; run again to finish`, { deleted, matched });
+    throw interruptedBy(ctx.signal, `interrupted: ${formatQuantity(deleted, 'key')} deleted before stopping; run again to finish`, { deleted, matched });
   }
   return { ...result, dryRun, durationMs: Math.round(performance.now() - started), store: store.name };
 }
 
 /** The human summary of a bulk delete. */
 export function printBulk(out: Output, result: BulkResult, what: string): void {
-  const seconds = (result.durationMs / 1000).toFixed(2);
   if (result.dryRun) {
-    out.line(`${result.matched} keys ${what} would be deleted (dry run, nothing changed)`);
+    out.line(`${formatQuantity(result.matched, 'key')} ${what} would be deleted (dry run, nothing changed)`);
     for (const key of result.sample) out.line(`  ${key}`);
-    if (result.matched > result.sample.length) out.line(`  … and ${result.matched - result.sample.length} more`);
+    if (result.matched > result.sample.length) out.line(`  … and ${formatCount(result.matched - result.sample.length)} more`);
     return;
   }
-  out.info(`deleted ${result.deleted} keys ${what} in ${seconds}s`);
+  out.info(`deleted ${formatQuantity(result.deleted, 'key')} ${what} in ${formatElapsed(result.durationMs)}`);
 }

@@ -6,8 +6,9 @@
  * --prune-tags only tidies the tag index (members whose keys are gone).
  */
 import { ExitCode, isCacheError, PartialFailureError, UsageError } from '../src/core/errors.js';
+import { formatQuantity } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
-import { assertTagging, parseCount, parseList } from './arguments.js';
+import { assertTagging, parseCount } from './arguments.js';
 import { printBulk, runBulkDelete, type BulkResult } from './bulk-delete.js';
 import type { CommandContext } from './context.js';
 import { confirm } from '../src/output/prompt.js';
@@ -30,11 +31,12 @@ export const command = defineCommand({
     'glueful cache:clear --flush-database 0 --force   # the WHOLE database, foreign keys too',
   ],
   options: [
-    { flags: '--tag <tag>', description: 'only keys with this tag (repeatable)', repeatable: true },
-    { flags: '--tags <list>', description: 'only keys with any of these comma-separated tags' },
+    { flags: '--tag <tag>', description: 'only keys with any of these tags (repeatable; commas accepted: --tag a,b)', list: true },
+    { flags: '--tags <list>', description: 'old spelling of --tag', list: true, aliasOf: 'tag' },
     { flags: '--dry-run', description: 'count and show a sample; delete nothing' },
     { flags: '-f, --force', description: 'do not ask for confirmation' },
-    { flags: '--sample <n>', description: 'how many keys to show with --dry-run', default: '10' },
+    { flags: '--show <n>', description: 'how many of the keys to list with --dry-run', default: '10' },
+    { flags: '--sample <n>', description: 'old spelling of --show', aliasOf: 'show' },
     { flags: '--category <name>', description: 'only keys of a tag category (users, permissions, config, ...)' },
     { flags: '--prune-tags', description: 'only drop tag-index entries whose keys are gone' },
     { flags: '--edge', description: 'also purge the CDN / HTTP cache objects carrying the same tags (surrogate keys)' },
@@ -43,7 +45,6 @@ export const command = defineCommand({
   ],
   exclusive: [
     ['tag', 'category', 'pruneTags', 'flushDatabase'],
-    ['tags', 'category', 'pruneTags', 'flushDatabase'],
   ],
   // Tag pruning deletes no entry and has no dry run.
   conflicts: { pruneTags: ['dryRun', 'edge'], flushDatabase: ['edge'] },
@@ -117,7 +118,7 @@ async function withEdge(ctx: CommandContext, options: ClearOptions, result: Clea
 }
 
 export async function run(ctx: CommandContext, args: string[], options: ClearOptions): Promise<ClearResult> {
-  const tagged = options.tag !== undefined || options.tags !== undefined || options.category !== undefined;
+  const tagged = options.tag !== undefined || options.category !== undefined;
   if (options.edge && !tagged) throw new UsageError('--edge purges the CDN by the cleared tags: give --tag, --tags or --category');
   if (options.provider !== undefined && !options.edge) throw new UsageError('--provider applies to --edge');
   if (options.flushDatabase !== undefined) return flush(ctx, options);
@@ -130,12 +131,12 @@ async function clearKeys(ctx: CommandContext, _args: string[], options: ClearOpt
   if (options.pruneTags) {
     return { prefix: store.prefix, tags: [], prunedTagMembers: await store.pruneTags({ signal: ctx.signal }) };
   }
-  const tags = [...(options.tag ?? []), ...parseList(options.tags)];
+  const tags = options.tag ?? [];
   if (tags.length) assertTagging((await ctx.config()).tagging.enabled, store.name);
   if (options.tag?.some((t) => t === '')) throw new UsageError('invalid --tag: the tag is empty');
   const result = await runBulkDelete(
     ctx,
-    { ...options, sample: parseCount(options.sample, '--sample', 10) },
+    { ...options, sample: parseCount(options.show, '--show', 10) },
     (s) => `Delete every key ${scope(s.prefix, tags)} from the ${s.name} store (${s.location})?`,
     (s, bulk) => (tags.length ? new TaggingService(s).invalidateTags(tags, bulk) : s.clear(bulk)),
   );
@@ -151,16 +152,16 @@ function printCache(out: Output, result: ClearResult): void {
   if (result.invalidation) {
     const { counts, status, errors } = result.invalidation;
     const verb = result.dryRun ? 'would delete' : 'deleted';
-    for (const [tag, n] of Object.entries(counts)) out.line(`${tag}: ${verb} ${n} keys`);
+    for (const [tag, n] of Object.entries(counts)) out.line(`${tag}: ${verb} ${formatQuantity(n, 'key')}`);
     for (const error of errors) out.warn(error);
     return out.info(`category ${result.category}: ${status}`);
   }
   if (result.prunedTagMembers !== undefined) {
-    return out.info(`removed ${result.prunedTagMembers} tag entries whose keys were gone (no cache entry deleted)`);
+    return out.info(`removed ${formatQuantity(result.prunedTagMembers, 'tag entry', 'tag entries')} whose keys were gone (no cache entry deleted)`);
   }
   if (result.flushed) {
-    if (result.dryRun) return out.line(`${result.matched} keys in the database would be flushed (dry run)`);
-    return out.info(`flushed the whole database on ${result.flushed.length} server(s): ${result.flushed.join(', ')}`);
+    if (result.dryRun) return out.line(`${formatQuantity(result.matched ?? 0, 'key')} in the database would be flushed (dry run)`);
+    return out.info(`flushed the whole database on ${formatQuantity(result.flushed.length, 'server')}: ${result.flushed.join(', ')}`);
   }
   printBulk(out, result as BulkResult, scope(result.prefix, result.tags));
 }

@@ -19,6 +19,8 @@ export interface GlobalOptions {
   json?: boolean;
   quiet?: boolean;
   verbose?: boolean;
+  /** Tables at full width (--wide). */
+  wide?: boolean;
   color?: boolean;
   strictConfig?: boolean;
   allowFallback?: boolean;

@@ -15,6 +15,16 @@ export interface OptionSpec {
   readonly default?: string;
   /** May be given several times; the values are collected in order. */
   readonly repeatable?: boolean;
+  /**
+   * Several values, passed the one way every command takes them: the
+   * option repeated, commas accepted (`--tag a --tag b`, `--tag a,b`).
+   */
+  readonly list?: boolean;
+  /**
+   * An old spelling kept for a release: hidden from help, its value goes
+   * to the option of this property name (`--tags` → `tag`).
+   */
+  readonly aliasOf?: string;
 }
 
 /** One positional argument: `<key>`, `<key...>`, `[pattern]`. */
@@ -55,6 +65,8 @@ type LongName<F extends string> = F extends `${string}--${infer Rest}`
 type ValueOf<O extends OptionSpec> = O['flags'] extends `${string}<${string}>` | `${string}[${string}]`
   ? O['repeatable'] extends true
     ? string[]
+    : O['list'] extends true
+      ? string[]
     : O['flags'] extends `${string}...>` | `${string}...]`
       ? string[]
       : string

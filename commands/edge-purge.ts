@@ -7,6 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { UsageError } from '../src/core/errors.js';
 import type { EdgePurgeResult } from '../src/edge/edge-service.js';
 import { PURGE_KINDS, type PurgeKind } from '../src/edge/provider.js';
+import { formatBytes, formatCount, formatElapsed, formatQuantity } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import type { CommandContext } from './context.js';
 
@@ -79,24 +80,23 @@ const NOUNS: Record<PurgeKind, [string, string]> = {
   tag: ['tag', 'tags'],
   all: ['everything', 'everything'],
 };
-const noun = (kind: PurgeKind, n: number): string => (kind === 'all' ? 'everything' : `${n} ${NOUNS[kind][n === 1 ? 0 : 1]}`);
+const noun = (kind: PurgeKind, n: number): string => (kind === 'all' ? 'everything' : formatQuantity(n, NOUNS[kind][0], NOUNS[kind][1]));
 
 /** The human report of the edge part. */
 export function printEdge(out: Output, outcome: EdgeOutcome): void {
   for (const purge of outcome.purges) {
     if (purge.dryRun) {
-      out.line(`${outcome.provider}: would purge ${noun(purge.kind, purge.items.length)} in ${purge.requests} request(s) (dry run, nothing sent)`);
+      out.line(`${outcome.provider}: would purge ${noun(purge.kind, purge.items.length)} in ${formatQuantity(purge.requests, 'request')} (dry run, nothing sent)`);
       for (const req of purge.plan ?? []) {
         out.line(`  ${req.method} ${req.url}`);
         for (const [name, value] of Object.entries(req.headers)) out.line(`    ${name}: ${value}`);
-        if (req.body !== undefined) out.line(`    ${req.body.length > 200 ? `${req.body.slice(0, 200)}… (${req.body.length} bytes)` : req.body}`);
+        if (req.body !== undefined) out.line(`    ${req.body.length > 200 ? `${req.body.slice(0, 200)}… (${formatBytes(req.body.length)})` : req.body}`);
       }
       continue;
     }
-    const objects = purge.objects === undefined ? '' : ` (${purge.objects} objects dropped)`;
-    const seconds = (purge.durationMs / 1000).toFixed(2);
-    out.info(`${outcome.provider}: purged ${noun(purge.kind, purge.purged.length)}${objects} in ${purge.requests} request(s), ${seconds}s`);
+    const objects = purge.objects === undefined ? '' : ` (${formatQuantity(purge.objects, 'object')} dropped)`;
+    out.info(`${outcome.provider}: purged ${noun(purge.kind, purge.purged.length)}${objects} in ${formatQuantity(purge.requests, 'request')}, ${formatElapsed(purge.durationMs)}`);
     for (const failure of purge.failed.slice(0, 10)) out.warn(`not purged: ${failure.item}: ${failure.reason}`);
-    if (purge.failed.length > 10) out.warn(`… and ${purge.failed.length - 10} more not purged`);
+    if (purge.failed.length > 10) out.warn(`… and ${formatCount(purge.failed.length - 10)} more not purged`);
   }
 }

@@ -1,8 +1,10 @@
 /** cache:get <key> — prints a value, decoded from Glueful's format or raw. */
 import type { Decoded, ValueFormat } from '../src/core/codec.js';
+import type { Entry } from '../src/core/contract.js';
 import { KeyNotFoundError } from '../src/core/errors.js';
 import { formatValue } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
+import { escapeForTerminal, isUtf8, needsEscaping } from '../src/output/printable.js';
 import type { CommandContext } from './context.js';
 import { defineCommand, type OptionsOf } from './define.js';
 
@@ -30,6 +32,8 @@ export interface GetResult {
   problem?: string;
   /** With --raw: the stored bytes. */
   raw?: Buffer;
+  /** A value that is bytes, not text (not UTF-8): shown escaped on a terminal, base64 in --json. */
+  binary?: Buffer;
 }
 
 export async function run(ctx: CommandContext, [key]: string[], options: OptionsOf<typeof command>): Promise<GetResult> {
@@ -45,7 +49,18 @@ export async function run(ctx: CommandContext, [key]: string[], options: Options
     format: entry.decoded.format,
     ...stored(entry.decoded),
     ...(options.raw ? { raw: entry.raw } : {}),
+    ...binaryOf(entry),
   };
+}
+
+/**
+ * The bytes of a value the decoder could only hand back as text: raw bytes
+ * that are not UTF-8 (its text has lost them) come back as the bytes.
+ */
+function binaryOf({ raw, decoded }: Entry): { binary?: Buffer } {
+  if (decoded.format !== 'raw' || typeof decoded.value !== 'string' || isUtf8(raw)) return {};
+  const same = raw.toString('utf8') === decoded.value || raw.toString('latin1') === decoded.value;
+  return same ? { binary: raw } : {};
 }
 
 /** What the store says of how the value was stored, when it says anything. */
@@ -57,12 +72,19 @@ function stored(decoded: Decoded): Partial<GetResult> {
 
 export function print(out: Output, result: GetResult): void {
   if (result.raw) return out.write(result.raw);
-  out.line(formatValue(result.value));
+  const { binary } = result;
+  // Into a pipe the value goes as it is (bytes as bytes); on a terminal nothing it holds may act on the terminal.
+  if (!out.interactive) return binary ? out.write(Buffer.concat([binary, Buffer.from('\n')])) : out.line(formatValue(result.value));
+  const text = binary ?? formatValue(result.value);
+  if (!binary && !needsEscaping(text as string)) return out.line(text as string);
+  out.line(escapeForTerminal(text));
+  out.info('(bytes that are not printable text are shown as \\xNN, a backslash as \\\\; --raw writes the bytes, --json gives base64)');
 }
 
-/** --json shape: raw bytes travel as UTF-8 text, or base64 when they are not text. */
+/** --json shape: raw bytes travel as UTF-8 text, or base64 when they are not text; so does a value that is bytes. */
 export function toJson(result: GetResult): unknown {
-  const { raw, ...rest } = result;
+  const { raw, binary, ...shown } = result;
+  const rest = binary ? { ...shown, value: binary.toString('base64'), encoding: 'base64' } : shown;
   if (!raw) return rest;
   const text = raw.toString('utf8');
   const isText = Buffer.from(text, 'utf8').equals(raw);

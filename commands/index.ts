@@ -3,10 +3,11 @@
  * declaration, runs the chosen handler, renders its result, and is the only
  * place that decides the exit code. `bin/glueful.cjs` calls main().
  */
-import { Command, CommanderError, Option, type OutputConfiguration } from 'commander';
+import { Argument, Command, CommanderError, Help, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import { CacheError, ExitCode, exitCodeOf, isCacheError, type PartialFailureError } from '../src/core/errors.js';
 import { Output } from '../src/output/output.js';
 import * as clear from './clear.js';
+import { complete, completionScript, SHELLS, storeLookups, type Shell } from './completion.js';
 import { createContext, type CommandContext, type CommandModule, type GlobalOptions } from './context.js';
 import { optionName, type CommandSpec, type OptionSpec } from './define.js';
 import * as del from './delete.js';
@@ -36,14 +37,51 @@ Exit codes:
   7 partly done (the report says what was and was not)  130 interrupted (Ctrl-C)  143 terminated (SIGTERM)
   141 the reader of the output went away (| head): output ends quietly`;
 
+const EXAMPLES = `
+Examples:
+  $ glueful cache:status                      is the store up, how fast, how full
+  $ glueful cache:get user:1 --json           a value, its TTL and format, as JSON
+  $ glueful cache:set greeting hello --ttl 15m
+  $ glueful cache:purge 'user:*' --dry-run    what a purge would delete
+  $ glueful cache:inspect --depth 1           where the memory goes
+  $ glueful --store redis cache:clear --tag users --force
+  $ glueful completion bash >> ~/.bashrc      tab completion (bash, zsh, fish)
+  $ glueful cache:get --help                  a command's own options and examples`;
+
+/** Commands that print tables (--wide applies). */
+const TABLE_COMMANDS = new Set(['status', 'inspect', 'warmup', 'purge']);
+
+/** Whether `command` (a cache:* command) does anything with the global option `option`. */
+function honours(spec: CommandSpec | undefined, option: Option): boolean {
+  const name = option.attributeName();
+  if (name === 'version') return false;
+  if (name === 'allowFallback') return spec?.changesData === true;
+  if (name === 'wide') return spec !== undefined && TABLE_COMMANDS.has(spec.name);
+  return true;
+}
+
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** A list option's values: repeated, commas accepted, no empty item. */
+const collectList = (value: string, previous: string[] = []): string[] => {
+  const items = value.split(',').map((s) => s.trim());
+  if (items.some((s) => s === '')) throw new InvalidArgumentError('an item of the list is empty');
+  return [...previous, ...items];
+};
 
 /** The commander Option for a declared option, with what it may not be combined with. */
 function optionOf(spec: CommandSpec, declared: OptionSpec): Option {
   const option = new Option(declared.flags, declared.description);
   if (declared.default !== undefined) option.default(declared.default);
   if (declared.repeatable) option.argParser(collect);
-  const name = optionName(declared.flags);
+  if (declared.list) option.argParser(collectList);
+  const name = declared.aliasOf ?? optionName(declared.flags);
+  if (declared.aliasOf) {
+    // The old spelling writes the new option's value (a list adds to it) and is left out of help.
+    const target = declared.aliasOf;
+    option.hideHelp();
+    option.attributeName = () => target;
+  }
   const against = new Set(spec.conflicts?.[name] ?? []);
   for (const [other, list] of Object.entries(spec.conflicts ?? {})) if (list.includes(name)) against.add(other);
   for (const group of spec.exclusive ?? []) if (group.includes(name)) for (const other of group) if (other !== name) against.add(other);
@@ -72,10 +110,19 @@ export function buildProgram(action: CommandAction, output: OutputConfiguration 
     .option('--json', 'print one JSON document for scripts')
     .option('-q, --quiet', 'print only results and errors')
     .option('-v, --verbose', 'print stack traces on errors, and the settings that do not apply')
+    .option('--wide', 'tables at full width (default: the terminal width; 80 columns into a pipe)')
     .option('--strict-config', 'treat unknown settings as errors (exit 3), for CI')
     .option('--allow-fallback', 'let a command that changes data act on the fallback file store when the configured store is down')
     .addOption(new Option('--no-color', 'disable colour (NO_COLOR is honoured too)'))
-    .addHelpText('after', EXIT_CODES)
+    // A command's help lists the global options that command honours, under "Global Options".
+    .configureHelp({
+      showGlobalOptions: true,
+      visibleGlobalOptions(cmd: Command): Option[] {
+        const spec = COMMANDS.find((c) => `cache:${c.command.name}` === cmd.name())?.command;
+        return Help.prototype.visibleGlobalOptions.call(this, cmd).filter((o) => honours(spec, o));
+      },
+    })
+    .addHelpText('after', EXAMPLES + '\n' + EXIT_CODES)
     .showSuggestionAfterError(true)
     .exitOverride();
   for (const module of COMMANDS) {
@@ -89,6 +136,14 @@ export function buildProgram(action: CommandAction, output: OutputConfiguration 
     for (const argument of spec.arguments ?? []) cmd.argument(argument.name, argument.description);
     for (const declared of spec.options ?? []) cmd.addOption(optionOf(spec, declared));
   }
+  program
+    .command('completion')
+    .description('print the shell completion script (bash, zsh or fish)')
+    .addArgument(new Argument('<shell>', 'bash, zsh or fish').choices(SHELLS))
+    .addHelpText('after', '\nExamples:\n  $ source <(glueful completion bash)        # in ~/.bashrc\n  $ source <(glueful completion zsh)         # in ~/.zshrc, after compinit\n  $ glueful completion fish > ~/.config/fish/completions/glueful.fish\n')
+    .action((shell: Shell) => {
+      process.stdout.write(completionScript(shell));
+    });
   return program;
 }
 
@@ -144,8 +199,22 @@ function endQuietlyOnBrokenPipe(stream: NodeJS.WriteStream): void {
   });
 }
 
+/**
+ * `glueful __complete <words...>`, which the completion scripts call on
+ * each Tab: the candidates, one per line. Bounded to a second whatever the
+ * store does; nothing on stderr (it would land on the operator's prompt).
+ */
+async function completeWords(words: string[]): Promise<number> {
+  const deadline = new Promise<string[]>((resolve) => setTimeout(() => resolve([]), 1000).unref());
+  const candidates = await Promise.race([complete(buildProgram(async () => undefined), words, storeLookups).catch(() => []), deadline]);
+  // A store connection still opening must not keep the shell waiting: end as soon as the answer is out.
+  await new Promise<void>((resolve) => process.stdout.write(candidates.map((c) => `${c}\n`).join(''), () => resolve()));
+  process.exit(ExitCode.OK);
+}
+
 /** Runs the CLI with `argv` (process.argv form) and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  if (argv[2] === '__complete') return completeWords(argv.slice(3));
   endQuietlyOnBrokenPipe(process.stdout);
   endQuietlyOnBrokenPipe(process.stderr);
   const wantsJson = argv.includes('--json');
@@ -173,15 +242,18 @@ export async function main(argv: string[]): Promise<number> {
   const only = named.size === 1 && !argv.includes('--help') && !argv.includes('-h') ? [...named][0]!.slice('cache:'.length) : undefined;
   const program = buildProgram(async (module, cmd) => {
     const g = cmd.optsWithGlobals<GlobalOptions>();
-    out = new Output({ json: g.json, quiet: g.quiet, verbose: g.verbose, color: g.color });
+    out = new Output({ json: g.json, quiet: g.quiet, verbose: g.verbose, color: g.color, wide: g.wide });
     code = await execute(module, cmd, out, controller.signal);
   }, {}, only);
   try {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) {
-      // commander has printed its own message (or the help / version).
+      // commander has printed its own message (or the help / version); --json gets the usual error document too.
       code = error.exitCode === 0 ? ExitCode.OK : ExitCode.USAGE;
+      if (code === ExitCode.USAGE && wantsJson) {
+        out.printJson({ error: { code, type: 'UsageError', message: error.message.replace(/^error: /, '').split('\n')[0] } });
+      }
     } else {
       code = report(out, error);
     }

@@ -8,9 +8,10 @@
 import type { CacheStore } from '../src/core/contract.js';
 import { ExitCode, StoreUnavailableError, UsageError } from '../src/core/errors.js';
 import { KeyspaceAggregator, TTL_BUCKETS, type GroupFigures, type KeyFacts } from '../src/core/inspect.js';
-import { formatBytes, formatCount, formatPercent } from '../src/output/format.js';
+import { formatBytes, formatCount, formatElapsed, formatPercent, formatQuantity, formatTtl } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import { startProgress } from '../src/output/progress.js';
+import { truncate } from '../src/output/fit.js';
 import { printTable } from '../src/output/table.js';
 import { parseCount } from './arguments.js';
 import type { CommandContext } from './context.js';
@@ -182,20 +183,22 @@ export async function print(out: Output, r: InspectResult): Promise<void> {
       ...TTL_BUCKETS.map((b) => formatCount(g.ttl[b])),
       Object.entries(g.formats).map(([f, n]) => `${f} ${formatCount(n)}`).join(', '),
     ]),
+    // Too wide: the bar goes first, then the TTL spread from its least telling bucket.
+    { drop: ['', '<1m', '<1d', 'longer', '<1h', 'no ttl', 'share'], shrink: ['group', 'formats'] },
   );
   if (r.top.length) {
     out.line('\nBiggest keys');
-    for (const k of r.top) out.line(`  ${formatBytes(k.bytes).padStart(10)}  ${k.ttl < 0 ? 'no ttl' : `ttl ${k.ttl}s`}  ${k.key}`);
+    for (const k of r.top) out.line(truncate(`  ${formatBytes(k.bytes).padStart(10)}  ${(k.ttl < 0 ? 'no ttl' : `ttl ${formatTtl(k.ttl)}`).padEnd(14)}  ${k.key}`, out.width));
   }
   if (r.nodes) {
     out.line('\nPer node');
     for (const n of r.nodes) {
       const share = r.bytes ? n.bytes / r.bytes : 0;
-      out.line(`  ${n.node}  ${formatCount(n.keys)} keys  ${approx}${formatBytes(n.bytes)}  ${formatPercent(share)}${n.error ? `  (stopped: ${n.error})` : ''}`);
+      out.line(`  ${n.node}  ${formatQuantity(n.keys, 'key')}  ${approx}${formatBytes(n.bytes)}  ${formatPercent(share)}${n.error ? `  (stopped: ${n.error})` : ''}`);
     }
   }
   const notes = [r.estimated ? `one key in ${Math.round(r.keys / Math.max(1, r.measured))} measured: figures are estimates` : '', r.partial ? (r.nodes?.some((n) => n.error) ? 'a node was not read to the end: partial' : 'stopped at the budget: partial') : ''].filter(Boolean);
-  out.info(`${formatCount(r.keys)} keys, ${approx}${formatBytes(r.bytes)} in ${r.store} (prefix '${r.prefix}') in ${(r.durationMs / 1000).toFixed(2)}s${notes.length ? ` — ${notes.join('; ')}` : ''}`);
+  out.info(`${formatQuantity(r.keys, 'key')}, ${approx}${formatBytes(r.bytes)} in ${r.store} (prefix '${r.prefix}') in ${formatElapsed(r.durationMs)}${notes.length ? ` — ${notes.join('; ')}` : ''}`);
 }
 
 /** Exit 7 when a node of the ring could not be walked to the end. */

@@ -34,11 +34,12 @@ export const command = defineCommand({
   options: [
     { flags: '--dry-run', description: 'count and show a sample (keys), or print the requests (edge); change nothing' },
     { flags: '-f, --force', description: 'do not ask for confirmation' },
-    { flags: '--sample <n>', description: 'how many matching keys to show', default: '10' },
+    { flags: '--show <n>', description: 'how many of the matching keys to list with --dry-run', default: '10' },
+    { flags: '--sample <n>', description: 'old spelling of --show', aliasOf: 'show' },
     { flags: '--url <url...>', description: 'edge: purge these URLs from the CDN / HTTP cache' },
     { flags: '--url-prefix <url...>', description: 'edge: purge everything under these URLs (Varnish BAN, Cloudflare prefixes, bunny *)' },
-    { flags: '--edge-host <host...>', description: 'edge: purge every object of these sites (Cloudflare hosts, Varnish BAN)' },
-    { flags: '--edge-tag <tag...>', description: 'edge: purge the objects carrying these surrogate keys / cache tags' },
+    { flags: '--edge-host <host...>', description: 'edge: purge every object of these sites (Cloudflare hosts, Varnish BAN; repeatable, commas accepted)', list: true },
+    { flags: '--edge-tag <tag...>', description: 'edge: purge the objects carrying these surrogate keys / cache tags (repeatable, commas accepted)', list: true },
     { flags: '--edge-all', description: 'edge: purge everything the provider caches for the site' },
     { flags: '--batch-file <file>', description: "edge: URLs (http:// or https://) and tags, one per line, '#' comments, '-' for stdin" },
     { flags: '--provider <name>', description: 'edge provider (default: edge.provider / EDGE_CACHE_PROVIDER)' },
@@ -87,7 +88,7 @@ export async function run(ctx: CommandContext, [pattern]: string[], options: Pur
   globToRegExp(pattern); // a malformed glob fails here, before anything is deleted
   const result = await runBulkDelete(
     ctx,
-    { ...options, sample: parseCount(options.sample, '--sample', 10) },
+    { ...options, sample: parseCount(options.show, '--show', 10) },
     (store) => `Delete every key matching '${store.prefix}${pattern}' from the ${store.name} store (${store.location})?`,
     (store, bulk) => store.deletePattern(pattern, bulk),
   );
@@ -101,9 +102,9 @@ async function printProviders(out: Output, providers: ProviderListing[]): Promis
     p.configured ? (p.problems.length ? 'incomplete' : 'ready') : 'not configured',
     p.source,
   ]);
-  await printTable(out, ['provider', 'purges by', 'settings', 'source'], rows);
+  await printTable(out, ['provider', 'purges by', 'settings', 'source'], rows, { shrink: ['source', 'purges by'] });
   for (const p of providers) if (p.configured) for (const problem of p.problems) out.warn(problem);
-  out.line('Declare providers under edge.providers in the config (README "Edge and CDN purge").');
+  out.line('Declare providers under edge.providers in the config (README, section "the CDN or HTTP cache"; every setting: cache.config.example.ts).');
 }
 
 export async function print(out: Output, result: PurgeResult): Promise<void> {

@@ -3,10 +3,10 @@ import { encodeValue } from '../src/core/codec.js';
 import { parseDuration } from '../src/core/duration.js';
 import { UsageError } from '../src/core/errors.js';
 import { phpCompatibilityWarning } from '../src/core/keys.js';
-import { formatTtl } from '../src/output/format.js';
+import { formatBytes, formatTtl } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import type { CommandContext } from './context.js';
-import { assertTagging, parseList } from './arguments.js';
+import { assertTagging } from './arguments.js';
 import { defineCommand, type OptionsOf } from './define.js';
 
 /** cache:set, declared. */
@@ -16,7 +16,7 @@ export const command = defineCommand({
   description: 'store a value (as Glueful does: json: + JSON)',
   examples: [
     'glueful cache:set greeting hello --ttl 15m',
-    `glueful cache:set user:1 '{"name":"Ada"}' --json-value --tags users`,
+    `glueful cache:set user:1 '{"name":"Ada"}' --json-value --tag users,admins`,
     'cat report.pdf | glueful cache:set report - --raw',
   ],
   arguments: [
@@ -25,7 +25,8 @@ export const command = defineCommand({
   ],
   options: [
     { flags: '-t, --ttl <duration>', description: 'lifetime: seconds or 90s, 15m, 1h30m, 2d (default: none)' },
-    { flags: '--tags <list>', description: 'comma-separated tags' },
+    { flags: '--tag <tag>', description: 'tag the entry (repeatable; commas accepted: --tag a,b)', list: true },
+    { flags: '--tags <list>', description: 'old spelling of --tag', list: true, aliasOf: 'tag' },
     { flags: '--nx', description: 'only write when the key does not exist' },
     { flags: '--json-value', description: 'parse the value as JSON' },
     { flags: '--raw', description: 'store the bytes untouched, without the json: envelope' },
@@ -40,6 +41,7 @@ export type SetOptions = OptionsOf<typeof command>;
 export interface SetResult {
   key: string;
   written: boolean;
+  /** Seconds the entry lives; -1 for no expiry, as cache:get and cache:ttl say. */
   ttl: number;
   tags: string[];
   bytes: number;
@@ -79,19 +81,19 @@ export async function run(
   stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<SetResult> {
   const ttl = options.ttl === undefined ? 0 : parseDuration(options.ttl);
-  const tags = parseList(options.tags);
+  const tags = options.tag ?? [];
   const { stored, encoding } = toBytes(input === '-' ? await readStdin(stdin) : Buffer.from(input!, 'utf8'), options);
   const store = await ctx.store();
   if (tags.length) assertTagging((await ctx.config()).tagging.enabled, store.name);
   const warnings = [phpCompatibilityWarning(store.prefix + key!, store.driver)].filter((w): w is string => w !== null);
   const written = await store.setRaw(key!, stored, { ttl, tags, nx: options.nx, envelope: encoding === 'json' });
-  return { key: key!, written, ttl, tags, bytes: stored.length, encoding, warnings };
+  return { key: key!, written, ttl: ttl > 0 ? ttl : -1, tags, bytes: stored.length, encoding, warnings };
 }
 
 export function print(out: Output, result: SetResult): void {
   for (const w of result.warnings) out.warn(w);
   if (!result.written) return out.info(`not written: '${result.key}' already exists (--nx)`);
-  const ttl = result.ttl ? `expires in ${formatTtl(result.ttl)}` : 'no expiry';
+  const ttl = result.ttl > 0 ? `expires in ${formatTtl(result.ttl)}` : 'no expiry';
   const tags = result.tags.length ? `, tags ${result.tags.join(', ')}` : '';
-  out.info(`stored '${result.key}' (${result.bytes} bytes, ${ttl}${tags})`);
+  out.info(`stored '${result.key}' (${formatBytes(result.bytes)}, ${ttl}${tags})`);
 }

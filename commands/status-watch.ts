@@ -7,7 +7,8 @@
  */
 import type { CacheStore, DriverStats } from '../src/core/contract.js';
 import { CacheError, UsageError } from '../src/core/errors.js';
-import { formatBytes, formatCount, formatPercent } from '../src/output/format.js';
+import { fitTable, truncate } from '../src/output/fit.js';
+import { formatBytes, formatCount, formatElapsed, formatPercent } from '../src/output/format.js';
 import type { CommandContext } from './context.js';
 
 /** One row of the view: the whole store, or one node of it. */
@@ -87,7 +88,8 @@ function memory(row: WatchRow): string {
 
 const COLUMNS = ['node', 'ops/s', 'hit', 'memory', 'clients', 'evicted', 'keys', 'latency'];
 
-function tableLines(rows: WatchRow[]): string[] {
+/** The table's lines, at most `width` columns each: a wrapped line would break the redraw in place. */
+function tableLines(rows: WatchRow[], width: number): string[] {
   const cells = rows.map((r) => [
     r.up ? r.node : `${r.node} (down)`,
     cell(r.opsPerSecond, (v) => formatCount(Math.round(v))),
@@ -96,11 +98,11 @@ function tableLines(rows: WatchRow[]): string[] {
     cell(r.clients, formatCount),
     cell(r.evictions, formatCount),
     cell(r.keys, formatCount),
-    cell(r.latencyMs, (v) => `${v.toFixed(2)} ms`),
+    cell(r.latencyMs, formatElapsed),
   ]);
-  const widths = COLUMNS.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]!.length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
-  return [line(COLUMNS), ...cells.map(line)];
+  const fitted = fitTable(COLUMNS, cells, width, { drop: ['clients', 'evicted', 'ops/s'], shrink: ['node', 'memory'], perColumn: 2, fixed: -2 });
+  const line = (values: string[]) => values.map((v, i) => v.padEnd(fitted.widths[i]!)).join('  ').trimEnd();
+  return [line(fitted.head), ...fitted.rows.map(line)];
 }
 
 function logLine(time: string, store: string, r: WatchRow): string {
@@ -147,8 +149,11 @@ export async function watch(ctx: CommandContext, store: CacheStore, seconds: num
     if (out.json) {
       out.write(JSON.stringify({ time, store: store.name, rows }) + '\n');
     } else if (out.interactive) {
-      const lines = [`${store.name} (${store.location}) every ${seconds}s — ${time} — Ctrl-C to stop`, ...tableLines(rows)];
+      const width = out.width;
+      const lines = [`${store.name} (${store.location}) every ${seconds}s — ${time} — Ctrl-C to stop`, ...tableLines(rows, width)];
       if (seen.error !== undefined) lines.push(`down: ${seen.error}`);
+      // The cursor goes back one line per line drawn: no line may wrap (the terminal's last column wraps too).
+      for (let i = 0; i < lines.length; i++) lines[i] = truncate(lines[i]!, width - 1);
       // Back to where the last block started, clear it, draw the new one.
       if (drawn) out.write(`\x1b[${drawn}F\x1b[J`);
       out.write(lines.join('\n') + '\n');

@@ -8,13 +8,13 @@
 import { mkdirSync, openSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../src/core/errors.js';
-import { formatCount, formatElapsed } from '../src/output/format.js';
+import { formatCount, formatElapsed, formatTtl } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import { printTable } from '../src/output/table.js';
 import type { RegisteredStrategy } from '../src/warmup/registry.js';
 import type { HeldBy } from '../src/warmup/lease.js';
 import type { StrategyReport } from '../src/warmup/runner.js';
-import { parseCount, parseList } from './arguments.js';
+import { parseCount } from './arguments.js';
 import type { CommandContext } from './context.js';
 import { defineCommand, type OptionsOf } from './define.js';
 
@@ -32,7 +32,7 @@ export const command = defineCommand({
   ],
   options: [
     { flags: '--list', description: 'show the registered strategies' },
-    { flags: '--strategy <names>', description: 'only these strategies (comma-separated)' },
+    { flags: '--strategy <name>', description: 'only these strategies (repeatable; commas accepted)', list: true },
     { flags: '--category <name>', description: 'only strategies of this category' },
     { flags: '--dry-run', description: 'count what would be written; write nothing' },
     { flags: '--concurrency <n>', description: 'strategies run at the same time', default: '2' },
@@ -95,7 +95,7 @@ async function services() {
 
 function select(all: RegisteredStrategy[], options: WarmupOptions): RegisteredStrategy[] {
   if (all.length === 0) throw new UsageError('no warmup strategies are configured: declare them under warmup.strategies (see cache.config.example.ts)');
-  const names = parseList(options.strategy);
+  const names = options.strategy ?? [];
   for (const name of names) {
     if (!all.some((r) => r.strategy.name === name)) {
       throw new UsageError(`unknown strategy '${name}': registered strategies are ${all.map((r) => r.strategy.name).join(', ')}`);
@@ -200,7 +200,7 @@ export async function run(ctx: CommandContext, _args: string[], options: WarmupO
 export async function print(out: Output, result: WarmupResult): Promise<void> {
   if (result.registered) {
     if (result.registered.length === 0) return printNoStrategies(out, result);
-    return printTable(out, ['strategy', 'category', 'source', 'description'], result.registered.map((r) => [r.name, r.category ?? '-', r.source, r.description ?? '']));
+    return printTable(out, ['strategy', 'category', 'source', 'description'], result.registered.map((r) => [r.name, r.category ?? '-', r.source, r.description ?? '']), { shrink: ['description', 'source', 'strategy'] });
   }
   if (result.alreadyRunning) return out.info(`nothing done: ${describeHolder(result.heldBy)}; use --wait to wait for it`);
   if (result.background) {
@@ -210,6 +210,7 @@ export async function print(out: Output, result: WarmupResult): Promise<void> {
     out,
     ['strategy', 'category', result.dryRun ? 'would warm' : 'warmed', 'skipped', 'failed', 'duration', 'error'],
     (result.strategies ?? []).map((r) => [r.name, r.category ?? '-', formatCount(r.warmed), formatCount(r.skipped), formatCount(r.failed), formatElapsed(r.durationMs), r.error ?? '']),
+    { drop: ['category', 'skipped'], shrink: ['error', 'strategy'] },
   );
   for (const warning of result.warnings ?? []) out.warn(warning);
   out.info(summary(result));
@@ -231,7 +232,7 @@ function summary(r: WarmupResult): string {
 
 /** Who holds the overlap lease, for a person. */
 function describeHolder(held: HeldBy | undefined): string {
-  const left = held?.ttl !== null && held?.ttl !== undefined && held.ttl >= 0 ? `; the lease lapses in ${held.ttl}s unless renewed` : '';
+  const left = held?.ttl !== null && held?.ttl !== undefined && held.ttl >= 0 ? `; the lease lapses in ${formatTtl(held.ttl)} unless renewed` : '';
   if (!held?.holder) return `another warmup holds the overlap lock (${LOCK_KEY})${left}`;
   const { host, pid, startedAt } = held.holder;
   return `a warmup is already running: pid ${pid} on ${host}, since ${startedAt}${left}`;

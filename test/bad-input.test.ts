@@ -39,7 +39,7 @@ const cases: Array<[string, string[], number, RegExp]> = [
   ['expire to 0', ['cache:expire', 'k', '0'], 2, /invalid TTL '0': use 'never' to remove the expiry, or cache:delete/],
   ['an empty key', ['cache:set', '', 'v'], 2, /invalid key: the key is empty/],
   ['an empty key to get', ['cache:get', ''], 2, /invalid key: the key is empty/],
-  ['an empty tag', ['cache:set', 'k', 'v', '--tags', 'a,,b'], 2, /invalid list 'a,,b': empty item/],
+  ['an empty tag', ['cache:set', 'k', 'v', '--tags', 'a,,b'], 2, /argument 'a,,b' is invalid\. an item of the list is empty/],
   ['a tag with a space', ['cache:clear', '--tag', 'a b', '--force'], 2, /invalid tag 'a b'/],
   ['invalid JSON with --json-value', ['cache:set', 'k', '{oops', '--json-value'], 2, /--json-value: the value is not valid JSON/],
   ['--raw with --json-value', ['cache:set', 'k', '1', '--raw', '--json-value'], 2, /option '--json-value' cannot be used with option '--raw'/],
@@ -48,7 +48,7 @@ const cases: Array<[string, string[], number, RegExp]> = [
   ['--flush-database with --tags', ['cache:clear', '--tags', 'a', '--flush-database', '0', '--force'], 2, /cannot be used with option/],
   ['an unclosed glob', ['cache:purge', 'user:[ab', '--force'], 2, /invalid pattern 'user:\[ab': '\[' is never closed/],
   ['an empty pattern', ['cache:purge', '', '--force'], 2, /invalid pattern: the pattern is empty/],
-  ['a bad --sample', ['cache:purge', '*', '--dry-run', '--sample', 'ten'], 2, /invalid --sample 'ten'/],
+  ['a bad --sample', ['cache:purge', '*', '--dry-run', '--sample', 'ten'], 2, /invalid --show 'ten'/],
   ['an unknown store', ['cache:get', 'k', '--store', 'nowhere'], 3, /unknown store 'nowhere': configured stores are file/],
   ['a missing --config file', ['cache:get', 'k', '--config', 'missing.ts'], 3, /config file not found: .*missing\.ts/],
 ];

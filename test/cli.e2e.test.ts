@@ -33,8 +33,23 @@ describe('get / set', () => {
     expect(get.data).toEqual({ key: 'user:1', value: { name: 'Ada' }, ttl: expect.any(Number), format: 'json' });
     expect(get.data.ttl).toBeGreaterThan(3590);
     const set = await json(['cache:set', 'n', '5', '--json-value']);
-    expect(set.data).toEqual({ key: 'n', written: true, ttl: 0, tags: [], bytes: 6, encoding: 'json', warnings: [] });
+    expect(set.data).toEqual({ key: 'n', written: true, ttl: -1, tags: [], bytes: 6, encoding: 'json', warnings: [] }); // -1: no expiry, as get and ttl say
     expect((await json(['cache:ttl', 'n'])).data).toEqual({ key: 'n', ttl: -1 });
+  });
+
+  it('with --json, an argument error is the same JSON error document as any other error', async () => {
+    for (const [args, message] of [
+      [['--json', 'cache:get'], "missing required argument 'key'"],
+      [['cache:get', 'k', '--json', '--bogus'], "unknown option '--bogus'"],
+      [['cache:set', 'k', 'v', '--json', '--ttl'], "option '-t, --ttl <duration>' argument missing"],
+    ] as const) {
+      const result = await run([...args]);
+      expect(result.code).toBe(2);
+      expect(JSON.parse(result.stdout)).toEqual({ error: { code: 2, type: 'UsageError', message } });
+      expect(result.stderr).toBe(`glueful: error: ${message}\n`);
+    }
+    const missing = await run(['--json', 'cache:get', 'no-such-key']);
+    expect(JSON.parse(missing.stdout)).toEqual({ error: { code: 4, type: 'KeyNotFoundError', message: expect.any(String) } });
   });
 
   it('--raw shows the stored bytes', async () => {
@@ -48,6 +63,13 @@ describe('get / set', () => {
     expect((await run(['cache:set', 'blob', '-'], bytes)).code).toBe(0);
     const result = await json(['cache:get', 'blob', '--raw']);
     expect(Buffer.from(result.data.raw, 'base64').equals(bytes)).toBe(true);
+    // --json is lossless for bytes that are not text: base64, said by `encoding`.
+    const plain = await json(['cache:get', 'blob']);
+    expect(plain.data).toMatchObject({ key: 'blob', format: 'raw', encoding: 'base64' });
+    expect(Buffer.from(plain.data.value, 'base64').equals(bytes)).toBe(true);
+    // Into a pipe the bytes go as they are, as redis-cli writes them.
+    const piped = spawnSync(process.execPath, [BIN, 'cache:get', 'blob'], { cwd: project.dir, env: cleanEnv() });
+    expect(piped.stdout.equals(Buffer.concat([bytes, Buffer.from('\n')]))).toBe(true);
     await run(['cache:set', 'text', '-'], 'line one\nline two\n');
     expect((await run(['cache:get', 'text'])).stdout).toBe('line one\nline two\n\n');
   });
@@ -170,6 +192,14 @@ describe('status', () => {
     } finally {
       writeFileSync(join(project.dir, 'cache.config.json'), '{}');
     }
+  });
+
+  it('--store redis with nothing configured says how to configure it', async () => {
+    const result = await run(['--store', 'redis', 'cache:get', 'x']);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(
+      "glueful: error: unknown store 'redis': configured stores are file; to use Redis, set REDIS_HOST and REDIS_PORT (the environment or the project .env), or add stores.redis to the config\n",
+    );
   });
 
   it('is exit 5 with a reason when the store cannot be used', async () => {
@@ -349,6 +379,23 @@ describe('TypeScript config', () => {
     expect(data.location).toBe(join(repo, '.cache', 'glueful-cache'));
     const list = await glueful(['cache:warmup', '--list', '--json', '--config', join(repo, 'cache.config.example.ts')], { cwd: project.dir });
     expect(JSON.parse(list.stdout).registered.map((r: { name: string }) => r.name)).toEqual(['system', 'settings']);
+  });
+
+  it("loads the README's config (the example copied as cache.config.ts) where glueful-cache is not installed", async () => {
+    const sub = tempProject(); // in the temp directory: no node_modules anywhere above it
+    try {
+      cpSync(join(import.meta.dirname, '..', 'cache.config.example.ts'), join(sub.dir, 'cache.config.ts'));
+      const status = await glueful(['cache:status', '--json'], { cwd: sub.dir });
+      expect(status.stderr).toBe('');
+      expect([status.code, JSON.parse(status.stdout).config]).toEqual([0, join(sub.dir, 'cache.config.ts')]);
+      // A module the config imports that is really missing is one line naming the config file.
+      writeFileSync(join(sub.dir, 'cache.config.ts'), "import { x } from 'no-such-package';\nexport default { prefix: x };\n");
+      const missing = await glueful(['cache:status'], { cwd: sub.dir });
+      expect(missing.code).toBe(3);
+      expect(missing.stderr.trim().split('\n')).toEqual([`glueful: error: cannot load ${join(sub.dir, 'cache.config.ts')}: Cannot find module 'no-such-package'`]);
+    } finally {
+      sub.cleanup();
+    }
   });
 
   it('finds cache.config.ts in the project and says where a syntax error is', async () => {

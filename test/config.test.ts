@@ -69,6 +69,17 @@ describe('config files', () => {
     await expect(load({}, { configPath: 'nope.json' })).rejects.toThrow(/config file not found/);
   });
 
+  it('says what is wrong in a JSON or YAML file and where (line, column)', async () => {
+    writeFileSync(join(dir, 'bad.json'), '{"stores": {\n');
+    await expect(load({}, { configPath: 'bad.json' })).rejects.toThrow(
+      new RegExp(`^cannot load ${join(dir, 'bad.json')}: line 2, column 1: (Expected property name or '}'|Unexpected end of JSON input)$`),
+    );
+    writeFileSync(join(dir, 'bad2.json'), '{\n  "stores": {\n    "a": 1,,\n');
+    await expect(load({}, { configPath: 'bad2.json' })).rejects.toThrow(/bad2\.json: line 3, column 12: (Expected double-quoted property name|Unexpected token)/);
+    writeFileSync(join(dir, 'bad.yaml'), 'stores:\n  a: [\n');
+    await expect(load({}, { configPath: 'bad.yaml' })).rejects.toThrow(`cannot load ${join(dir, 'bad.yaml')}: line 3, column 1: unexpected end of the stream within a flow collection`);
+  });
+
   it('reports a syntax error in the file as a ConfigError', async () => {
     writeFileSync(join(dir, 'cache.config.json'), '{"prefix": ');
     await expect(load()).rejects.toBeInstanceOf(ConfigError);

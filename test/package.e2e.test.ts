@@ -6,7 +6,7 @@
  * shipped declarations.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,6 +71,20 @@ describe('the packed package', () => {
     expect(JSON.parse(providers.stdout).providers.map((p: { name: string }) => p.name)).toEqual(['varnish', 'cloudflare', 'fastly', 'bunny', 'akamai']);
     const unchosen = spawnSync(bin, ['cache:purge', '--edge-tag', 'a'], { cwd, env, encoding: 'utf8' });
     expect([unchosen.status, unchosen.stderr.trim()]).toEqual([3, 'glueful: error: no edge provider chosen: give --provider <name>, or set edge.provider (EDGE_CACHE_PROVIDER) in the configuration']);
+  });
+
+  it("runs the README's config step: the example copied as cache.config.ts, glueful-cache installed only globally", () => {
+    const bin = join(prefix, 'bin', 'glueful');
+    const cwd = join(root, 'readme-project');
+    mkdirSync(cwd);
+    writeFileSync(join(cwd, 'package.json'), '{}');
+    copyFileSync(join(prefix, 'lib', 'node_modules', 'glueful-cache', 'cache.config.example.ts'), join(cwd, 'cache.config.ts'));
+    const status = spawnSync(bin, ['cache:status', '--json'], { cwd, env: cleanEnv(), encoding: 'utf8' });
+    expect(status.stderr).toBe('');
+    expect(status.status).toBe(0);
+    expect(JSON.parse(status.stdout)).toMatchObject({ config: join(cwd, 'cache.config.ts'), prefix: 'glueful_', healthy: true });
+    const list = spawnSync(bin, ['cache:warmup', '--list', '--json'], { cwd, env: cleanEnv(), encoding: 'utf8' });
+    expect(JSON.parse(list.stdout).registered.map((r: { name: string }) => r.name)).toEqual(['system', 'settings']);
   });
 
   // One script body, run as an ES module (import) and as CommonJS (require).

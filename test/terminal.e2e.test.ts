@@ -69,6 +69,21 @@ describe('on a terminal', () => {
     }
   });
 
+  it('a value with control or non-text bytes is shown escaped, never written into the terminal', async () => {
+    const set = spawn(process.execPath, [BIN, 'cache:set', 'binary', '-'], { cwd: project.dir, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    set.stdin.end(Buffer.from([0x00, 0x01, 0x1b, 0x5b, 0x32, 0x4a, 0x72, 0x65, 0x64, 0xff, 0xfe, 0x5c]));
+    await new Promise((resolve) => set.on('close', resolve));
+    const binary = await onTerminal(['cache:get', 'binary'], { NO_COLOR: '1' });
+    expect(binary.code).toBe(0);
+    expect(binary.screen).toContain('\\x00\\x01\\x1b[2Jred\\xff\\xfe\\\\');
+    expect(binary.screen).not.toMatch(/\x1b\[2J|\x00/);
+    await onTerminal(['cache:set', 'bell', 'a\x07b\x1b[31mc']);
+    const text = await onTerminal(['cache:get', 'bell'], { NO_COLOR: '1' });
+    expect(text.screen).toContain('a\\x07b\\x1b[31mc');
+    expect(text.screen).not.toMatch(/\x07|\x1b\[31m/);
+    await onTerminal(['cache:delete', 'binary', 'bell']); // the prompt test below counts what is left
+  });
+
   it('asks before deleting, and deletes on yes', async () => {
     await onTerminal(['cache:set', 'doomed', 'v']);
     const no = await onTerminal(['cache:clear'], {}, 'n\r');
@@ -76,7 +91,7 @@ describe('on a terminal', () => {
     expect(no.code).toBe(130);
     const yes = await onTerminal(['cache:clear'], {}, 'y\r');
     expect(yes.code).toBe(0);
-    expect(yes.screen).toMatch(/deleted 1 keys/);
+    expect(yes.screen).toMatch(/deleted 1 key\b/);
   });
 
   it.each([
@@ -97,7 +112,7 @@ describe('on a terminal', () => {
     const result = await onTerminal(['cache:purge', 'p:*', '--force']);
     expect(result.code).toBe(0);
     expect(result.screen).toMatch(/deleting/); // ora's spinner text
-    expect(result.screen).toMatch(/deleted 1 keys matching 'p:\*'/);
+    expect(result.screen).toMatch(/deleted 1 key matching 'p:\*'/);
     expect(result.screen.length).toBeLessThan(5000);
   });
 
@@ -106,7 +121,7 @@ describe('on a terminal', () => {
     const result = await onTerminal(['cache:purge', 'q:*', '--force'], {}, '', 0);
     expect(result.code).toBe(0);
     expect(result.screen).not.toMatch(/deleting/);
-    expect(result.screen).toMatch(/deleted 1 keys/);
+    expect(result.screen).toMatch(/deleted 1 key\b/);
   });
 
   it('inspect shows how many keys it has walked and its rate while it walks, then the table', async () => {

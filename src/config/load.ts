@@ -13,6 +13,7 @@ import { applyEnvironment } from './env.js';
 import { findGluefulApp, gluefulDefaults, gluefulEnvValue, gluefulHelperPrefix } from './glueful-app.js';
 import { appRuntime } from './glueful-runtime.js';
 import { resolveConfig, type ResolvedConfig } from './schema.js';
+import { syntaxProblem } from './syntax-error.js';
 import { loadTypeScriptModule } from './ts-loader.js';
 
 /** cosmiconfig module name: files are `cache.config.*` and `.cacherc*`. */
@@ -91,7 +92,7 @@ async function readConfigFile(path: string): Promise<unknown> {
     return result?.config ?? {};
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const reason = syntaxProblem(error, readFileSync(path, 'utf8')) ?? (error instanceof Error ? error.message.split('\n')[0] : String(error));
     throw new ConfigError(`cannot load ${path}: ${reason}`, { cause: error });
   }
 }

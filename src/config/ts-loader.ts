@@ -6,8 +6,9 @@
  * and reused while the source's hash is unchanged. It is CommonJS because
  * require() starts faster than the ES module loader on Node 20.
  */
+import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import Module from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import type * as TypeScript from 'typescript';
 import { ConfigError } from '../core/errors.js';
@@ -57,14 +58,52 @@ export async function loadTypeScriptModule(filepath: string): Promise<unknown> {
   const hash = md5Hex(source);
   const target = compiledPath(filepath);
   const header = `${HEADER}${basename(filepath)} ${hash}\n`;
-  const cached = await readFile(target, 'utf8').catch(() => '');
-  if (!cached.startsWith(header)) {
+  let code = await readFile(target, 'utf8').catch(() => '');
+  if (!code.startsWith(header)) {
+    code = header + (await transpile(filepath, source));
     const tmp = `${target}.${process.pid}.tmp`;
-    await writeFile(tmp, header + (await transpile(filepath, source)), { mode: 0o600 });
+    await writeFile(tmp, code, { mode: 0o600 });
     await rename(tmp, target);
   }
-  const load = createRequire(target);
-  delete load.cache[target]; // the same process may load an edited config again
-  const module = load(target) as { default?: unknown };
+  const module = requireCompiled(filepath, target, code) as { default?: unknown };
   return module.default ?? module;
+}
+
+/** The name configs import the helpers by (`defineConfig`, `defineWarmupStrategy`). */
+const PACKAGE = 'glueful-cache';
+
+/**
+ * This tool's own library (dist/index.cjs beside the running bundle). A
+ * config's `import ... from 'glueful-cache'` gets it whether or not the
+ * package is installed where the config is: installed globally, linked or
+ * run by npx, the tool is nowhere in the project's node_modules.
+ */
+function ownLibrary(): string | null {
+  const path = typeof __dirname === 'string' ? join(__dirname, 'index.cjs') : null;
+  return path !== null && existsSync(path) ? path : null;
+}
+
+/** Node's CommonJS internals used here (stable since Node 0.x; ts-node and pirates use them too). */
+type ModuleInternals = typeof Module & { _nodeModulePaths(dir: string): string[] };
+type CompilableModule = Module & { _compile(code: string, filename: string): void };
+
+/**
+ * Runs the transpiled module as CommonJS, fresh on every call (the same
+ * process may load an edited config again), with `glueful-cache` resolved
+ * to this tool's own library. Any failure is one line naming the config.
+ */
+function requireCompiled(filepath: string, target: string, code: string): unknown {
+  const module = new Module(target) as CompilableModule;
+  module.filename = target;
+  module.paths = (Module as ModuleInternals)._nodeModulePaths(dirname(target));
+  const own = ownLibrary();
+  const load = module.require.bind(module);
+  module.require = ((id: string) => (id === PACKAGE && own ? load(own) : load(id))) as NodeJS.Require;
+  try {
+    module._compile(code, target);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ConfigError(`cannot load ${filepath}: ${reason}`, { cause: error });
+  }
+  return module.exports;
 }

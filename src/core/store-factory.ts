@@ -61,6 +61,14 @@ export interface CreatedStore {
   fallback?: FallbackInfo;
 }
 
+/** How a store of a known kind gets configured, for the message when it is asked for and is not. */
+const HOW_TO_CONFIGURE: Record<string, string> = {
+  redis: '; to use Redis, set REDIS_HOST and REDIS_PORT (the environment or the project .env), or add stores.redis to the config',
+  memcached: '; to use Memcached, set MEMCACHED_HOST and MEMCACHED_PORT (the environment or the project .env), or add stores.memcached to the config',
+  distributed: '; to use the distributed store, set distributed.enabled and distributed.nodes in the config (DISTRIBUTED_CACHE_ENABLED)',
+  array: "; the in-process store: add stores.memory = { driver: 'array' } to the config, or CACHE_DRIVER=array",
+};
+
 /**
  * Opens the store called `name` with drivers from `loadDriver`. When the
  * server is unreachable and fallbackToFile is on, returns the file store and
@@ -75,7 +83,7 @@ export async function openStore(
   const definition = config.stores[name];
   if (!definition) {
     const known = Object.keys(config.stores).join(', ');
-    throw new ConfigError(`unknown store '${name}': configured stores are ${known}`);
+    throw new ConfigError(`unknown store '${name}': configured stores are ${known}${HOW_TO_CONFIGURE[name] ?? ''}`);
   }
   // A PHP client's layer around values (the phpredis serializer/compression the app is configured with).
   const layer = definition.phpredis ? phpredisLayer(definition.phpredis as PhpRedisOptions) : undefined;

@@ -38,6 +38,11 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+/** 1 -> "1 key"; 200000 -> "200,000 keys"; (1, 'entry', 'entries') -> "1 entry". */
+export function formatQuantity(n: number, one: string, many = `${one}s`): string {
+  return `${formatCount(n)} ${n === 1 ? one : many}`;
+}
+
 /** 0.921 -> "92.1%". */
 export function formatPercent(ratio: number): string {
   return `${(ratio * 100).toFixed(1)}%`;
@@ -57,8 +62,9 @@ export function formatDuration(seconds: number): string {
   return parts.length ? parts.join(' ') : '0 s';
 }
 
-/** Milliseconds a piece of work took, as people read them: "420 ms", "3.2s", "4m07s", "1h02m". */
+/** Milliseconds a piece of work (or a round trip) took, as people read them: "0.21 ms", "420 ms", "3.2s", "4m07s", "1h02m". */
 export function formatElapsed(ms: number): string {
+  if (ms < 10) return `${Number(ms.toFixed(2))} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
   const seconds = Math.round(ms / 1000);

@@ -13,6 +13,8 @@ export interface OutputOptions {
   verbose?: boolean;
   /** false when --no-color was given. */
   color?: boolean;
+  /** --wide: tables at their full width, whatever the terminal or pipe. */
+  wide?: boolean;
   stdout?: NodeJS.WriteStream | NodeJS.WritableStream;
   stderr?: NodeJS.WriteStream | NodeJS.WritableStream;
   env?: NodeJS.ProcessEnv;
@@ -25,6 +27,7 @@ export class Output {
   readonly json: boolean;
   readonly quiet: boolean;
   readonly verbose: boolean;
+  readonly wide: boolean;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
   private readonly colorWanted: boolean;
@@ -35,6 +38,7 @@ export class Output {
     this.json = options.json ?? false;
     this.quiet = options.quiet ?? false;
     this.verbose = options.verbose ?? false;
+    this.wide = options.wide ?? false;
     this.stdout = options.stdout ?? process.stdout;
     this.stderr = options.stderr ?? process.stderr;
     this.env = options.env ?? process.env;
@@ -55,6 +59,17 @@ export class Output {
   get animated(): boolean {
     const columns = (this.stderr as NodeJS.WriteStream).columns ?? 0;
     return isTTY(this.stderr) && isTTY(this.stdout) && columns > 0 && !this.json && !this.quiet && !this.env.CI;
+  }
+
+  /**
+   * Columns a table may take: the terminal's width; 80 into a pipe (as
+   * gh and npm assume), so piped output reads the same in a terminal later;
+   * unlimited with --wide.
+   */
+  get width(): number {
+    if (this.wide) return Infinity;
+    const columns = isTTY(this.stdout) ? ((this.stdout as NodeJS.WriteStream).columns ?? 0) : 0;
+    return columns > 0 ? columns : 80;
   }
 
   /** chalk with colour on or off for stdout. */
