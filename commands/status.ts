@@ -312,13 +312,22 @@ function latencyLine(r: StatusResult): string | null {
   return `${formatElapsed(r.latencyMs)} (median of ${r.latencySamples}, p99 ${formatElapsed(r.latencyP99Ms)})`;
 }
 
+/** A fact no FIELDS entry describes, in the units its name gives (…Ms, …Seconds, …Bytes), counts with separators. */
+function withUnit(name: string, value: Fact): string {
+  if (typeof value !== 'number') return String(value);
+  if (/Ms$/.test(name)) return formatElapsed(value);
+  if (/Seconds$/.test(name)) return formatDuration(value);
+  if (/Bytes$/.test(name)) return formatBytes(value);
+  return formatCount(value);
+}
+
 /** The facts of `info` by section, formatted. */
 function infoSections(info: StatusResult['info']): Record<'server' | 'memory' | 'keys' | 'other', Section['lines']> {
   const out: Record<'server' | 'memory' | 'keys' | 'other', Section['lines']> = { server: [], memory: [], keys: [], other: [] };
   for (const [name, value] of Object.entries(info)) {
     const view = FIELDS[name];
     if (view === null || /^db\d+Keys$/.test(name)) continue;
-    if (view === undefined) out.other.push([spelled(name), value === null ? null : String(value)]);
+    if (view === undefined) out.other.push([spelled(name), value === null ? null : withUnit(name, value)]);
     else out[view.section].push([view.label, view.show ? view.show(value) : value === null ? null : String(value)]);
   }
   return out;

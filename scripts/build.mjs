@@ -45,7 +45,7 @@ const common = {
   target: 'node20',
   minify: true, // less for V8 to parse on every start
   keepNames: true, // error classes report their own names
-  external: ['typescript', 'cosmiconfig', 'cli-table3', 'memjs', 'fzstd'],
+  external: ['cosmiconfig', 'cli-table3', 'memjs', 'fzstd'],
   define: { __VERSION__: JSON.stringify(pkg.version) },
   logLevel: 'warning',
 };
@@ -55,7 +55,7 @@ const common = {
 // and inside the main bundle every command would parse 170 kB more; ora and
 // chalk because they are ES modules, which require() cannot hand over with a
 // usable default export, while esbuild's CommonJS build of them can.
-const VENDORED = ['ioredis', 'ora', 'chalk'];
+const VENDORED = ['ioredis', 'ora', 'chalk', 'sucrase'];
 const vendored = {
   name: 'vendored',
   setup(b) {
@@ -78,6 +78,15 @@ const edgeApart = {
   },
 };
 
+// The TypeScript-config transpiler is its own file in every build (the CLI, the library and
+// the edge service all load configs): one copy, read only when a config is transpiled.
+const sucraseApart = {
+  name: 'sucrase-apart',
+  setup(b) {
+    b.onResolve({ filter: /^sucrase$/ }, () => ({ path: './vendor-sucrase.cjs', external: true }));
+  },
+};
+
 await Promise.all([
   build({
     ...common,
@@ -96,8 +105,8 @@ await Promise.all([
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
   }),
-  build({ ...common, entryPoints: ['src/edge/edge-service.ts'], outfile: 'dist/glueful-edge.cjs', format: 'cjs' }),
-  build({ ...common, entryPoints: ['src/index.ts'], outfile: 'dist/index.cjs', format: 'cjs' }),
+  build({ ...common, plugins: [...common.plugins, sucraseApart], entryPoints: ['src/edge/edge-service.ts'], outfile: 'dist/glueful-edge.cjs', format: 'cjs' }),
+  build({ ...common, plugins: [...common.plugins, sucraseApart], entryPoints: ['src/index.ts'], outfile: 'dist/index.cjs', format: 'cjs' }),
 ]);
 
 // The ES-module entry names every export of the CommonJS one.

@@ -5,12 +5,12 @@
 # script (pseudo-terminal tests), and php-cli with the memcached, redis,
 # igbinary and msgpack extensions plus setpriv (PHP playing the app, as
 # another user), and varnish with varnish-modules (vmod xkey) for the edge
-# purge tests.
+# purge tests, and zsh and fish (the completion scripts).
 # Quick and silent when everything is there. Needs root, or sudo.
 set -euo pipefail
 
 need=()
-for pair in redis-server:redis-server memcached:memcached saslpasswd2:sasl2-bin openssl:openssl script:bsdutils php:php-cli setpriv:util-linux varnishd:varnish; do
+for pair in redis-server:redis-server memcached:memcached saslpasswd2:sasl2-bin openssl:openssl script:bsdutils php:php-cli setpriv:util-linux varnishd:varnish zsh:zsh fish:fish; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair##*:}")
 done
 # PHP extensions the interop tests write and read with (php -m lists the loaded ones).

@@ -73,24 +73,45 @@ describe('the scripts', () => {
   it.each(['zsh', 'fish'] as const)('prints a %s script that asks glueful __complete', (shell) => {
     expect(completionScript(shell)).toContain('glueful __complete');
   });
+
+  // scripts/test-deps.sh installs fish and zsh; under CI a missing shell fails rather than skips.
+  it.skipIf(!has('fish') && !process.env.CI)('fish loads its script and completes commands, keys and store names', () => {
+    const script = 'glueful completion fish | source; complete -C "glueful cache:st"; complete -C "glueful cache:get user:"; complete -C "glueful --store "';
+    const result = spawnSync('fish', ['--no-config', '-c', script], { cwd: project.dir, env: { PATH: `${binDir}:${process.env.PATH}`, HOME: project.dir }, encoding: 'utf8' });
+    expect(result.stdout.split('\n')).toEqual(['cache:status', 'user:1', 'user:2', 'file', 'other', '']);
+  });
+
+  it.skipIf(!has('zsh') && !process.env.CI)('zsh loads its script and Tab completes `glueful cache:st` on a pseudo-terminal', async () => {
+    const typed = ['autoload -U compinit; compinit -u; source <(glueful completion zsh)\n', 'glueful cache:st\t', ' --help | head -1\n', 'exit\n'];
+    const screen = await typeInto('zsh -f -i', typed, { PS1: '%% ' });
+    expect(screen).toMatch(/Usage: glueful cache:status/);
+  }, 30_000);
 });
+
+function has(program: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${program}`]).status === 0;
+}
+
+/** Starts `shell` on a pseudo-terminal and types `typed` at it, a piece every 1.5 s (each Tab runs glueful). */
+function typeInto(shell: string, typed: string[], env: Record<string, string> = {}): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const child = spawn('script', ['-qefc', `stty cols 100 rows 30; ${shell}`, '/dev/null'], {
+      cwd: project.dir,
+      env: { PATH: `${binDir}:${process.env.PATH}`, HOME: project.dir, TERM: 'xterm', NO_COLOR: '1', ...env },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d));
+    typed.forEach((piece, i) => setTimeout(() => child.stdin.write(piece), 300 + i * 1500));
+    setTimeout(() => child.stdin.end(), 300 + typed.length * 1500);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    child.on('close', () => (clearTimeout(timer), resolve(out)));
+  });
+}
 
 describe('on a pseudo-terminal', () => {
   it('Tab in an interactive bash completes the command and a key', async () => {
     const typed = ['source <(glueful completion bash)\n', 'glueful cache:st\t --help | head -1\n', 'glueful cache:get gre\t\n', 'exit\n'];
-    const screen = await new Promise<string>((resolve) => {
-      const child = spawn('script', ['-qefc', 'stty cols 100 rows 30; bash --norc --noprofile -i', '/dev/null'], {
-        cwd: project.dir,
-        env: { PATH: `${binDir}:${process.env.PATH}`, HOME: project.dir, TERM: 'xterm', PS1: '$ ', NO_COLOR: '1' },
-      });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d));
-      // One line at a time: each Tab runs glueful, which takes a moment to answer.
-      typed.forEach((line, i) => setTimeout(() => child.stdin.write(line), 300 + i * 1500));
-      setTimeout(() => child.stdin.end(), 300 + typed.length * 1500);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      child.on('close', () => (clearTimeout(timer), resolve(out)));
-    });
+    const screen = await typeInto('bash --norc --noprofile -i', typed, { PS1: '$ ' });
     expect(screen).toContain('glueful cache:status  --help | head -1'); // the Tab added 'atus' and a space
     expect(screen).toMatch(/Usage: glueful cache:status/);
     expect(screen).toContain('glueful cache:get greeting');

@@ -7,6 +7,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import { cleanEnv } from './helpers/cli.js';
 import { HOST, startMemcached, startRedis, type ServerHandle } from './helpers/servers.js';
 
 const REPO = resolve(import.meta.dirname, '..');
+const BUILTINS = new Set(builtinModules);
 const VERSION = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).version as string;
 
 let root: string;
@@ -38,7 +40,8 @@ beforeAll(async () => {
   scratch = join(root, 'scratch');
   mkdirSync(scratch);
   writeFileSync(join(scratch, 'package.json'), '{"name":"scratch","private":true}\n');
-  npm(['install', tarball, '@types/node@20'], scratch);
+  // A TypeScript consumer brings its own compiler (glueful-cache no longer installs one).
+  npm(['install', tarball, '@types/node@20', 'typescript@~5.9'], scratch);
   [redis, memcached] = await Promise.all([startRedis(), startMemcached()]);
 }, 180_000);
 
@@ -48,10 +51,46 @@ afterAll(async () => {
 });
 
 describe('the packed package', () => {
-  it('ships the built CLI, the library and its declarations, not the sources', () => {
-    const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
-    expect(listing).toEqual(expect.arrayContaining(['package/bin/glueful.cjs', 'package/dist/glueful.cjs', 'package/dist/index.js', 'package/dist/index.cjs', 'package/dist/types/index.d.ts']));
-    expect(listing.filter((f) => /^package\/(src|commands|test)\//.test(f) || f.endsWith('.v8cache'))).toEqual([]);
+  it('ships the built CLI, the library and its declarations, the licence, not the sources: every file listed', () => {
+    const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    const types = listing.filter((f) => f.startsWith('package/dist/types/'));
+    expect(types).toContain('package/dist/types/index.d.ts');
+    expect(types.filter((f) => !f.endsWith('.d.ts'))).toEqual([]);
+    expect(listing.filter((f) => !types.includes(f)).sort()).toEqual([
+      'package/LICENSE',
+      'package/README.md',
+      'package/bin/glueful.cjs',
+      'package/cache.config.example.ts',
+      'package/dist/glueful-edge.cjs',
+      'package/dist/glueful.cjs',
+      'package/dist/index.cjs',
+      'package/dist/index.js',
+      'package/dist/vendor-chalk.cjs',
+      'package/dist/vendor-ioredis.cjs',
+      'package/dist/vendor-ora.cjs',
+      'package/dist/vendor-sucrase.cjs',
+      'package/examples/varnish-purge.vcl',
+      'package/package.json',
+    ]);
+    const licence = execFileSync('tar', ['-xzOf', tarball, 'package/LICENSE'], { encoding: 'utf8' });
+    expect(licence).toMatch(/^MIT License\n/);
+    expect(JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')).license).toBe('MIT');
+  });
+
+  it('installs under 10 MB: no TypeScript compiler, and nothing bundled into dist/ installed again', () => {
+    const installed = join(prefix, 'lib', 'node_modules', 'glueful-cache');
+    const size = Number(execFileSync('du', ['-sk', prefix], { encoding: 'utf8' }).split('\t')[0]) * 1024;
+    expect(size).toBeLessThan(10 * 1024 * 1024);
+    const present = (name: string) => spawnSync('test', ['-e', join(installed, 'node_modules', name)]).status === 0 || spawnSync('test', ['-e', join(prefix, 'lib', 'node_modules', name)]).status === 0;
+    for (const bundled of ['typescript', 'sucrase', 'ioredis', 'chalk', 'ora', 'commander', 'cluster-key-slot']) expect([bundled, present(bundled)]).toEqual([bundled, false]);
+    // What is installed is what dist/ requires at run time.
+    const dependencies = Object.keys(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).dependencies).sort();
+    const bundles = readdirSync(join(installed, 'dist')).filter((f) => f.endsWith('.cjs')).map((f) => readFileSync(join(installed, 'dist', f), 'utf8')).join('\n');
+    // ('flow-enums-runtime' is text sucrase writes into Flow output, never required by us.)
+    const required = [...bundles.matchAll(/(?:require|import)\("([a-z@][^"$]*)"\)/g)]
+      .map((m) => m[1]!)
+      .filter((n) => !n.startsWith('node:') && !BUILTINS.has(n) && n !== 'flow-enums-runtime');
+    expect([...new Set(required)].sort()).toEqual(dependencies);
   });
 
   it('installs a working glueful into an empty prefix', () => {

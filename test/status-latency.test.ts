@@ -4,6 +4,7 @@
  * store itself is slow, not when this process waited for a CPU once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createConnection, createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measureLatency, quantile } from '../src/core/latency.js';
 import { glueful, tempProject } from './helpers/cli.js';
@@ -80,4 +81,33 @@ describe('cache:status --fail-on-alert on a busy machine', () => {
       }
     }, 60_000);
   }
+});
+
+/** A loopback proxy to `port` that holds every reply `delayMs`: a store that is slow on every round trip. */
+function slowProxy(port: number, delayMs: number): Promise<{ port: number; server: Server }> {
+  const server = createServer((client) => {
+    const upstream = createConnection({ host: HOST, port });
+    client.on('data', (d) => upstream.write(d));
+    upstream.on('data', (d) => setTimeout(() => client.write(d), delayMs));
+    const end = () => (client.destroy(), upstream.destroy());
+    client.on('close', end).on('error', end);
+    upstream.on('close', end).on('error', end);
+  });
+  return new Promise((resolve) => server.listen(0, HOST, () => resolve({ port: (server.address() as { port: number }).port, server })));
+}
+
+describe('cache:status --fail-on-alert on a slow store', () => {
+  it('still fires: every round trip over 10 ms is exit 7, with the figures in the alert', async () => {
+    const proxy = await slowProxy(memcached.port, 15);
+    try {
+      const env = { CACHE_DRIVER: 'memcached', MEMCACHED_HOST: HOST, MEMCACHED_PORT: String(proxy.port) };
+      const result = await glueful(['cache:status', '--fail-on-alert', '--json'], { cwd: project.dir, env });
+      expect(result.code).toBe(7);
+      const data = JSON.parse(result.stdout);
+      expect(data.latencyP25Ms).toBeGreaterThan(10);
+      expect(data.alerts).toEqual([expect.stringMatching(/^response time over 10 ms on even the fastest quarter of \d+ round trips \(p25 [\d.]+ ms, median [\d.]+ ms\)$/)]);
+    } finally {
+      proxy.server.close();
+    }
+  }, 30_000);
 });
