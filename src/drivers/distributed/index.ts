@@ -351,14 +351,24 @@ export class DistributedDriver implements CacheDriver {
   }
 
   /** Usable while any node answers; which nodes do not is for stats() to report. */
+  /**
+   * Pings every node; one that did not answer is not pinged again by later
+   * pings of this process (status samples latency with a score of pings: a
+   * dead node counts one failure per run, not twenty).
+   */
   async ping() {
-    const settled = await Promise.allSettled(this.nodes.map((_, i) => this.onNode(i, (d) => d.ping())));
+    const asked = this.nodes.map((_, i) => i).filter((i) => !this.unanswered.has(i));
+    const settled = await Promise.allSettled((asked.length ? asked : this.nodes.map((_, i) => i)).map((i) => this.onNode(i, (d) => d.ping())));
+    settled.forEach((s, k) => s.status === 'rejected' && this.unanswered.add(asked[k] ?? k));
     const times = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
     if (times.length === 0) {
       throw new StoreUnavailableError(`no node of the distributed store answered (${this.nodes.map((n) => n.id).join(', ')})`);
     }
     return Math.max(...times);
   }
+
+  /** Nodes that did not answer a ping of this process. */
+  private readonly unanswered = new Set<number>();
 
   async stats(): Promise<DriverStats> {
     const shares = this.ring.shares();
