@@ -475,6 +475,7 @@ export class FileDriver implements CacheDriver {
     let bytes = 0;
     let unreadable = 0;
     let leftovers = 0;
+    let orphaned = 0;
     const owner = await stat(this.location).catch(() => null);
     const at = now();
     // One walk: entries, values without their meta, and writers' leftovers.
@@ -499,13 +500,13 @@ export class FileDriver implements CacheDriver {
         bytes += cache.size;
         if (owner && !readableBy(owner, cache)) unreadable++;
       }
-      leftovers += orphans.filter(Boolean).length + stale.filter((t) => t !== null).length;
+      orphaned += orphans.filter(Boolean).length;
+      leftovers += stale.filter((t) => t !== null).length;
     }
     const replaceable = owner ? await canReplaceIn(this.location) : true;
     const warnings: string[] = [];
-    if (leftovers) {
-      warnings.push(`${leftovers} temp, lock or value-without-meta files left by interrupted writers (the next prune pass removes them)`);
-    }
+    if (leftovers) warnings.push(`${leftovers} temp or lock files left by interrupted writers (the next prune pass removes them)`);
+    if (orphaned) warnings.push(`${orphaned} values without their .meta, left by interrupted writers (the next prune pass removes them)`);
     if (unreadable) {
       warnings.push(`${unreadable} entries cannot be read by the directory's owner (uid ${owner!.uid}), the app's user: it misses and deletes them`);
     }
@@ -513,7 +514,7 @@ export class FileDriver implements CacheDriver {
     return {
       totalKeys: entries,
       bytes,
-      info: { hashLevels: this.levels, expiredEntries: expired, leftoverFiles: leftovers, unreadableByApp: unreadable },
+      info: { hashLevels: this.levels, expiredEntries: expired, leftoverFiles: leftovers + orphaned, unreadableByApp: unreadable },
       warnings: warnings.length ? warnings : undefined,
     };
   }

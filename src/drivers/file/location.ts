@@ -55,9 +55,9 @@ async function refuseBlocked(location: string, path: string): Promise<void> {
   const link = await lstat(path).catch(() => null);
   if (link?.isSymbolicLink()) {
     const target = await readlink(path).catch(() => '?');
-    throw unusable(location, `${path} is a symbolic link to ${target}, which does not exist`);
+    throw unusable(location, `${path} is a symbolic link to ${target}, which does not exist (ENOENT)`);
   }
-  if (link && !link.isDirectory()) throw unusable(location, `${path} is a file, not a directory`);
+  if (link && !link.isDirectory()) throw unusable(location, `${path} is a file, not a directory (ENOTDIR)`);
 }
 
 /**
@@ -69,7 +69,7 @@ export async function checkLocation(location: string): Promise<LocationState> {
   for (;;) {
     const found = await stat(path).catch((error: unknown) => error as NodeJS.ErrnoException);
     if (!(found instanceof Error)) {
-      if (!found.isDirectory()) throw unusable(location, `${path} is a file, not a directory`);
+      if (!found.isDirectory()) throw unusable(location, `${path} is a file, not a directory (ENOTDIR)`);
       await refusePseudo(location, path);
       if (path === location) return 'ready';
       // The nearest existing folder must let us create the rest.
