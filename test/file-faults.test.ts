@@ -6,7 +6,9 @@
  * against what the directory really holds afterwards: whole entries only
  * (`.cache` with its `.meta`), no temp or lock file left behind.
  */
-import { mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,6 +206,61 @@ describe('file store on a disk turned read-only', () => {
       expectOnlyWholeEntries(dir, 150);
     }),
   );
+});
+
+/**
+ * A bulk write, as an ordinary user (root writes anywhere), in a child
+ * process running the built library: after a first batch the writer makes
+ * every folder of its cache read-only to itself, then offers more.
+ */
+const DENIED_WRITER = `
+const { chmodSync, readdirSync } = require('node:fs');
+const { join } = require('node:path');
+const { createStore } = require(process.argv[1]);
+const dir = process.argv[2];
+const lock = (d) => { for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) lock(join(d, e.name)); chmodSync(d, 0o555); };
+const entries = (from, to) => Array.from({ length: to - from }, (_, i) => ['w:' + (from + i), { i: from + i }]);
+(async () => {
+  const { store } = await createStore({ default: 's', prefix: '', fallbackToFile: false, stores: { s: { driver: 'file', path: dir, hashLevels: 2 } } });
+  // The writes in flight settle first: files made before the change could not be removed after it (by anyone but root).
+  const batches = async function* () { yield entries(0, 100); await new Promise((r) => setTimeout(r, 300)); lock(dir); yield entries(100, 1100); };
+  try {
+    const result = await store.setBatches(batches());
+    console.log(JSON.stringify({ result }));
+  } catch (error) {
+    console.log(JSON.stringify({ error: { name: error.name, message: error.message, done: error.done } }));
+  }
+})();
+`;
+
+const isRoot = process.getuid?.() === 0;
+
+describe('file store whose directory stops taking writes (EACCES)', () => {
+  // Needs root to run the writer as another user; a non-root run is that user already, but cannot set it up.
+  it.skipIf(!isRoot && !process.env.CI)('mid-bulk-write: stops soon with exact counts, whole entries only', async () => {
+    expect(isRoot, 'this case runs the writer as uid 65534 and needs root to do so').toBe(true);
+    const parent = mkdtempSync(join(tmpdir(), 'glueful-eacces-'));
+    chmodSync(parent, 0o755);
+    const dir = join(parent, 'cache');
+    mkdirSync(dir);
+    chownSync(dir, 65534, 65534);
+    try {
+      const lib = join(import.meta.dirname, '..', 'dist', 'index.cjs');
+      const child = spawnSync(process.execPath, ['-e', DENIED_WRITER, lib, dir], { uid: 65534, gid: 65534, cwd: parent, encoding: 'utf8', timeout: 20_000 });
+      expect(child.stderr).toBe('');
+      const { error } = JSON.parse(child.stdout) as { error: { name: string; message: string; done: Record<string, number> } };
+      expect(error, child.stdout).toMatchObject({ name: 'PartialFailureError' });
+      expect(error.message).toMatch(/may not write there \(EACCES\)/);
+      expect(error.done).toMatchObject({ written: 100, unknown: 0 });
+      expect(error.done.failed).toBeGreaterThan(0);
+      expect(error.done.failed).toBeLessThan(500);
+      // Root reads whatever the modes say.
+      expectOnlyWholeEntries(dir, 100);
+      expect(await readable(dir, 1100)).toEqual({ listed: 100, read: 100 });
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('leftovers', () => {
