@@ -13,14 +13,15 @@ import { access, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { decodeCounter, encodeCounter } from '../../core/codec.js';
-import type { CacheDriver, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex } from '../../core/contract.js';
+import type { BulkEntry, BulkWriteResult, CacheDriver, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex } from '../../core/contract.js';
 import { sniffFormat, type KeyFacts } from '../../core/inspect.js';
-import { StoreUnavailableError, UsageError } from '../../core/errors.js';
+import { PartialFailureError, StoreUnavailableError, UsageError } from '../../core/errors.js';
 import { globToRegExp } from '../../core/glob.js';
 import { md5Hex } from '../../core/md5.js';
 import { emulatedSortedSets, parseScoreMap, serializeScoreMap } from '../../core/score-map.js';
 import { withFileLock } from './lock.js';
-import { isLeftoverName, removeIfStale, staleToken } from './leftovers.js';
+import { isLeftoverName, isOrphanValue, removeIfStale, staleToken } from './leftovers.js';
+import { checkLocation, describeDenied, unusable } from './location.js';
 import { canReplaceIn, ensureDir, policyFor, readableBy, type FilePolicy } from './ownership.js';
 import { FileWalker, isExpired, isMissing, now, parseMeta, type Meta } from './walk.js';
 
@@ -47,6 +48,12 @@ export interface FileDriverOptions {
 const TRAITS: DriverTraits = { persistent: true, shared: false, maxKeyBytes: Infinity };
 
 const PRUNE_STAMP = '.glueful-prune';
+/** Entries a bulk write keeps in flight. */
+const SETS_IN_FLIGHT = 64;
+/** Errors that mean the cache directory as a whole takes no more writes (see dooms()). */
+const ERRNO_UNAVAILABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'ELOOP', 'EIO']);
+const errnoOf = (error: unknown): string | undefined =>
+  (error as NodeJS.ErrnoException)?.code ?? ((error as { cause?: NodeJS.ErrnoException })?.cause?.code);
 
 /** The Glueful-format file store. */
 export class FileDriver implements CacheDriver {
@@ -72,6 +79,8 @@ export class FileDriver implements CacheDriver {
   private readonly lockTimeoutMs: number;
   private readonly cleanupFrequency: number;
   private pruneChecked = false;
+  /** Set once the directory was seen to exist and be usable (see usable()). */
+  private ready = false;
   private readonly walker: FileWalker;
   private readonly permission?: number;
   /** How new files and folders are made, worked out on the first write. */
@@ -108,14 +117,33 @@ export class FileDriver implements CacheDriver {
 
   private ioError(error: unknown): Error {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOSPC' || code === 'ENOTDIR') {
-      return new StoreUnavailableError(`cannot use the cache directory ${this.location}: ${code}`, { cause: error });
-    }
+    if (code !== undefined && ERRNO_UNAVAILABLE.has(code)) return unusable(this.location, describeDenied(code), error);
     return error as Error;
+  }
+
+  /**
+   * Throws a StoreUnavailableError when the directory can never hold a cache
+   * (a dangling link, /proc, a file in the way: see location.ts), so reads
+   * do not answer "not found" for it. Remembered once the directory exists.
+   */
+  private async usable(): Promise<void> {
+    if (this.ready) return;
+    if ((await checkLocation(this.location)) === 'ready') this.ready = true;
   }
 
   /** Writes a file by temp + rename, so readers see the old or the new content, never half. */
   private async writeAtomic(path: string, data: Buffer | string): Promise<void> {
+    const tmp = await this.writeTemp(path, data);
+    try {
+      await rename(tmp, path);
+    } catch (error) {
+      await unlink(tmp).catch(() => undefined);
+      throw this.ioError(error);
+    }
+  }
+
+  /** Writes `data` to a new temp file beside `path` and returns its name; on failure none is left. */
+  private async writeTemp(path: string, data: Buffer | string): Promise<string> {
     const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
     const policy = await this.filePolicy();
     try {
@@ -128,7 +156,7 @@ export class FileDriver implements CacheDriver {
       } finally {
         await handle.close();
       }
-      await rename(tmp, path);
+      return tmp;
     } catch (error) {
       await unlink(tmp).catch(() => undefined);
       throw this.ioError(error);
@@ -141,24 +169,53 @@ export class FileDriver implements CacheDriver {
   }
 
   private async locked<T>(base: string, work: () => Promise<T>): Promise<T> {
+    await this.usable();
     try {
       await ensureDir(dirname(base), this.location, await this.filePolicy());
     } catch (error) {
+      // ENOENT from mkdir under a parent that exists: the location changed under us (see location.ts).
+      if (errnoOf(error) === 'ENOENT') this.ready = false;
       throw this.ioError(error);
     }
-    return withFileLock(`${base}.glock`, { timeoutMs: this.lockTimeoutMs, staleMs: 10_000 }, work);
+    try {
+      return await withFileLock(`${base}.glock`, { timeoutMs: this.lockTimeoutMs, staleMs: 10_000 }, work);
+    } catch (error) {
+      throw this.ioError(error); // the lock's own files hit the same full disk or read-only mount
+    }
   }
 
+  /**
+   * Writes an entry as a pair: both files go to temp names first, and only
+   * when both are complete are they renamed into place (renames take no
+   * space). A write that fails (full disk, quota) leaves the old entry and
+   * no file of its own; a value never stands without its meta document.
+   */
   private async writeEntry(base: string, key: string, value: Buffer, ttl: number, tags?: string[]): Promise<void> {
     const created = now();
     const meta: Meta = { key, created, expires: ttl > 0 ? created + ttl : 0, ttl };
     if (tags?.length) meta.tags = tags;
-    await this.writeAtomic(`${base}.cache`, value);
-    await this.writeAtomic(`${base}.meta`, 'json:' + JSON.stringify(meta));
+    const valueTmp = await this.writeTemp(`${base}.cache`, value);
+    let metaTmp: string | undefined;
+    try {
+      metaTmp = await this.writeTemp(`${base}.meta`, 'json:' + JSON.stringify(meta));
+      await rename(valueTmp, `${base}.cache`);
+    } catch (error) {
+      await Promise.all([valueTmp, metaTmp].map((p) => p && unlink(p).catch(() => undefined)));
+      throw this.ioError(error);
+    }
+    try {
+      await rename(metaTmp, `${base}.meta`);
+    } catch (error) {
+      // Only a new name can need room in the folder: then no meta existed, and the value goes too.
+      await unlink(metaTmp).catch(() => undefined);
+      if (!(await access(`${base}.meta`).then(() => true, () => false))) await unlink(`${base}.cache`).catch(() => undefined);
+      throw this.ioError(error);
+    }
     await this.maybePrune();
   }
 
   async get(key: string): Promise<Buffer | null> {
+    await this.usable();
     const base = this.base(key);
     if (!(await this.readMeta(base, key))) return null;
     try {
@@ -169,8 +226,62 @@ export class FileDriver implements CacheDriver {
     }
   }
 
-  getMany(keys: string[]): Promise<Array<Buffer | null>> {
+  async getMany(keys: string[]): Promise<Array<Buffer | null>> {
+    await this.usable();
     return Promise.all(keys.map((k) => this.get(k)));
+  }
+
+  /**
+   * Bulk write: set() per entry, a bounded number in flight, but it stops
+   * soon once an error says every further write fails too (full disk, quota,
+   * read-only, the directory not writable), instead of grinding through the
+   * rest of the stream. Counts are exact: `written` entries are whole and
+   * readable, `failed` were attempted and not stored (their old value, if
+   * any, is kept), the rest were not attempted.
+   */
+  async setMany(batches: AsyncIterable<BulkEntry[]>): Promise<BulkWriteResult> {
+    await this.usable();
+    const result: BulkWriteResult = { written: 0, failed: 0, errors: [] };
+    let fatal: Error | undefined;
+    const running = new Set<Promise<void>>();
+    const write = async (entry: BulkEntry): Promise<void> => {
+      try {
+        await this.set(entry.key, typeof entry.value === 'string' ? Buffer.from(entry.value) : entry.value, entry.ttl, entry.tags);
+        result.written++;
+      } catch (error) {
+        result.failed++;
+        if (result.errors.length < 5) result.errors.push(error instanceof Error ? error.message : String(error));
+        if (!fatal && (await this.dooms(error))) fatal = error as Error;
+      }
+    };
+    try {
+      stream: for await (const batch of batches) {
+        for (const entry of batch) {
+          while (running.size >= SETS_IN_FLIGHT) await Promise.race(running);
+          if (fatal) break stream;
+          const job: Promise<void> = write(entry).finally(() => running.delete(job));
+          running.add(job);
+        }
+      }
+    } finally {
+      await Promise.all(running); // a failing source too: nothing stays in flight behind the caller
+    }
+    if (!fatal) return result;
+    const { written, failed } = result;
+    if (written === 0) throw new StoreUnavailableError(`${fatal.message}: nothing was written (${failed} entries failed)`, { cause: fatal });
+    throw new PartialFailureError(
+      `${fatal.message}: stopped after writing ${written} entries (${failed} failed, the rest not attempted)`,
+      { written, failed, unknown: 0 },
+      { cause: fatal },
+    );
+  }
+
+  /** True when a failed write means the next ones fail too: EACCES only when it is the cache directory itself. */
+  private async dooms(error: unknown): Promise<boolean> {
+    const code = errnoOf(error);
+    if (code === undefined || !ERRNO_UNAVAILABLE.has(code)) return false;
+    if (code !== 'EACCES' && code !== 'EPERM') return true;
+    return !(await canReplaceIn(this.location));
   }
 
   async set(key: string, value: Buffer, ttl: number, tags?: readonly string[]): Promise<void> {
@@ -229,7 +340,8 @@ export class FileDriver implements CacheDriver {
     });
   }
 
-  has(key: string): Promise<boolean> {
+  async has(key: string): Promise<boolean> {
+    await this.usable();
     return this.exists(this.base(key), key);
   }
 
@@ -248,6 +360,7 @@ export class FileDriver implements CacheDriver {
   }
 
   async ttl(key: string): Promise<number | null> {
+    await this.usable();
     const base = this.base(key);
     const meta = await this.readMeta(base, key);
     if (!meta || !(await this.exists(base, key))) return null;
@@ -268,6 +381,7 @@ export class FileDriver implements CacheDriver {
 
   async *scan(glob: string, options: ScanOptions = {}): AsyncIterable<string[]> {
     const matcher = globToRegExp(glob);
+    await this.usable();
     for await (const batch of this.walker.entries(options)) {
       const keys = batch.filter((e) => matcher.test(e.key)).map((e) => e.key);
       if (keys.length) yield keys;
@@ -285,6 +399,7 @@ export class FileDriver implements CacheDriver {
   }
 
   private async *tagMembers(tag: string, options: ScanOptions = {}): AsyncIterable<string[]> {
+    await this.usable();
     for await (const batch of this.walker.entries(options)) {
       const keys = batch.filter((e) => e.meta.tags?.includes(tag)).map((e) => e.key);
       if (keys.length) yield keys;
@@ -312,6 +427,7 @@ export class FileDriver implements CacheDriver {
 
   /** Size on disk (value and meta files), TTL, and the format from the value's first bytes. */
   async describe(keys: string[]): Promise<Array<KeyFacts | null>> {
+    await this.usable();
     return Promise.all(
       keys.map(async (key) => {
         const base = this.base(key);
@@ -326,37 +442,57 @@ export class FileDriver implements CacheDriver {
     );
   }
 
+  /** Throws when the directory cannot take writes (cache:status then says why and exits 5). */
   async ping(): Promise<number> {
     const started = performance.now();
-    // The directory may not exist yet; the nearest existing ancestor must be writable.
-    let dir = this.location;
-    for (;;) {
-      try {
-        await access(dir, constants.W_OK | constants.X_OK);
-        break;
-      } catch (error) {
-        const parent = dirname(dir);
-        if (!isMissing(error) || parent === dir) throw this.ioError(error);
-        dir = parent;
-      }
-    }
+    await this.writable();
     return performance.now() - started;
   }
 
+  /** A missing directory was checked for creatability by checkLocation; an existing one must be writable. */
+  private async writable(): Promise<void> {
+    if ((await checkLocation(this.location)) !== 'ready') return;
+    this.ready = true;
+    await access(this.location, constants.W_OK | constants.X_OK).catch((error: unknown) => {
+      throw this.ioError(error);
+    });
+  }
+
+  /**
+   * Declines (the store walks and deletes one by one), once sure deletes can
+   * work: on a read-only mount a clear or purge would otherwise find nothing
+   * to fail on in an empty directory and say "deleted 0" as if all was well.
+   */
+  async deleteMatching(): Promise<null> {
+    await this.writable();
+    return null;
+  }
+
   async stats(): Promise<DriverStats> {
+    await this.usable();
     let entries = 0;
     let expired = 0;
     let bytes = 0;
     let unreadable = 0;
+    let leftovers = 0;
+    let orphaned = 0;
     const owner = await stat(this.location).catch(() => null);
     const at = now();
-    for await (const paths of this.walker.metaFiles()) {
-      const found = await Promise.all(
-        paths.map(async (path) => ({
-          meta: await readFile(path, 'utf8').then(parseMeta, () => null),
-          cache: await stat(path.replace(/\.meta$/, '.cache')).catch(() => null),
-        })),
-      );
+    // One walk: entries, values without their meta, and writers' leftovers.
+    for await (const paths of this.walker.files((name) => name.endsWith('.meta') || name.endsWith('.cache') || isLeftoverName(name))) {
+      const listed = new Set(paths);
+      const [found, orphans, stale] = await Promise.all([
+        Promise.all(
+          paths
+            .filter((p) => p.endsWith('.meta'))
+            .map(async (path) => ({
+              meta: await readFile(path, 'utf8').then(parseMeta, () => null),
+              cache: await stat(path.replace(/\.meta$/, '.cache')).catch(() => null),
+            })),
+        ),
+        Promise.all(paths.filter((p) => p.endsWith('.cache')).map((p) => isOrphanValue(p, listed))),
+        Promise.all(paths.filter((p) => isLeftoverName(p)).map((p) => staleToken(p))),
+      ]);
       for (const { meta, cache } of found) {
         if (!meta || !cache) continue;
         if (isExpired(meta, at)) expired++;
@@ -364,11 +500,13 @@ export class FileDriver implements CacheDriver {
         bytes += cache.size;
         if (owner && !readableBy(owner, cache)) unreadable++;
       }
+      orphaned += orphans.filter(Boolean).length;
+      leftovers += stale.filter((t) => t !== null).length;
     }
-    const leftovers = await this.staleLeftovers();
     const replaceable = owner ? await canReplaceIn(this.location) : true;
     const warnings: string[] = [];
-    if (leftovers.length) warnings.push(`${leftovers.length} temp or lock files left by interrupted writers (the next prune pass removes them)`);
+    if (leftovers) warnings.push(`${leftovers} temp or lock files left by interrupted writers (the next prune pass removes them)`);
+    if (orphaned) warnings.push(`${orphaned} values without their .meta, left by interrupted writers (the next prune pass removes them)`);
     if (unreadable) {
       warnings.push(`${unreadable} entries cannot be read by the directory's owner (uid ${owner!.uid}), the app's user: it misses and deletes them`);
     }
@@ -376,7 +514,7 @@ export class FileDriver implements CacheDriver {
     return {
       totalKeys: entries,
       bytes,
-      info: { hashLevels: this.levels, expiredEntries: expired, leftoverFiles: leftovers.length, unreadableByApp: unreadable },
+      info: { hashLevels: this.levels, expiredEntries: expired, leftoverFiles: leftovers + orphaned, unreadableByApp: unreadable },
       warnings: warnings.length ? warnings : undefined,
     };
   }
@@ -396,8 +534,10 @@ export class FileDriver implements CacheDriver {
    * the temp and lock files of writers that were killed mid-write.
    */
   async prune(): Promise<number> {
+    await this.usable();
     let removed = 0;
     for (const path of await this.staleLeftovers()) if (await removeIfStale(path)) removed++;
+    removed += await this.pruneOrphanValues();
     const at = now();
     for await (const paths of this.walker.metaFiles()) {
       for (const path of paths) {
@@ -415,6 +555,22 @@ export class FileDriver implements CacheDriver {
     return removed;
   }
 
+  /** Removes value files left without their meta (see leftovers.ts), re-checked under the entry's lock. */
+  private async pruneOrphanValues(): Promise<number> {
+    let removed = 0;
+    for await (const paths of this.walker.files((name) => name.endsWith('.cache') || name.endsWith('.meta'))) {
+      const listed = new Set(paths);
+      for (const path of paths) {
+        if (!path.endsWith('.cache') || !(await isOrphanValue(path, listed))) continue;
+        const gone = await this.locked(path.slice(0, -'.cache'.length), async () =>
+          (await isOrphanValue(path)) ? unlink(path).then(() => true, () => false) : false,
+        ).catch(() => false);
+        if (gone) removed++;
+      }
+    }
+    return removed;
+  }
+
   /** Runs prune() when `cleanupFrequency` seconds passed since the last one. */
   private async maybePrune(): Promise<void> {
     if (this.pruneChecked || this.cleanupFrequency <= 0) return;
@@ -424,7 +580,8 @@ export class FileDriver implements CacheDriver {
     if (last !== null && Date.now() - last < this.cleanupFrequency * 1000) return;
     await this.writeAtomic(stamp, '').catch(() => undefined);
     if (last === null) return; // first write in a new directory: nothing to prune yet
-    await this.prune();
+    // Housekeeping: its failure is not the write's (which is done by now).
+    await this.prune().catch(() => undefined);
   }
 
   async dispose(): Promise<void> {

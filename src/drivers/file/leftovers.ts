@@ -10,12 +10,22 @@
  * One is stale when its writer is gone (no such pid on this host) or it is
  * older than MAX_AGE_MS whoever it names (a pid can be reused). Files of
  * other programs, the PHP driver's included, never match these names.
+ *
+ * And a value without its meta document (`{md5}.cache` alone): no reader
+ * takes it for an entry, but it takes space. Our writers rename the pair in
+ * one go and remove the value when the meta cannot follow; one killed
+ * between the two renames, an older version of this tool, or a PHP writer
+ * killed mid-write leaves one. It is an orphan once ORPHAN_AGE_MS old (a
+ * PHP writer writes its meta right after the value).
  */
-import { readFile, stat, unlink } from 'node:fs/promises';
+import { access, readFile, stat, unlink } from 'node:fs/promises';
 import { isAlive } from './lock.js';
 
 /** No write or lock is held this long; anything older was abandoned. */
 export const MAX_AGE_MS = 10 * 60_000;
+
+/** A value file this long without its meta is an orphan. */
+export const ORPHAN_AGE_MS = 60_000;
 
 const TEMP = /\.tmp-(\d+)-[0-9a-z]+$/;
 const CLAIM = /\.glock\.(\d+)\.[0-9a-z]+$/;
@@ -57,4 +67,19 @@ export async function removeIfStale(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** The meta document's path for a value file's path. */
+export const metaOf = (valuePath: string): string => valuePath.slice(0, -'.cache'.length) + '.meta';
+
+/**
+ * True when a `.cache` file has no `.meta` beside it and is old enough to
+ * be an orphan. `listed`: paths listed with it, to spare a look-up when its
+ * meta was among them.
+ */
+export async function isOrphanValue(path: string, listed?: ReadonlySet<string>, at = Date.now()): Promise<boolean> {
+  if (listed?.has(metaOf(path))) return false;
+  if (await access(metaOf(path)).then(() => true, () => false)) return false;
+  const info = await stat(path).catch(() => null);
+  return info !== null && at - info.mtimeMs > ORPHAN_AGE_MS;
 }

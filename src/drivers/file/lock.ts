@@ -56,7 +56,13 @@ export async function withFileLock<T>(path: string, options: LockOptions, work: 
   const token = `${process.pid} ${Date.now()} ${Math.random().toString(36).slice(2)}`;
   const deadline = Date.now() + options.timeoutMs;
   const claim = `${path}.${process.pid}.${Math.random().toString(36).slice(2, 10)}`;
-  await writeFile(claim, token, { mode: 0o600 });
+  try {
+    await writeFile(claim, token, { mode: 0o600 });
+  } catch (error) {
+    // On a full disk the name is created and the token is not written: no empty claim stays behind.
+    await unlink(claim).catch(() => undefined);
+    throw error;
+  }
   try {
     for (let attempt = 0; ; attempt++) {
       try {

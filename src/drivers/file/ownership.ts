@@ -13,7 +13,7 @@
 import type { Stats } from 'node:fs';
 import { access, chmod, chown, mkdir, opendir, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 
 /** How new files and folders are made. */
 export interface FilePolicy {
@@ -64,18 +64,32 @@ export async function apply(path: string, policy: FilePolicy, mode: number): Pro
   if (policy.owner) await chown(path, policy.owner.uid, policy.owner.gid);
 }
 
-/** Creates the folders down to `dir` that are missing, each following the policy. */
+/**
+ * Creates the folders down to `dir` that are missing, one mkdir each: the
+ * cache directory and its shards follow the policy (folders above it only
+ * get its mode). Never `recursive: true`: where mkdir fails with ENOENT
+ * although the parent exists (/proc), Node's recursive mkdir retries forever.
+ */
 export async function ensureDir(dir: string, root: string, policy: FilePolicy): Promise<void> {
   const missing: string[] = [];
-  for (let at = dir; ; at = join(at, '..')) {
+  for (let at = dir; ; ) {
     if (await stat(at).then(() => true, () => false)) break;
     missing.unshift(at);
-    if (at === root) break;
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
   }
+  const inside = (path: string) => path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
   for (const path of missing) {
-    await mkdir(path, { recursive: true, mode: policy.dirMode });
+    try {
+      await mkdir(path, { mode: policy.dirMode });
+    } catch (error) {
+      // Another writer made it meanwhile; anything else there (a dangling link, a file) is an error.
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST' && (await stat(path).then((s) => s.isDirectory(), () => false))) continue;
+      throw error;
+    }
     // The cache directory itself, when this tool creates it, stays as policyFor() chose.
-    await apply(path, policy, policy.dirMode);
+    if (inside(path)) await apply(path, policy, policy.dirMode);
   }
 }
 
