@@ -92,6 +92,16 @@ function driverDefaults(driver: string, store: Record<string, unknown>): Record<
   return Object.fromEntries(Object.entries(defaults).filter(([key]) => store[key] === undefined || store[key] === null));
 }
 
+/** A warmup strategy in a few words, `users (static)`: its declaration is cache:warmup --list's to show. */
+function strategySummary(declared: unknown): string {
+  if (!isPlainObject(declared)) return typeof declared === 'string' ? declared : typeof declared === 'function' ? '(function)' : JSON.stringify(declared);
+  const own = typeof declared.name === 'string' ? declared.name : undefined;
+  if (typeof declared.module === 'string') return `${own ?? declared.module} (module ${declared.module})`;
+  if (typeof declared.type === 'string') return `${own ?? declared.type} (${declared.type})`;
+  const inline = isPlainObject(declared.strategy) && typeof declared.strategy.name === 'string' ? declared.strategy.name : undefined;
+  return `${own ?? inline ?? '(unnamed)'} (inline)`;
+}
+
 /** The settings a command on `store` works with, each with its origin. */
 export function describeConfig(traced: TracedConfig, flags: ConfigFlags = {}, cwd = process.cwd()): ConfigResult {
   const { config, settings, origins } = traced;
@@ -111,7 +121,7 @@ export function describeConfig(traced: TracedConfig, flags: ConfigFlags = {}, cw
     ...(checked ? { stores: { [store]: { ...checked, ...filled } } } : {}),
     stampede_protection: settings.stampede_protection,
     tagging: settings.tagging,
-    warmup: settings.warmup,
+    warmup: { ...settings.warmup, strategies: settings.warmup.strategies?.map(strategySummary) },
     ...(ring ? { distributed: settings.distributed } : {}),
     ...(Object.keys(settings.edge.providers).length ? { edge: settings.edge } : {}),
   }) as Record<string, unknown>;
@@ -216,7 +226,7 @@ export async function print(out: Output, r: ConfigResult): Promise<void> {
   const originWidth = Math.max(...rows.map((row) => row.origin.length));
   // The value column takes what the key and origin columns leave of the line; a longer value pushes its origin to the next line.
   const valueRoom = Math.max(8, width - 2 - keyWidth - 2 - 2 - originWidth);
-  const valueWidth = Math.min(valueRoom, Math.max(...rows.map((row) => row.value.length)));
+  const valueWidth = Math.max(0, ...rows.map((row) => row.value.length).filter((length) => length <= valueRoom));
   let group: string | undefined;
   for (const row of rows) {
     if (row.group !== group) {

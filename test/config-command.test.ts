@@ -102,6 +102,24 @@ describe('where each setting came from, outside an app', () => {
     expect(json).not.toMatch(/nodesecret|cf-token-value/);
   });
 
+  it('a value too long for its column pushes its origin to the next line; warmup strategies are one line each', async () => {
+    const deep = 'a-rather-long-directory-name/for-the-cache-entries/of-this-project';
+    writeFileSync(
+      join(dir, 'cache.config.json'),
+      JSON.stringify({ stores: { file: { path: deep } }, warmup: { strategies: [{ name: 'users', type: 'static', entries: { a: 1, b: 2 } }, { module: './w.js' }] } }),
+    );
+    const result = await describeIn(dir);
+    expect(row(result, 'warmup.strategies')).toMatchObject({ value: ['users (static)', './w.js (module ./w.js)'], origin: { kind: 'config-file' } });
+    expect(result.settings.some((s) => s.key.includes('entries'))).toBe(false);
+    const text = await printed(result);
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('  path '));
+    expect(lines[at]).toBe(`  path${' '.repeat(lines[at]!.indexOf(join(dir, deep)) - 6)}${join(dir, deep)}`);
+    expect(lines[at + 1]).toMatch(/^ +cache\.config\.json$/);
+    // The origin starts where every other origin starts.
+    expect(lines[at + 1]!.indexOf('cache.config.json')).toBe(lines.find((l) => l.startsWith('  hash_levels'))!.indexOf('built-in default'));
+  });
+
   it('an unknown --store is a configuration error (exit 3)', async () => {
     const traced = await traceConfig({ cwd: dir, env: {} });
     expect(() => describeConfig(traced, { store: 'nope' }, dir)).toThrow(ConfigError);
