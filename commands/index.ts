@@ -8,6 +8,7 @@ import { CacheError, ExitCode, exitCodeOf, isCacheError, type PartialFailureErro
 import { Output } from '../src/output/output.js';
 import * as clear from './clear.js';
 import { complete, completionScript, SHELLS, storeLookups, type Shell } from './completion.js';
+import * as config from './config.js';
 import { createContext, type CommandContext, type CommandModule, type GlobalOptions } from './context.js';
 import { optionName, type CommandSpec, type OptionSpec } from './define.js';
 import * as del from './delete.js';
@@ -28,7 +29,7 @@ const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 type AnyCommand = CommandModule<any> & { command: CommandSpec };
 
 /** Every command, declared in its own module. */
-const COMMANDS: AnyCommand[] = [get, set, del, ttl, expire, purge, clear, status, warmup, inspect];
+const COMMANDS: AnyCommand[] = [get, set, del, ttl, expire, purge, clear, status, config, warmup, inspect];
 
 const EXIT_CODES = `
 Exit codes:

@@ -104,7 +104,8 @@ describe('the commands', () => {
       }
     }
     expect(program.commands.map((c) => c.name()).filter((n) => !n.startsWith('cache:'))).toEqual(['completion']);
-    expect(program.commands.length).toBe(11);
+    // Every cache:* command, plus `completion`.
+    expect(program.commands.filter((c) => c.name().startsWith('cache:')).length).toBe(11);
     expect(misplaced).toEqual([]);
   });
 });

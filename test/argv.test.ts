@@ -61,6 +61,7 @@ const ok: Array<[string[], Partial<Parsed>]> = [
   [['cache:clear', '--flush-database', '0', '--force'], { command: 'clear', options: { flushDatabase: '0', force: true, show: '10' } }],
   [['cache:clear', '--prune-tags'], { command: 'clear', options: { pruneTags: true, show: '10' } }],
   [['cache:status', '-d', '--fail-on-alert'], { command: 'status', options: { detailed: true, failOnAlert: true } }],
+  [['cache:config', '--store', 'redis', '--prefix', '', '--json'], { command: 'config', options: {}, globals: { store: 'redis', prefix: '', json: true } }],
   [['cache:warmup', '--strategy', 'a,b', '--refresh-ahead', '0.8'], { command: 'warmup', options: { strategy: ['a', 'b'], refreshAhead: '0.8', concurrency: '2' } }],
   [['cache:warmup', '--background', '--log-file', 'w.log'], { command: 'warmup', options: { background: true, logFile: 'w.log', concurrency: '2' } }],
 ];
@@ -81,6 +82,7 @@ const refused: Array<[string[], RegExp]> = [
   [['cache:get'], /missing required argument 'key'/],
   [['cache:set', 'k', 'v', '--tag', 'a,,b'], /argument 'a,,b' is invalid\. an item of the list is empty/],
   [['cache:get', 'k', '--bogus'], /unknown option '--bogus'/],
+  [['cache:config', 'extra'], /too many arguments/],
   [['cache:gett', 'k'], /unknown command 'cache:gett'[\s\S]*cache:get/],
 ];
 

@@ -413,3 +413,61 @@ describe('TypeScript config', () => {
     }
   });
 });
+
+describe('cache:config', () => {
+  it('prints every setting with its origin, secrets masked; --json for scripts; nothing on stderr', async () => {
+    const sub = tempProject();
+    try {
+      writeFileSync(join(sub.dir, '.env'), 'APP_NAME=x\nCACHE_DRIVER=redis\nREDIS_PASSWORD=dotenv-secret\n');
+      writeFileSync(join(sub.dir, 'cache.config.json'), JSON.stringify({ stores: { redis: { port: 6390, hots: 'x' } } }));
+      const env = { REDIS_HOST: '10.9.8.7' };
+      const human = await glueful(['cache:config'], { cwd: sub.dir, env });
+      expect(human).toMatchObject({ code: 0, stderr: '' });
+      expect(human.stdout).toMatch(/^store +redis \(\.env:2 CACHE_DRIVER\)$/m);
+      expect(human.stdout).toMatch(/^stores\.redis\n {2}host +10\.9\.8\.7 +env REDIS_HOST\n {2}port +6390 +cache\.config\.json\n {2}password +\*\*\* +\.env:3 REDIS_PASSWORD$/m);
+      expect(human.stdout).toMatch(/^Unknown settings \(ignored\)\n {2}unknown setting 'stores\.redis\.hots' is ignored \(did you mean 'host'\?\)$/m);
+      expect(human.stdout).not.toContain('dotenv-secret');
+      for (const line of human.stdout.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+
+      const json = await glueful(['cache:config', '--json', '--store', 'file', '--prefix', 'cli_'], { cwd: sub.dir, env });
+      expect(json.code).toBe(0);
+      const data = JSON.parse(json.stdout);
+      expect(Object.keys(data)).toEqual(['store', 'settings', 'notices', 'unknown']);
+      expect(data.store).toBe('file');
+      expect(data.settings).toEqual(
+        expect.arrayContaining([
+          { key: 'default', value: 'redis', origin: { kind: 'dotenv', file: join(sub.dir, '.env'), line: 2, variable: 'CACHE_DRIVER' } },
+          { key: 'prefix', value: 'cli_', origin: { kind: 'flag', flag: '--prefix' } },
+          { key: 'stores.file.hash_levels', value: 2, origin: { kind: 'default' } },
+        ]),
+      );
+      expect(data.unknown).toEqual(["unknown setting 'stores.redis.hots' is ignored (did you mean 'host'?)"]);
+    } finally {
+      sub.cleanup();
+    }
+  });
+
+  it('a bad setting, a bad variable, an unknown store or --strict-config is exit 3 with one line, never a stack trace', async () => {
+    const sub = tempProject();
+    try {
+      writeFileSync(join(sub.dir, 'cache.config.json'), JSON.stringify({ stores: { redis: { port: 'abc' } } }));
+      const bad = await glueful(['cache:config'], { cwd: sub.dir });
+      expect(bad).toMatchObject({ code: 3, stdout: '' });
+      expect(bad.stderr.trim()).toBe('glueful: error: invalid configuration: stores.redis.port: expected an integer from 1 to 65535, got "abc"');
+      writeFileSync(join(sub.dir, 'cache.config.json'), JSON.stringify({ prefx: 'a_' }));
+      const cases: Array<[string[], Record<string, string>, RegExp]> = [
+        [['cache:config'], { REDIS_PORT: 'abc' }, /^glueful: error: invalid configuration: REDIS_PORT: expected an integer from 1 to 65535, got "abc"$/],
+        [['cache:config', '--store', 'nope'], {}, /^glueful: error: unknown store 'nope': configured stores are file$/],
+        [['cache:config', '--strict-config'], {}, /^glueful: error: unknown setting 'prefx' is ignored \(did you mean 'prefix'\?\) \(--strict-config\)$/],
+      ];
+      for (const [args, env, message] of cases) {
+        const result = await glueful(args, { cwd: sub.dir, env });
+        expect(result.code, args.join(' ')).toBe(3);
+        expect(result.stderr.trim()).toMatch(message);
+        expect(result.stderr).not.toMatch(/^\s+at /m);
+      }
+    } finally {
+      sub.cleanup();
+    }
+  });
+});

@@ -84,6 +84,22 @@ describe('on a terminal', () => {
     await onTerminal(['cache:delete', 'binary', 'bell']); // the prompt test below counts what is left
   });
 
+  it('cache:config lists settings with their origins within 80 columns: titles bold, defaults dimmed; NO_COLOR plain', async () => {
+    const env = { CACHE_PREFIX: 'tty_', REDIS_PASSWORD: 'tty-secret' };
+    const coloured = await onTerminal(['cache:config', '--store', 'file'], env, '', 80);
+    expect(coloured.code).toBe(0);
+    expect(coloured.screen).toMatch(/\x1b\[1mstores\.file\x1b\[22m/);
+    expect(coloured.screen).toMatch(/\x1b\[2mbuilt-in default\x1b\[22m/);
+    const plain = await onTerminal(['cache:config', '--store', 'file'], { ...env, NO_COLOR: '1' }, '', 80);
+    expect(plain.code).toBe(0);
+    expect(plain.screen).not.toMatch(/\x1b\[/);
+    expect(plain.screen).toMatch(/^store +file \(--store\)\r?$/m);
+    expect(plain.screen).toMatch(/^ {2}prefix +tty_ +env CACHE_PREFIX\r?$/m);
+    expect(plain.screen).toMatch(/^ {2}hash_levels +2 +built-in default\r?$/m);
+    expect(plain.screen).not.toContain('tty-secret');
+    for (const line of plain.screen.split(/\r?\n/)) expect(line.length, line).toBeLessThanOrEqual(80);
+  });
+
   it('asks before deleting, and deletes on yes', async () => {
     await onTerminal(['cache:set', 'doomed', 'v']);
     const no = await onTerminal(['cache:clear'], {}, 'n\r');

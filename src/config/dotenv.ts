@@ -20,22 +20,27 @@ function unquote(raw: string): string {
   return (hash >= 0 ? raw.slice(0, hash) : raw).trim();
 }
 
-/** Parses .env text into a map. */
-export function parseDotenv(text: string): Map<string, string> {
+/**
+ * Parses .env text into a map. `lines`, when given, receives the line
+ * number (from 1) each variable was last set on, for cache:config.
+ */
+export function parseDotenv(text: string, lines?: Map<string, number>): Map<string, string> {
   const vars = new Map<string, string>();
-  for (const line of text.split(/\r?\n/)) {
-    if (/^\s*(#|$)/.test(line)) continue;
+  text.split(/\r?\n/).forEach((line, index) => {
+    if (/^\s*(#|$)/.test(line)) return;
     const match = LINE.exec(line);
-    if (match) vars.set(match[1]!, unquote(match[2]!));
-  }
+    if (!match) return;
+    vars.set(match[1]!, unquote(match[2]!));
+    lines?.set(match[1]!, index + 1);
+  });
   return vars;
 }
 
 /** The variables of the `.env` file at `path`; empty when there is none. */
-export function readDotenv(path: string | null): Map<string, string> {
+export function readDotenv(path: string | null, lines?: Map<string, number>): Map<string, string> {
   if (!path) return new Map();
   try {
-    return parseDotenv(readFileSync(path, 'utf8'));
+    return parseDotenv(readFileSync(path, 'utf8'), lines);
   } catch {
     return new Map(); // no .env
   }

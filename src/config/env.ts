@@ -27,8 +27,18 @@ function store(config: Raw, name: string): Raw {
   return section(section(config, 'stores'), name);
 }
 
-function setIf(target: Raw, key: string, value: unknown): void {
-  if (value !== undefined) target[key] = value;
+/** Called for each setting a variable set: its path (`stores.redis.host`) and the variable (cache:config shows them). */
+export type OnSetting = (path: string, variable: string) => void;
+
+/** Sets the setting at `path` (its last part is the key in `target`) when the variable gave a value. */
+type Put = (target: Raw, path: string, variable: string, value: unknown) => void;
+
+function putter(onSetting: OnSetting | undefined): Put {
+  return (target, path, variable, value) => {
+    if (value === undefined) return;
+    target[path.slice(path.lastIndexOf('.') + 1)] = value;
+    onSetting?.(path, variable);
+  };
 }
 
 /**
@@ -45,12 +55,12 @@ export const EDGE_PROVIDER_ENV: Readonly<Record<string, Readonly<Record<string, 
 };
 
 /** Glueful's EDGE_CACHE_* variables and the providers' credentials, over `edge`. */
-function applyEdge(config: Raw, env: Lookup): void {
+function applyEdge(config: Raw, env: Lookup, put: Put): void {
   if (config.edge !== undefined && config.edge !== null && (typeof config.edge !== 'object' || Array.isArray(config.edge))) return;
   const edge: Raw = { ...((config.edge as Raw | undefined) ?? {}) };
-  setIf(edge, 'provider', env('EDGE_CACHE_PROVIDER') || undefined);
-  setIf(edge, 'default_ttl', optionalInt('EDGE_CACHE_TTL', env('EDGE_CACHE_TTL') || undefined, 0, 31_536_000));
-  setIf(edge, 'enabled', optionalBool('EDGE_CACHE_ENABLED', env('EDGE_CACHE_ENABLED')));
+  put(edge, 'edge.provider', 'EDGE_CACHE_PROVIDER', env('EDGE_CACHE_PROVIDER') || undefined);
+  put(edge, 'edge.default_ttl', 'EDGE_CACHE_TTL', optionalInt('EDGE_CACHE_TTL', env('EDGE_CACHE_TTL') || undefined, 0, 31_536_000));
+  put(edge, 'edge.enabled', 'EDGE_CACHE_ENABLED', optionalBool('EDGE_CACHE_ENABLED', env('EDGE_CACHE_ENABLED')));
   if (edge.providers !== undefined && edge.providers !== null && (typeof edge.providers !== 'object' || Array.isArray(edge.providers))) return;
   const providers: Raw = { ...((edge.providers as Raw | undefined) ?? {}) };
   // A built-in whose variables are set exists even when the config does not name it.
@@ -65,8 +75,8 @@ function applyEdge(config: Raw, env: Lookup): void {
     if (!variables) continue;
     const filled: Raw = { ...entry };
     for (const [key, variable] of Object.entries(variables)) {
-      const value = env(variable);
-      if (value) filled[key] = key === 'servers' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
+      const value = env(variable) || undefined;
+      put(filled, `edge.providers.${name}.${key}`, variable, key === 'servers' ? value?.split(',').map((s) => s.trim()).filter(Boolean) : value);
     }
     providers[name] = filled;
   }
@@ -86,6 +96,8 @@ export interface EnvironmentOptions {
   gluefulApp?: boolean;
   /** Where a variable that does not apply is explained (cache:status shows them). */
   notices?: string[];
+  /** Told of every setting a variable set. */
+  onSetting?: OnSetting;
 }
 
 /** PHP's `(float)` of a string: its leading number, else 0 ("2.5s" is 2.5, "abc" is 0). */
@@ -101,19 +113,19 @@ export function phpFloat(text: string): number {
  * `min((float) REDIS_TIMEOUT, 1.0)`, and phpredis waits
  * default_socket_timeout (60 s) when that is 0.
  */
-function applyAppRedis(redis: Raw, env: Lookup, notices: string[]): void {
+function applyAppRedis(redis: Raw, env: Lookup, notices: string[], put: Put): void {
   const db = env('REDIS_DB');
   if (db !== undefined && db !== '') {
     const database = Math.max(0, Math.trunc(phpFloat(db)));
     if (!/^\s*\d+\s*$/.test(db)) notices.push(`REDIS_DB=${db} is database ${database} for the app ((int) cast; it selects a database only when > 0)`);
-    redis.database = database;
+    put(redis, 'stores.redis.database', 'REDIS_DB', database);
   }
   // Unset, it is 2.5: the connect timeout is then 1 s (the app's defaults say so).
   const text = env('REDIS_TIMEOUT');
   if (text === undefined || text === '') return;
   const timeout = phpFloat(text);
-  if (timeout >= 0.001 && timeout <= 3600) redis.timeout = timeout;
-  redis.connect_timeout = timeout > 0 ? Math.min(timeout, 1) : 60;
+  if (timeout >= 0.001 && timeout <= 3600) put(redis, 'stores.redis.timeout', 'REDIS_TIMEOUT', timeout);
+  put(redis, 'stores.redis.connect_timeout', 'REDIS_TIMEOUT', timeout > 0 ? Math.min(timeout, 1) : 60);
 }
 
 const APP_IGNORED: Readonly<Record<string, string>> = {
@@ -125,40 +137,41 @@ const APP_IGNORED: Readonly<Record<string, string>> = {
 /** Returns a copy of the raw config with the environment's settings applied over it. */
 export function applyEnvironment(raw: Raw, lookup: Lookup, options: EnvironmentOptions = {}): Raw {
   const env: Lookup = (name) => gluefulEnvValue(lookup(name));
+  const put = putter(options.onSetting);
   const config: Raw = { ...raw };
-  setIf(config, 'default', env('CACHE_DRIVER') || undefined);
+  put(config, 'default', 'CACHE_DRIVER', env('CACHE_DRIVER') || undefined);
   if (options.gluefulApp) {
     for (const [name, why] of Object.entries(APP_IGNORED)) {
       if (env(name) !== undefined) options.notices?.push(`${name} does not apply here: ${why}`);
     }
   } else {
-    setIf(config, 'prefix', env('CACHE_PREFIX'));
+    put(config, 'prefix', 'CACHE_PREFIX', env('CACHE_PREFIX'));
     // The framework reads CACHE_FALLBACK; the seed names it CACHE_FALLBACK_FILE.
-    setIf(config, 'fallback_to_file', optionalBool('CACHE_FALLBACK', env('CACHE_FALLBACK')));
-    setIf(config, 'fallback_to_file', optionalBool('CACHE_FALLBACK_FILE', env('CACHE_FALLBACK_FILE')));
-    if (env('CACHE_FILE_PATH')) store(config, 'file').path = env('CACHE_FILE_PATH');
+    put(config, 'fallback_to_file', 'CACHE_FALLBACK', optionalBool('CACHE_FALLBACK', env('CACHE_FALLBACK')));
+    put(config, 'fallback_to_file', 'CACHE_FALLBACK_FILE', optionalBool('CACHE_FALLBACK_FILE', env('CACHE_FALLBACK_FILE')));
+    if (env('CACHE_FILE_PATH')) put(store(config, 'file'), 'stores.file.path', 'CACHE_FILE_PATH', env('CACHE_FILE_PATH'));
   }
 
   const redisVars = ['REDIS_HOST', 'REDIS_PORT', 'REDIS_PASSWORD', 'REDIS_DB', 'REDIS_TIMEOUT'];
   if (redisVars.some((v) => env(v) !== undefined) || config.default === 'redis') {
     const redis = store(config, 'redis');
-    setIf(redis, 'host', env('REDIS_HOST') || undefined);
-    setIf(redis, 'port', optionalInt('REDIS_PORT', env('REDIS_PORT') || undefined, 1, 65535));
-    setIf(redis, 'password', env('REDIS_PASSWORD') || undefined);
+    put(redis, 'stores.redis.host', 'REDIS_HOST', env('REDIS_HOST') || undefined);
+    put(redis, 'stores.redis.port', 'REDIS_PORT', optionalInt('REDIS_PORT', env('REDIS_PORT') || undefined, 1, 65535));
+    put(redis, 'stores.redis.password', 'REDIS_PASSWORD', env('REDIS_PASSWORD') || undefined);
     if (options.gluefulApp) {
-      applyAppRedis(redis, env, options.notices ?? []);
+      applyAppRedis(redis, env, options.notices ?? [], put);
     } else {
-      setIf(redis, 'database', optionalInt('REDIS_DB', env('REDIS_DB') || undefined, 0, 1_000_000));
-      setIf(redis, 'timeout', optionalNumber('REDIS_TIMEOUT', env('REDIS_TIMEOUT') || undefined, 0.001, 3600));
+      put(redis, 'stores.redis.database', 'REDIS_DB', optionalInt('REDIS_DB', env('REDIS_DB') || undefined, 0, 1_000_000));
+      put(redis, 'stores.redis.timeout', 'REDIS_TIMEOUT', optionalNumber('REDIS_TIMEOUT', env('REDIS_TIMEOUT') || undefined, 0.001, 3600));
     }
   }
   const memcachedVars = ['MEMCACHED_HOST', 'MEMCACHED_PORT', 'MEMCACHED_USERNAME', 'MEMCACHED_PASSWORD'];
   if (memcachedVars.some((v) => env(v) !== undefined) || config.default === 'memcached') {
     const memcached = store(config, 'memcached');
-    setIf(memcached, 'host', env('MEMCACHED_HOST') || undefined);
-    setIf(memcached, 'port', optionalInt('MEMCACHED_PORT', env('MEMCACHED_PORT') || undefined, 1, 65535));
-    setIf(memcached, 'username', env('MEMCACHED_USERNAME') || undefined);
-    setIf(memcached, 'password', env('MEMCACHED_PASSWORD') || undefined);
+    put(memcached, 'stores.memcached.host', 'MEMCACHED_HOST', env('MEMCACHED_HOST') || undefined);
+    put(memcached, 'stores.memcached.port', 'MEMCACHED_PORT', optionalInt('MEMCACHED_PORT', env('MEMCACHED_PORT') || undefined, 1, 65535));
+    put(memcached, 'stores.memcached.username', 'MEMCACHED_USERNAME', env('MEMCACHED_USERNAME') || undefined);
+    put(memcached, 'stores.memcached.password', 'MEMCACHED_PASSWORD', env('MEMCACHED_PASSWORD') || undefined);
   }
 
   // Glueful's `array` store (in-process, for tests) needs no settings.
@@ -166,26 +179,26 @@ export function applyEnvironment(raw: Raw, lookup: Lookup, options: EnvironmentO
 
   const flag = (name: string, variable: string): void => {
     const value = optionalBool(variable, env(variable));
-    if (value !== undefined) section(config, name).enabled = value;
+    if (value !== undefined) put(section(config, name), `${name}.enabled`, variable, value);
   };
   flag('stampede_protection', 'CACHE_STAMPEDE_PROTECTION');
   flag('tagging', 'CACHE_TAGS'); // Glueful's name for enable_tags
   flag('tagging', 'CACHE_TAGGING_ENABLED');
   flag('distributed', 'DISTRIBUTED_CACHE_ENABLED');
-  const stampede = (key: string, value: unknown): void => {
-    if (value !== undefined) section(config, 'stampede_protection')[key] = value;
+  const stampede = (key: string, variable: string, value: unknown): void => {
+    if (value !== undefined) put(section(config, 'stampede_protection'), `stampede_protection.${key}`, variable, value);
   };
-  stampede('lock_ttl', optionalNumber('CACHE_STAMPEDE_LOCK_TTL', env('CACHE_STAMPEDE_LOCK_TTL') || undefined, 1, 86400));
-  stampede('max_wait_time', optionalNumber('CACHE_STAMPEDE_MAX_WAIT', env('CACHE_STAMPEDE_MAX_WAIT') || undefined, 0, 3600));
+  stampede('lock_ttl', 'CACHE_STAMPEDE_LOCK_TTL', optionalNumber('CACHE_STAMPEDE_LOCK_TTL', env('CACHE_STAMPEDE_LOCK_TTL') || undefined, 1, 86400));
+  stampede('max_wait_time', 'CACHE_STAMPEDE_MAX_WAIT', optionalNumber('CACHE_STAMPEDE_MAX_WAIT', env('CACHE_STAMPEDE_MAX_WAIT') || undefined, 0, 3600));
   const early = optionalBool('CACHE_EARLY_EXPIRATION', env('CACHE_EARLY_EXPIRATION'));
   const threshold = optionalNumber('CACHE_EARLY_EXPIRATION_THRESHOLD', env('CACHE_EARLY_EXPIRATION_THRESHOLD') || undefined, 0, 1);
   if (early !== undefined || threshold !== undefined) {
     const expiration = section(section(config, 'stampede_protection'), 'early_expiration');
-    setIf(expiration, 'enabled', early);
-    setIf(expiration, 'threshold', threshold);
+    put(expiration, 'stampede_protection.early_expiration.enabled', 'CACHE_EARLY_EXPIRATION', early);
+    put(expiration, 'stampede_protection.early_expiration.threshold', 'CACHE_EARLY_EXPIRATION_THRESHOLD', threshold);
   }
-  applyEdge(config, env);
+  applyEdge(config, env, put);
   const replicas = optionalInt('CACHE_REPLICAS', env('CACHE_REPLICAS') || undefined, 0, 16);
-  if (replicas !== undefined) section(config, 'distributed').replicas = replicas;
+  if (replicas !== undefined) put(section(config, 'distributed'), 'distributed.replicas', 'CACHE_REPLICAS', replicas);
   return config;
 }

@@ -12,7 +12,8 @@ import { readDotenv } from './dotenv.js';
 import { applyEnvironment } from './env.js';
 import { findGluefulApp, gluefulDefaults, gluefulEnvValue, gluefulHelperPrefix } from './glueful-app.js';
 import { appRuntime } from './glueful-runtime.js';
-import { resolveConfig, type ResolvedConfig } from './schema.js';
+import { SettingOrigins } from './origins.js';
+import { checkConfig, type CheckedSettings, type ResolvedConfig } from './schema.js';
 import { syntaxProblem } from './syntax-error.js';
 import { loadTypeScriptModule } from './ts-loader.js';
 
@@ -124,6 +125,21 @@ function merge(base: Record<string, unknown>, over: Record<string, unknown>): Re
  * flags (--store, --prefix) come last, in the command context.
  */
 export async function loadConfig(options: LoadOptions = {}): Promise<ResolvedConfig> {
+  return (await traceConfig(options)).config;
+}
+
+/** A configuration with where each setting came from (cache:config). */
+export interface TracedConfig {
+  config: ResolvedConfig;
+  /** The settings under the config file's keys, defaults filled. */
+  settings: CheckedSettings;
+  origins: SettingOrigins;
+  /** The .env read, when it set anything. */
+  envFile: string | null;
+}
+
+/** loadConfig, recording which layer set each setting. */
+export async function traceConfig(options: LoadOptions = {}): Promise<TracedConfig> {
   const cwd = resolve(options.cwd ?? process.cwd());
   const app = findGluefulApp(cwd);
   const projectRoot = app?.root ?? findProjectRoot(cwd);
@@ -133,22 +149,35 @@ export async function loadConfig(options: LoadOptions = {}): Promise<ResolvedCon
     throw new ConfigError(`invalid configuration in ${source}: expected an object (export default { ... })`);
   }
   const envFile = join(projectRoot, '.env');
-  const dotenv = readDotenv(envFile);
+  const lines = new Map<string, number>();
+  const dotenv = readDotenv(envFile, lines);
   const real = options.env ?? process.env;
   const notices: string[] = [];
+  const origins = new SettingOrigins();
   const rules = { gluefulApp: app !== null, notices };
   const runtime = app ? appRuntime(app.root, (name) => gluefulEnvValue(real[name] ?? dotenv.get(name))) : null;
-  const fromDotenv = applyEnvironment(runtime ? gluefulDefaults(runtime) : {}, (name) => dotenv.get(name), rules);
-  const merged = applyEnvironment(merge(fromDotenv, raw as Record<string, unknown>), (name) => real[name], rules);
+  const appDefaults = runtime ? gluefulDefaults(runtime) : {};
+  origins.setLayer(appDefaults, { kind: 'app-default' });
+  const fromDotenv = applyEnvironment(appDefaults, (name) => dotenv.get(name), {
+    ...rules,
+    onSetting: (path, variable) => origins.set(path, { kind: 'dotenv', file: envFile, line: lines.get(variable), variable }),
+  });
+  if (source) origins.setLayer(raw as Record<string, unknown>, { kind: 'config-file', file: source });
+  const merged = applyEnvironment(merge(fromDotenv, raw as Record<string, unknown>), (name) => real[name], {
+    ...rules,
+    onSetting: (path, variable) => origins.set(path, { kind: 'env', variable }),
+  });
   if (app) keepRingOurs(merged, raw as Record<string, unknown>, notices);
-  const resolved = resolveConfig(merged, { source, baseDir: source ? dirname(source) : projectRoot, projectRoot });
+  origins.keepOnly(merged);
+  const { config: resolved, settings } = checkConfig(merged, { source, baseDir: source ? dirname(source) : projectRoot, projectRoot });
   const lockPrefix = app ? gluefulHelperPrefix(real.CACHE_PREFIX ?? dotenv.get('CACHE_PREFIX')) : '';
-  return {
+  const config = {
     ...resolved,
     stampede: { ...resolved.stampede, lockPrefix },
     notices: [...new Set([...notices, ...resolved.notices])],
     app: app && runtime && { root: app.root, name: app.name, envFile: dotenv.size ? envFile : null, runtime },
   };
+  return { config, settings, origins, envFile: dotenv.size ? envFile : null };
 }
 
 /**

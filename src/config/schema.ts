@@ -294,15 +294,19 @@ function definitionOf(driver: DriverName, store: Record<string, unknown>, baseDi
   return { ...rest, driver, maxValueBytes, ...(phpredis ? { phpredis } : {}) };
 }
 
-function resolveStores(raw: Record<string, unknown>, issues: Issues, baseDir: string, projectRoot: string): Record<string, StoreDefinition> {
+/** The stores as the factory wants them, and as checked (config keys; a file store's path absolute). */
+function resolveStores(raw: Record<string, unknown>, issues: Issues, baseDir: string, projectRoot: string) {
   const stores: Record<string, StoreDefinition> = {};
+  const checkedStores: Record<string, Record<string, unknown>> = {};
   const entries = Object.entries(raw);
   if (!('file' in raw)) entries.unshift(['file', {}]);
   for (const [name, value] of entries) {
     const checked = checkStore(name, value ?? {}, issues);
-    if (checked) stores[name] = definitionOf(checked.driver, checked.store, baseDir, projectRoot);
+    if (!checked) continue;
+    stores[name] = definitionOf(checked.driver, checked.store, baseDir, projectRoot);
+    checkedStores[name] = checked.driver === 'file' ? { ...checked.store, path: stores[name].path } : checked.store;
   }
-  return stores;
+  return { stores, checkedStores };
 }
 
 function resolveDistributed(
@@ -356,15 +360,23 @@ function resolveDistributed(
   };
 }
 
+/** The settings as checked, under the config file's keys: defaults filled, each store checked against its driver. */
+export type CheckedSettings = Omit<Checked, 'stores'> & { stores: Record<string, Record<string, unknown>> };
+
 /**
  * Validates a raw (already env-merged) config and fills defaults. Every error
  * is reported at once in one ConfigError; warnings (unknown keys) come back
  * in `warnings`.
  */
 export function resolveConfig(raw: unknown, context: { source: string | null; baseDir: string; projectRoot: string }): ResolvedConfig {
+  return checkConfig(raw, context).config;
+}
+
+/** resolveConfig, with the checked settings under their own keys too (cache:config shows them). */
+export function checkConfig(raw: unknown, context: { source: string | null; baseDir: string; projectRoot: string }): { config: ResolvedConfig; settings: CheckedSettings } {
   const issues: Issues = { errors: [], warnings: [], notices: [] };
   const config = CONFIG.check(raw, '', issues);
-  const stores = config ? resolveStores(config.stores ?? {}, issues, context.baseDir, context.projectRoot) : {};
+  const { stores, checkedStores } = config ? resolveStores(config.stores ?? {}, issues, context.baseDir, context.projectRoot) : { stores: {}, checkedStores: {} };
   // A section of the wrong type is already an error naming it; nothing below may read it.
   const ring = config?.distributed && !issues.errors.some((e) => e.startsWith('distributed')) ? config.distributed : undefined;
   if (config && ring?.enabled) {
@@ -378,6 +390,16 @@ export function resolveConfig(raw: unknown, context: { source: string | null; ba
     issues.errors.push(`default: expected one of the configured stores (${Object.keys(stores).join(', ')}), got ${JSON.stringify(defaultStore)}`);
   }
   if (!config || issues.errors.length) throw new ConfigError(`invalid configuration: ${issues.errors.join('; ')}`);
+  return { config: resolvedOf(config, stores, defaultStore, issues, context), settings: { ...config, stores: checkedStores } };
+}
+
+function resolvedOf(
+  config: Checked,
+  stores: Record<string, StoreDefinition>,
+  defaultStore: string,
+  issues: Issues,
+  context: { source: string | null; baseDir: string; projectRoot: string },
+): ResolvedConfig {
   return {
     source: context.source,
     projectRoot: context.projectRoot,
