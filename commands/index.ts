@@ -11,7 +11,9 @@ import { createContext, type CommandContext, type CommandModule, type GlobalOpti
 import { optionName, type CommandSpec, type OptionSpec } from './define.js';
 import * as del from './delete.js';
 import * as expire from './expire.js';
+import * as exporter from './export.js';
 import * as get from './get.js';
+import * as importer from './import.js';
 import * as inspect from './inspect.js';
 import * as purge from './purge.js';
 import * as set from './set.js';
@@ -27,7 +29,7 @@ const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 type AnyCommand = CommandModule<any> & { command: CommandSpec };
 
 /** Every command, declared in its own module. */
-const COMMANDS: AnyCommand[] = [get, set, del, ttl, expire, purge, clear, status, warmup, inspect];
+const COMMANDS: AnyCommand[] = [get, set, del, ttl, expire, purge, clear, status, warmup, inspect, exporter, importer];
 
 const EXIT_CODES = `
 Exit codes:

@@ -122,6 +122,8 @@ export interface TagIndex {
   drop(tags: readonly string[]): Promise<void>;
   /** Drops index members whose keys are gone; returns how many. Absent where nothing can go stale. */
   prune?(options?: ScanOptions): Promise<number>;
+  /** The tags in use, in batches (a name may come twice); absent where they cannot be listed. (cache:export) */
+  names?(options?: ScanOptions): AsyncIterable<string[]>;
 }
 
 /** Sorted sets (Glueful's zadd / zrange / zremrangebyscore). */
@@ -290,6 +292,8 @@ export interface CacheStore {
   addTags(key: string, tags: readonly string[]): Promise<void>;
   /** Keys (inside the prefix, without it) carrying a tag, streaming. */
   getTagKeys(tag: string, options?: ScanOptions): AsyncIterable<string[]>;
+  /** The tags in use, each once; nothing where the store has no tags; NotSupportedError where they cannot be listed. */
+  tagNames(options?: ScanOptions): AsyncIterable<string[]>;
   invalidateTags(tags: readonly string[], options?: BulkOptions): Promise<DeleteResult>;
 
   zadd(key: string, members: readonly ZMember[]): Promise<number>;

@@ -300,6 +300,16 @@ export class NamespacedStore implements CacheStore {
     }
   }
 
+  async *tagNames(options: ScanOptions = {}): AsyncIterable<string[]> {
+    if (!this.backend.tags) return;
+    const names = this.need(this.backend.tags.names, 'listing tags');
+    const seen = new Set<string>();
+    for await (const batch of names.call(this.backend.tags, options)) {
+      const fresh = batch.filter((t) => !seen.has(t) && (seen.add(t), true));
+      if (fresh.length) yield fresh;
+    }
+  }
+
   /**
    * Deletes the keys of every tag as one piece of work: progress counts
    * across the tags, and a failure part-way (say, the server holding the

@@ -59,6 +59,7 @@ export class FileDriver implements CacheDriver {
     add: (key, tags) => this.addTags(key, tags),
     members: (tag, options) => this.tagMembers(tag, options),
     drop: (tags) => this.dropTags(tags),
+    names: (options) => this.tagNames(options),
   };
 
   /** Sorted sets as Glueful's file driver keeps them: a `{md5}.zset` score map beside a key-less `.meta`. */
@@ -288,6 +289,14 @@ export class FileDriver implements CacheDriver {
     for await (const batch of this.walker.entries(options)) {
       const keys = batch.filter((e) => e.meta.tags?.includes(tag)).map((e) => e.key);
       if (keys.length) yield keys;
+    }
+  }
+
+  /** Tag names, from the entries' meta documents (one walk). */
+  private async *tagNames(options: ScanOptions = {}): AsyncIterable<string[]> {
+    for await (const batch of this.walker.entries(options)) {
+      const names = batch.flatMap((e) => e.meta.tags ?? []);
+      if (names.length) yield names;
     }
   }
 

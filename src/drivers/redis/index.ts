@@ -97,6 +97,7 @@ export class RedisDriver implements CacheDriver {
     members: (tag, options) => this.tagMembers(tag, options),
     drop: (tags) => this.dropTags(tags),
     prune: (options) => this.pruneTags(options),
+    names: (options) => this.tagNames(options),
   };
 
   readonly sortedSets: SortedSets = {
@@ -394,6 +395,11 @@ export class RedisDriver implements CacheDriver {
       }
     }
     return removed;
+  }
+
+  /** Tag names, from the `_gf_tag:*` sets. */
+  private async *tagNames(options: ScanOptions = {}): AsyncIterable<string[]> {
+    for await (const sets of this.scan(`${TAG_SET_PREFIX}*`, options)) yield sets.map((s) => s.slice(TAG_SET_PREFIX.length));
   }
 
   private async addTags(key: string, tags: readonly string[]): Promise<void> {
