@@ -7,6 +7,7 @@ import { Command, CommanderError, Option, type OutputConfiguration } from 'comma
 import { CacheError, ExitCode, exitCodeOf, isCacheError, type PartialFailureError } from '../src/core/errors.js';
 import { Output } from '../src/output/output.js';
 import * as clear from './clear.js';
+import * as copy from './copy.js';
 import { createContext, type CommandContext, type CommandModule, type GlobalOptions } from './context.js';
 import { optionName, type CommandSpec, type OptionSpec } from './define.js';
 import * as del from './delete.js';
@@ -29,7 +30,7 @@ const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 type AnyCommand = CommandModule<any> & { command: CommandSpec };
 
 /** Every command, declared in its own module. */
-const COMMANDS: AnyCommand[] = [get, set, del, ttl, expire, purge, clear, status, warmup, inspect, exporter, importer];
+const COMMANDS: AnyCommand[] = [get, set, del, ttl, expire, purge, clear, status, warmup, inspect, exporter, importer, copy];
 
 const EXIT_CODES = `
 Exit codes:

@@ -103,7 +103,7 @@ describe('the commands', () => {
         if (entry.includes(`'${option.flags}'`)) misplaced.push(`${cmd.name()} ${option.flags}: in commands/index.ts`);
       }
     }
-    expect(program.commands.length).toBe(12);
+    expect(program.commands.length).toBe(13);
     expect(misplaced).toEqual([]);
   });
 });

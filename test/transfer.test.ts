@@ -49,10 +49,10 @@ afterAll(async () => {
 });
 
 /** A store through the library, with the configuration the CLI reads. */
-async function open(name: string): Promise<CacheStore> {
+async function open(name: string, prefix = PREFIX): Promise<CacheStore> {
   const { loadConfig } = await import('../src/config/load.js');
   const config = await loadConfig({ configPath: join(project.dir, 'cache.config.json') });
-  const { store } = await createStore(config, name);
+  const { store } = await createStore({ ...config, prefix }, name);
   opened.push(store);
   return store;
 }
@@ -78,11 +78,15 @@ async function seed(store: CacheStore, tags: boolean, zset: boolean): Promise<vo
 }
 
 /** An export's records by key, without how the source held the bytes (serializer, compression, flags). */
-function records(ndjson: string): { header: Record<string, unknown>; byKey: Map<string, Record<string, unknown>> } {
+function records(ndjson: string) {
   const [header, ...lines] = ndjson.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   const byKey = new Map<string, Record<string, unknown>>();
-  for (const { serializer: _s, compression: _c, flags: _f, ...record } of lines) byKey.set(record.key as string, record);
-  return { header: header!, byKey };
+  const stored = new Map<string, Record<string, unknown>>();
+  for (const { serializer, compression, flags, ...record } of lines) {
+    byKey.set(record.key as string, record);
+    stored.set(record.key as string, { serializer, compression, flags });
+  }
+  return { header: header!, byKey, stored };
 }
 
 /** The same records, TTLs within a second. */
@@ -147,5 +151,124 @@ describe('file → Redis → memcached → file', () => {
     expect(intoFile.code, intoFile.stderr).toBe(0);
     const fourth = await exportOf('file2', 'file2.ndjson');
     expectSame(third.byKey, fourth.byKey);
+  });
+});
+
+/** php with a phpredis client `$r` set up as the app's `phpredis` store (igbinary + lz4), and U, the class of PHP_OBJECT. */
+function phpRedis(code: string): string {
+  const setup = `class U { private $id; protected $role; public $name; function id() { return $this->id; } function role() { return $this->role; } }
+    $r = new Redis(); $r->connect('${HOST}', ${redis2.port});
+    $r->setOption(Redis::OPT_SERIALIZER, Redis::SERIALIZER_IGBINARY); $r->setOption(Redis::OPT_COMPRESSION, Redis::COMPRESSION_LZ4);
+    function gf($v) { if (str_starts_with($v, 'json:')) return json_decode(substr($v, 5), true); if (str_starts_with($v, 'php:')) return unserialize(substr($v, 4)); return $v; }`;
+  return execFileSync('php', ['-r', setup + code], { encoding: 'utf8' });
+}
+
+/** php with a php-memcached client `$m` on the test server (its defaults: FastLZ over 2000 bytes). */
+function phpMemcached(code: string): string {
+  return execFileSync('php', ['-r', `$m = new Memcached(); $m->addServer('${HOST}', ${memcached.port}); ${code}`], { encoding: 'utf8' });
+}
+
+describe('memcached (values PHP wrote compressed) → Redis with the app\'s phpredis igbinary + lz4', () => {
+  it('copies them, and PHP reads every copied value through phpredis', async () => {
+    const p = 'mc_';
+    phpMemcached(`$m->set('${p}big', 'json:' . json_encode(['text' => str_repeat('abcde', 1000)]));
+      $m->setOption(Memcached::OPT_COMPRESSION_TYPE, Memcached::COMPRESSION_ZLIB); $m->set('${p}zbig', 'json:' . json_encode(str_repeat('xyz12', 2000)));
+      $m->set('${p}small', 'json:' . json_encode(['name' => 'Ada']));
+      $m->set('${p}php', 'php:' . ${JSON.stringify(PHP_OBJECT).replace(/\\u0000/g, '\\0').replace(/\$/g, '\\$')});
+      $m->set('${p}n', 42); $m->set('other:key', 'not ours');`);
+    const before = await cli(['-p', p, '--store', 'memcached', 'cache:export']);
+    const source = records(before.stdout);
+    expect(source.stored.get('big')).toMatchObject({ compression: 'fastlz' });
+    expect(source.stored.get('zbig')).toMatchObject({ compression: 'zlib' });
+
+    const copy = await cli(['-p', p, 'cache:copy', '--from', 'memcached', '--to', 'phpredis', '--json']);
+    expect(copy.code, copy.stderr).toBe(0);
+    expect(JSON.parse(copy.stdout)).toMatchObject({ exported: 5, imported: 5, failed: 0, unknown: 0 });
+    expect(redisCli(redis2.port, ['exists', 'other:key'])).toBe('0');
+
+    const read = JSON.parse(phpRedis(`$u = gf($r->get('${p}php'));
+      echo json_encode(['big' => gf($r->get('${p}big')), 'zbig' => gf($r->get('${p}zbig')), 'small' => gf($r->get('${p}small')),
+        'php' => [get_class($u), $u->id(), $u->role(), $u->name]]);`));
+    expect(read).toEqual({ big: { text: 'abcde'.repeat(1000) }, zbig: 'xyz12'.repeat(2000), small: { name: 'Ada' }, php: ['U', 5, 'admin', 'Ada'] });
+    expect(redisCli(redis2.port, ['get', `${p}n`])).toBe('42');
+
+    const after = records((await cli(['-p', p, '--store', 'phpredis', 'cache:export'])).stdout);
+    expectSame(source.byKey, after.byKey);
+    expect(after.stored.get('big')).toMatchObject({ compression: 'lz4', serializer: 'igbinary' });
+
+    // And back into memcached under another prefix: php-memcached reads it (compressed as the store is configured).
+    const back = await cli(['-p', 'back_', '--store', 'memcached', 'cache:import', '-'], (await cli(['-p', p, '--store', 'phpredis', 'cache:export'])).stdout);
+    expect(back.code, back.stderr).toBe(0);
+    const fromMemcached = JSON.parse(phpMemcached(`class U { private $id; function id() { return $this->id; } }
+      echo json_encode(['zbig' => json_decode(substr($m->get('back_zbig'), 5)), 'php' => unserialize(substr($m->get('back_php'), 4))->id(), 'n' => $m->get('back_n')]);`));
+    expect(fromMemcached).toEqual({ zbig: 'xyz12'.repeat(2000), php: 5, n: '42' });
+  });
+});
+
+describe('into a live target', () => {
+  it('file → Redis Cluster: --dry-run writes nothing, --only-missing keeps what is there, foreign keys stay', async () => {
+    const p = 'live_';
+    const file = await open('file', p);
+    await file.setMultiple(Array.from({ length: 500 }, (_, i) => [`item:${i}`, { i }, i % 2 ? { ttl: 600 } : {}] as const));
+    await file.set('tagged', 1, { tags: ['live'] });
+    const target = await open('cluster', '');
+    const clusterExport = () => cli(['-p', p, '--store', 'cluster', 'cache:export']);
+    await target.set(`${p}item:1`, 'kept', {});
+    // Outside the prefix on the target: never touched.
+    await target.setRaw('foreign:1', Buffer.from('theirs'), {});
+
+    const dry = await cli(['-p', p, 'cache:copy', '--from', 'file', '--to', 'cluster', '--dry-run', '--only-missing', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toMatchObject({ dryRun: true, imported: 500, present: 1 });
+    expect(records((await clusterExport()).stdout).byKey.size).toBe(1);
+
+    const copy = await cli(['-p', p, 'cache:copy', '--from', 'file', '--to', 'cluster', '--only-missing', '--json']);
+    expect(copy.code, copy.stderr).toBe(0);
+    expect(JSON.parse(copy.stdout)).toMatchObject({ imported: 500, present: 1, failed: 0, unknown: 0 });
+    const after = records((await clusterExport()).stdout).byKey;
+    expect(after.size).toBe(501);
+    expect(after.get('item:1')).toMatchObject({ value: 'kept' });
+    expect(after.get('item:3')).toMatchObject({ value: { i: 3 } });
+    expect(Math.abs((after.get('item:3')!.ttl as number) - (await file.ttl('item:3'))!)).toBeLessThanOrEqual(1);
+    expect(after.get('item:2')!.ttl).toBeUndefined();
+    expect(after.get('tagged')).toMatchObject({ tags: ['live'] });
+    expect(await target.get('foreign:1')).toBe('theirs');
+
+    // Without --only-missing the export's value wins.
+    const again = await cli(['-p', p, 'cache:copy', '--from', 'file', '--to', 'cluster', '--json']);
+    expect(JSON.parse(again.stdout)).toMatchObject({ imported: 501, present: 0 });
+    expect(await target.get(`${p}item:1`)).toEqual({ i: 1 });
+  });
+
+  it('TTLs count down from the export time, unless --keep-ttl-as-is; entries expired meanwhile are not written', async () => {
+    const header = { glueful: 'cache-export', version: 1, store: 'x', prefix: 'ttl_', time: Date.now() - 100_000 };
+    const lines = [header, { key: 'a', value: 1, ttl: 3600, format: 'json' }, { key: 'gone', value: 2, ttl: 50, format: 'json' }].map((l) => JSON.stringify(l)).join('\n');
+    const counted = await cli(['-p', 'ttl_', '--store', 'redis', 'cache:import', '-', '--json'], lines);
+    expect(JSON.parse(counted.stdout)).toMatchObject({ imported: 1, expired: 1 });
+    const ttl = Number(redisCli(redis.port, ['ttl', 'ttl_a']));
+    expect(ttl).toBeGreaterThanOrEqual(3498);
+    expect(ttl).toBeLessThanOrEqual(3500);
+    expect(redisCli(redis.port, ['exists', 'ttl_gone'])).toBe('0');
+    const asIs = await cli(['-p', 'ttl_', '--store', 'redis', 'cache:import', '-', '--keep-ttl-as-is', '--json'], lines);
+    expect(JSON.parse(asIs.stdout)).toMatchObject({ imported: 2, expired: 0 });
+    expect(Number(redisCli(redis.port, ['ttl', 'ttl_a']))).toBeGreaterThanOrEqual(3599);
+  });
+
+  it('a cache:export file is a warmup file source: the header is skipped, the records warmed', async () => {
+    const file = await open('file', 'warm_');
+    await file.set('a', { v: 1 }, { ttl: 300 });
+    await file.set('b', 'two');
+    const exported = await cli(['-p', 'warm_', '--store', 'file', 'cache:export', '--output', join(project.dir, 'warm.ndjson.gz')]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const warm = tempProject();
+    try {
+      writeFileSync(join(warm.dir, 'cache.config.json'), JSON.stringify({ default: 'redis', prefix: 'warmed_', stores: { redis: { host: HOST, port: redis.port } }, warmup: { strategies: [{ name: 'snapshot', type: 'file', path: join(project.dir, 'warm.ndjson.gz') }] } }));
+      const run = await glueful(['cache:warmup', '--json'], { cwd: warm.dir });
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({ warmed: 2, failed: 0 });
+      expect(redisCli(redis.port, ['get', 'warmed_a'])).toBe('json:{"v":1}');
+    } finally {
+      warm.cleanup();
+    }
   });
 });
