@@ -15,7 +15,7 @@ import { CacheError, StoreUnavailableError } from '../core/errors.js';
 import { bytesOf, zsetMembers, type TransferRecord } from './record.js';
 
 /** Single writes in flight at once. */
-const IN_FLIGHT = 64;
+const IN_FLIGHT = 256;
 /** Batches waiting for the bulk write. */
 const QUEUED_BATCHES = 4;
 

@@ -237,7 +237,8 @@ export async function massInsert(target: MassInsertTarget, batches: AsyncIterabl
 
   const chunks = new RespChunks();
   const send = async (chunk: Buffer | null) => {
-    if (chunk && !socket.write(chunk)) await new Promise((resolve) => socket.once('drain', resolve));
+    // A connection lost with a full buffer never drains: its close ends the wait too.
+    if (chunk && !socket.write(chunk) && !failure) await new Promise((resolve) => (socket.once('drain', resolve), socket.once('close', resolve)));
   };
   if (target.password) {
     await send(chunks.add(target.username ? ['AUTH', target.username, target.password] : ['AUTH', target.password]));
