@@ -78,6 +78,8 @@ async function seed(store: CacheStore, tags: boolean, zset: boolean): Promise<vo
 }
 
 /** An export's records by key, without how the source held the bytes (serializer, compression, flags). */
+type Export = ReturnType<typeof records>;
+
 function records(ndjson: string) {
   const [header, ...lines] = ndjson.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
   const byKey = new Map<string, Record<string, unknown>>();
@@ -89,11 +91,14 @@ function records(ndjson: string) {
   return { header: header!, byKey, stored };
 }
 
-/** The same records, TTLs within a second. */
-function expectSame(a: Map<string, Record<string, unknown>>, b: Map<string, Record<string, unknown>>): void {
+/** The same records, TTLs within a second (each counted from its export's time). */
+function expectSame(first: Export, second: Export): void {
+  const [a, b] = [first.byKey, second.byKey];
+  const later = ((second.header.time as number) - (first.header.time as number)) / 1000;
   expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
   for (const [key, record] of a) {
-    const other = b.get(key)!;
+    const other = { ...b.get(key)! };
+    if (typeof other.ttl === 'number') other.ttl += later;
     const { ttl, ...rest } = record;
     const { ttl: otherTtl, ...otherRest } = other;
     expect(otherRest, key).toEqual(rest);
@@ -135,22 +140,21 @@ describe('file → Redis → memcached → file', () => {
     expect(redisCli(redis.port, ['smembers', '_gf_tag:users'])).toBe(`${PREFIX}tagged`);
     const second = await exportOf('redis', 'redis.ndjson.gz');
     expect(second.header).toMatchObject({ store: 'redis', driver: 'redis' });
-    expectSame(first.byKey, second.byKey);
+    expectSame(first, second);
 
     // memcached keeps no sorted sets of its own kind: the rest goes on.
-    const { board: _board, ...withoutZset } = Object.fromEntries(second.byKey);
+    const withoutZset = { ...second, byKey: new Map([...second.byKey].filter(([k]) => k !== 'board')) };
     const intoMemcached = await importInto('memcached', 'redis.ndjson.gz');
     expect(intoMemcached.code, intoMemcached.stderr).toBe(0);
     const third = await exportOf('memcached', 'memcached.ndjson');
     expect(third.byKey.get('big')).toBeDefined();
-    const { board: memcachedBoard, ...thirdRest } = Object.fromEntries(third.byKey);
-    expect(memcachedBoard).toBeDefined();
-    expectSame(new Map(Object.entries(withoutZset)), new Map(Object.entries(thirdRest)));
+    expect(third.byKey.get('board')).toBeDefined();
+    expectSame(withoutZset, { ...third, byKey: new Map([...third.byKey].filter(([k]) => k !== 'board')) });
 
     const intoFile = await importInto('file2', 'memcached.ndjson');
     expect(intoFile.code, intoFile.stderr).toBe(0);
     const fourth = await exportOf('file2', 'file2.ndjson');
-    expectSame(third.byKey, fourth.byKey);
+    expectSame(third, fourth);
   });
 });
 
@@ -193,7 +197,7 @@ describe('memcached (values PHP wrote compressed) → Redis with the app\'s phpr
     expect(redisCli(redis2.port, ['get', `${p}n`])).toBe('42');
 
     const after = records((await cli(['-p', p, '--store', 'phpredis', 'cache:export'])).stdout);
-    expectSame(source.byKey, after.byKey);
+    expectSame(source, after);
     expect(after.stored.get('big')).toMatchObject({ compression: 'lz4', serializer: 'igbinary' });
 
     // And back into memcached under another prefix: php-memcached reads it (compressed as the store is configured).
@@ -270,5 +274,53 @@ describe('into a live target', () => {
     } finally {
       warm.cleanup();
     }
+  });
+});
+
+describe('memcached pool and distributed ring', () => {
+  const handles: ServerHandle[] = [];
+  let ring: ReturnType<typeof tempProject>;
+  beforeAll(async () => {
+    handles.push(...(await Promise.all([startMemcached(), startMemcached(), startRedis(), startRedis()])));
+    ring = tempProject();
+    const [m1, m2, r1, r2] = handles;
+    writeFileSync(
+      join(ring.dir, 'cache.config.json'),
+      JSON.stringify({
+        prefix: 'ring_',
+        stores: { source: { driver: 'redis', host: HOST, port: redis.port }, pool: { driver: 'memcached', servers: [`${HOST}:${m1!.port}`, `${HOST}:${m2!.port}`] } },
+        distributed: { enabled: true, nodes: [{ driver: 'redis', host: HOST, port: r1!.port }, { driver: 'redis', host: HOST, port: r2!.port }] },
+      }),
+    );
+  }, 30_000);
+  afterAll(async () => {
+    await Promise.all(handles.map((h) => h.stop()));
+    ring?.cleanup();
+  });
+  const run = (args: string[]) => glueful(args, { cwd: ring.dir, timeoutMs: 30_000 });
+
+  it('Redis → a pool of two memcached servers → a ring of two Redis nodes: the same records, spread over each', async () => {
+    const source = await open('redis', 'ring_');
+    await source.setMultiple(Array.from({ length: 300 }, (_, i) => [`k:${i}`, { i }, { ttl: 900, tags: i % 3 ? [] : ['third'] }] as const));
+    await source.setRaw('php', Buffer.from(`php:${PHP_OBJECT}`), {});
+    const first = records((await run(['--store', 'source', 'cache:export'])).stdout);
+    expect(first.byKey.size).toBe(301);
+
+    const toPool = await run(['cache:copy', '--from', 'source', '--to', 'pool', '--json']);
+    expect(toPool.code, toPool.stderr).toBe(0);
+    expect(JSON.parse(toPool.stdout)).toMatchObject({ imported: 301, failed: 0 });
+    const [m1, m2, r1, r2] = handles;
+    const items = (port: number) => Number(execFileSync('php', ['-r', `$m = new Memcached(); $m->addServer('${HOST}', ${port}); echo array_values($m->getStats())[0]['curr_items'];`], { encoding: 'utf8' }));
+    expect(items(m1!.port)).toBeGreaterThan(0);
+    expect(items(m2!.port)).toBeGreaterThan(0);
+    const pooled = records((await run(['--store', 'pool', 'cache:export'])).stdout);
+    expectSame(first, pooled);
+
+    const toRing = await run(['cache:copy', '--from', 'pool', '--to', 'distributed', '--json']);
+    expect(toRing.code, toRing.stderr).toBe(0);
+    expect(Number(redisCli(r1!.port, ['dbsize']))).toBeGreaterThan(0);
+    expect(Number(redisCli(r2!.port, ['dbsize']))).toBeGreaterThan(0);
+    // Each hop is compared with the one before it: a TTL may lose up to a second per hop.
+    expectSame(pooled, records((await run(['--store', 'distributed', 'cache:export'])).stdout));
   });
 });
