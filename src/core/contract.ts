@@ -209,6 +209,12 @@ export interface CacheDriver {
   flushDatabase?(database: number): Promise<string[]>;
   /** Removes expired and orphaned data where the backend does not do it itself. */
   prune?(): Promise<number>;
+  /**
+   * Values and remaining TTLs (seconds, -1 for none) of several keys in one
+   * round trip (cache:export): null for a missing key, `bytes` null for a
+   * key holding another data type (a Redis sorted set).
+   */
+  readMany?(keys: string[]): Promise<Array<{ bytes: Buffer | null; ttl: number } | null>>;
   /** Size, TTL and stored format of each key, in one round trip where it can (cache:inspect); null for a key gone meanwhile. */
   describe?(keys: string[]): Promise<Array<KeyFacts | null>>;
   /**
@@ -300,6 +306,12 @@ export interface CacheStore {
   zrange(key: string, start: number, stop: number): Promise<ZMember[]>;
   zremrangebyscore(key: string, min: number, max: number): Promise<number>;
 
+  /**
+   * Entries with their remaining TTLs (null when the store cannot tell: -1
+   * for none), in one round trip where the store can: `entry` null for a
+   * key gone, 'other' for a key holding another data type (a sorted set).
+   */
+  readEntries(keys: readonly string[]): Promise<Array<{ entry: Entry | null | 'other'; ttl: number | null }>>;
   /** Size, TTL and format of keys inside the prefix (without it); NotSupportedError where the store cannot tell. */
   describeKeys(keys: readonly string[]): Promise<KeyFacts[]>;
   /** See CacheDriver.flushDatabase; NotSupportedError where the store has none. */

@@ -358,6 +358,32 @@ export class NamespacedStore implements CacheStore {
     return this.need(this.backend.sortedSets, 'sorted sets').zremrangebyscore(this.fullKey(key), min, max);
   }
 
+  async readEntries(keys: readonly string[]): Promise<Array<{ entry: Entry | null | 'other'; ttl: number | null }>> {
+    if (this.backend.readMany && !this.backend.getStored) {
+      const reads = await this.backend.readMany(keys.map((k) => this.fullKey(k)));
+      return Promise.all(
+        reads.map(async (read, i) => {
+          if (read === null) return { entry: null, ttl: null };
+          if (read.bytes === null) return { entry: 'other' as const, ttl: read.ttl };
+          const decoded = this.layer ? await this.layer.decode(read.bytes) : decodeValue(read.bytes);
+          return { entry: { key: keys[i]!, raw: read.bytes, decoded }, ttl: read.ttl };
+        }),
+      );
+    }
+    const ttlOf = (key: string) => (this.capabilities.ttlRead ? this.ttl(key) : Promise.resolve(-1));
+    return Promise.all(keys.map(async (key) => ({ entry: await this.entryOrOther(key), ttl: await ttlOf(key) })));
+  }
+
+  /** The entry, or 'other' for a key the backend says holds another data type. */
+  private async entryOrOther(key: string): Promise<Entry | null | 'other'> {
+    try {
+      return await this.getEntry(key);
+    } catch (error) {
+      if (error instanceof UsageError && /data type/.test(error.message)) return 'other';
+      throw error;
+    }
+  }
+
   async describeKeys(keys: readonly string[]): Promise<KeyFacts[]> {
     const describe = this.need(this.backend.describe, 'inspecting keys');
     if (keys.length === 0) return [];

@@ -8,12 +8,11 @@ import { GLUEFUL_MAX_VALUE_BYTES, type Decoded } from '../core/codec.js';
 import { decodeMemcachedItem } from '../core/codecs/php-memcached.js';
 import { phpredisUnpack, type PhpRedisOptions } from '../core/codecs/phpredis.js';
 import type { CacheStore, Entry } from '../core/contract.js';
-import { UsageError } from '../core/errors.js';
 import { globToRegExp } from '../core/glob.js';
 import { textOf, type TransferRecord } from './record.js';
 
 /** Keys read at once (values and TTLs in flight together). */
-const SLICE = 512;
+const SLICE = 1000;
 
 /** How an export walks. */
 export interface ExportOptions {
@@ -69,7 +68,9 @@ export async function* exportRecords(store: CacheStore, options: ExportOptions, 
     seen += batch.length;
     for (let at = 0; at < wanted.length; at += SLICE) {
       if (options.signal.aborted) return;
-      const read = await Promise.all(wanted.slice(at, at + SLICE).map((key) => readRecord(store, key, options.phpredis, counts)));
+      const slice = wanted.slice(at, at + SLICE);
+      const entries = await store.readEntries(slice);
+      const read = await Promise.all(slice.map((key, i) => readRecord(store, key, entries[i]!, options.phpredis, counts)));
       const records = read.filter((r): r is TransferRecord => r !== null);
       for (const record of records) {
         const own = tags.get(record.key);
@@ -82,8 +83,13 @@ export async function* exportRecords(store: CacheStore, options: ExportOptions, 
 }
 
 /** One key as a record; null (counted as skipped) when it is gone or holds no cache value. */
-async function readRecord(store: CacheStore, key: string, phpredis: PhpRedisOptions | undefined, counts: ExportCounts): Promise<TransferRecord | null> {
-  const [entry, ttl] = await Promise.all([entryOf(store, key), store.capabilities.ttlRead ? store.ttl(key) : Promise.resolve(-1)]);
+async function readRecord(
+  store: CacheStore,
+  key: string,
+  { entry, ttl }: { entry: Entry | null | 'other'; ttl: number | null },
+  phpredis: PhpRedisOptions | undefined,
+  counts: ExportCounts,
+): Promise<TransferRecord | null> {
   const skip = (why: string) => {
     counts.skipped++;
     if (counts.notes.length < 5) counts.notes.push(`${key}: ${why}`);
@@ -98,16 +104,6 @@ async function readRecord(store: CacheStore, key: string, phpredis: PhpRedisOpti
   }
   if (ttl === null) return skip('gone before it was read');
   return { key, ...(await valueOf(entry, phpredis)), ...ttlPart, ...storedBy(entry.decoded), format: entry.decoded.format } as TransferRecord;
-}
-
-/** The entry, or 'other' for a key holding another data type (a Redis sorted set). */
-async function entryOf(store: CacheStore, key: string): Promise<Entry | null | 'other'> {
-  try {
-    return await store.getEntry(key);
-  } catch (error) {
-    if (error instanceof UsageError && /data type/.test(error.message)) return 'other';
-    throw error;
-  }
 }
 
 /** The record's value members: the decoded value, or for `php:` and raw values their exact bytes. */
