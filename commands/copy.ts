@@ -14,9 +14,10 @@ import { createStore } from '../src/store.js';
 import { formatCount } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
 import type { TransferRecord } from '../src/transfer/record.js';
+import type { VerifiedDelete } from '../src/transfer/verify.js';
 import type { CommandContext } from './context.js';
 import { defineCommand, type OptionsOf } from './define.js';
-import { exitCode as importExitCode, importProgress, print as printImport, transferResult, type TransferResult } from './import.js';
+import { exitCode as importExitCode, importProgress, print as printImport, stoppedBy, transferResult, type TransferResult } from './import.js';
 
 /** cache:copy, declared. */
 export const command = defineCommand({
@@ -35,7 +36,10 @@ export const command = defineCommand({
     { flags: '--only-missing', description: 'never overwrite a key the target holds (also finishes an interrupted copy)' },
     { flags: '--dry-run', description: 'count what would be copied; write nothing' },
     { flags: '--skip-tags', description: 'leave tags out (saves the walk of the tag index)' },
+    { flags: '--delete-source', description: 'after a complete copy, delete from the source each key the target holds the same (needs --force)' },
+    { flags: '-f, --force', description: 'confirm --delete-source' },
   ],
+  conflicts: { deleteSource: ['dryRun'] },
 });
 
 /** What cache:copy returns: the import's counts, and the source's. */
@@ -44,6 +48,8 @@ export interface CopyResult extends TransferResult {
   exported: number;
   /** Source keys gone before they were read, or holding no cache value. */
   skipped: number;
+  /** With --delete-source: what the verified delete did (absent when the copy was not complete: nothing deleted). */
+  deletedFromSource?: VerifiedDelete;
 }
 
 /** A configured store by name; never the fallback (a copy must reach the store it names). */
@@ -71,6 +77,7 @@ async function* guarded(source: AsyncIterable<TransferRecord[]>, failed: (error:
 export async function run(ctx: CommandContext, [pattern = '*']: string[], options: OptionsOf<typeof command>): Promise<CopyResult> {
   if (!options.from || !options.to) throw new UsageError('cache:copy needs --from <store> and --to <store>');
   if (options.from === options.to) throw new UsageError(`--from and --to are the same store ('${options.from}'): nothing to copy`);
+  if (options.deleteSource && !options.force) throw new UsageError('--delete-source deletes the copied keys from the source: add --force to confirm');
   const config = await ctx.config();
   const opened: CacheStore[] = [];
   try {
@@ -96,7 +103,16 @@ export async function run(ctx: CommandContext, [pattern = '*']: string[], option
     }
     if (sourceError) counts.stoppedBy ??= new CacheError(`the source went away: ${sourceError.message}`, { cause: sourceError });
     const from = `${options.from} (${source.location})`;
-    return { ...transferResult(target, from, counts, { bad: 0, problems: [] }, options, ctx.signal, started), exported: exported.exported, skipped: exported.skipped };
+    const result: CopyResult = { ...transferResult(target, from, counts, { bad: 0, problems: [] }, options, ctx.signal, started), exported: exported.exported, skipped: exported.skipped };
+    // Only a copy done in full may empty the source, and then only of what the target is seen to hold.
+    if (options.deleteSource && importExitCode(result) === 0) {
+      const { deleteVerified } = await import('../src/transfer/verify.js');
+      const targetPhpredis = config.stores[options.to]?.phpredis as PhpRedisOptions | undefined;
+      result.deletedFromSource = await deleteVerified(source, target, { pattern, signal: ctx.signal, phpredis: { source: phpredis, target: targetPhpredis } });
+      Object.assign(result, stoppedBy(ctx.signal));
+      result.durationMs = Date.now() - started;
+    }
+    return result;
   } finally {
     await Promise.all(opened.map((s) => s.dispose().catch(() => undefined)));
   }
@@ -105,9 +121,21 @@ export async function run(ctx: CommandContext, [pattern = '*']: string[], option
 export function print(out: Output, r: CopyResult): void {
   if (r.skipped) out.info(`${formatCount(r.skipped)} source keys skipped (gone before they were read, or not a cache value)`);
   printImport(out, r);
+  const d = r.deletedFromSource;
+  if (d) {
+    out.info(`deleted ${formatCount(d.deleted)} keys from the source (the target holds each the same)${d.kept ? `; kept ${formatCount(d.kept)} the target does not hold the same: ${d.keptSample.join(', ')}${d.kept > d.keptSample.length ? ', …' : ''}` : ''}`);
+  } else if (r.interrupted === undefined && r.stopped === undefined && importExitCode(r) !== 0) {
+    out.info('nothing deleted from the source: the copy was not complete');
+  }
 }
 
-/** As cache:import: 130 / 143 on a signal, 7 when anything was not confirmed, 0 only when all was copied. */
-export function exitCode(r: CopyResult): number {
-  return importExitCode(r);
+/**
+ * As cache:import: 130 / 143 on a signal, 7 when anything was not confirmed;
+ * with --delete-source also 7 when a source key was kept (the target did not
+ * hold it the same); 0 only when all asked was done.
+ */
+export function exitCode(r: CopyResult, options: { deleteSource?: boolean }): number {
+  const code = importExitCode(r);
+  if (code !== 0 || !options.deleteSource) return code;
+  return r.deletedFromSource && r.deletedFromSource.kept === 0 ? 0 : 7;
 }

@@ -66,7 +66,7 @@ export function stoppedBy(signal: AbortSignal): Pick<TransferResult, 'interrupte
 export async function importProgress(out: Output, label: string, total?: number) {
   const progress = await startProgress(out, label, (p, rate) => `${formatCount(p.scanned)}${total ? ` / ${formatCount(total)}` : ''} entries (${formatCount(rate)}/s)`);
   return {
-    update: (c: ImportCounts) => progress.update({ scanned: c.imported + c.present + c.expired + c.failed, matched: 0, deleted: 0 }),
+    update: (c: ImportCounts) => progress.update({ scanned: c.handled, matched: 0, deleted: 0 }),
     stop: () => progress.stop(),
   };
 }

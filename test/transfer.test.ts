@@ -244,6 +244,28 @@ describe('into a live target', () => {
     expect(await target.get(`${p}item:1`)).toEqual({ i: 1 });
   });
 
+  it('--delete-source (behind --force) deletes from the source only what the target holds the same', async () => {
+    const p = 'move_';
+    const source = await open('redis', p);
+    await source.setMultiple(Array.from({ length: 200 }, (_, i) => [`k:${i}`, { i }] as const));
+    await source.zadd('board', [{ member: 'a', score: 1 }]);
+    redisCli(redis.port, ['set', 'elsewhere:1', 'stays']);
+    const target = await open('file2', p);
+    await target.set('k:7', 'different');
+    const refused = await cli(['-p', p, 'cache:copy', '--from', 'redis', '--to', 'file2', '--delete-source']);
+    expect(refused.code).toBe(2);
+    expect(await source.getKeyCount()).toBe(201);
+
+    const moved = await cli(['-p', p, 'cache:copy', '--from', 'redis', '--to', 'file2', '--only-missing', '--delete-source', '--force', '--json']);
+    expect(moved.code, moved.stderr).toBe(7);
+    expect(JSON.parse(moved.stdout)).toMatchObject({ imported: 200, present: 1, deletedFromSource: { deleted: 200, kept: 1, keptSample: ['k:7'] } });
+    expect(await source.getKeyCount()).toBe(1);
+    expect(await source.get('k:7')).toEqual({ i: 7 });
+    expect(await target.get('k:7')).toBe('different');
+    expect(await target.zrange('board', 0, -1)).toEqual([{ member: 'a', score: 1 }]);
+    expect(redisCli(redis.port, ['get', 'elsewhere:1'])).toBe('stays');
+  });
+
   it('TTLs count down from the export time, unless --keep-ttl-as-is; entries expired meanwhile are not written', async () => {
     const header = { glueful: 'cache-export', version: 1, store: 'x', prefix: 'ttl_', time: Date.now() - 100_000 };
     const lines = [header, { key: 'a', value: 1, ttl: 3600, format: 'json' }, { key: 'gone', value: 2, ttl: 50, format: 'json' }].map((l) => JSON.stringify(l)).join('\n');

@@ -68,10 +68,7 @@ export async function* exportRecords(store: CacheStore, options: ExportOptions, 
     seen += batch.length;
     for (let at = 0; at < wanted.length; at += SLICE) {
       if (options.signal.aborted) return;
-      const slice = wanted.slice(at, at + SLICE);
-      const entries = await store.readEntries(slice);
-      const read = await Promise.all(slice.map((key, i) => readRecord(store, key, entries[i]!, options.phpredis, counts)));
-      const records = read.filter((r): r is TransferRecord => r !== null);
+      const records = (await recordsOf(store, wanted.slice(at, at + SLICE), options.phpredis, counts)).filter((r): r is TransferRecord => r !== null);
       for (const record of records) {
         const own = tags.get(record.key);
         if (own) record.tags = own;
@@ -80,6 +77,12 @@ export async function* exportRecords(store: CacheStore, options: ExportOptions, 
       if (records.length) yield records;
     }
   }
+}
+
+/** Keys as records (without tags), in one read where the store can; null (counted as skipped) for a key gone or holding no cache value. */
+export async function recordsOf(store: CacheStore, keys: string[], phpredis: PhpRedisOptions | undefined, counts: ExportCounts): Promise<Array<TransferRecord | null>> {
+  const entries = await store.readEntries(keys);
+  return Promise.all(keys.map((key, i) => readRecord(store, key, entries[i]!, phpredis, counts)));
 }
 
 /** One key as a record; null (counted as skipped) when it is gone or holds no cache value. */

@@ -48,11 +48,13 @@ export interface ImportCounts {
   errors: string[];
   /** Set when the target went away part-way: the import stopped there. */
   stoppedBy?: CacheError;
+  /** Records handed to the store so far (written or not yet confirmed), for progress. */
+  handled: number;
 }
 
 /** Fresh counts. */
 export function emptyImportCounts(): ImportCounts {
-  return { imported: 0, present: 0, expired: 0, failed: 0, unknown: 0, errors: [] };
+  return { imported: 0, present: 0, expired: 0, failed: 0, unknown: 0, errors: [], handled: 0 };
 }
 
 /**
@@ -195,6 +197,8 @@ export async function importRecords(store: CacheStore, batches: AsyncIterable<Tr
         }
       }
       if (bulkBatch.length) await channel.push(bulkBatch);
+      counts.handled += batch.length;
+      options.onProgress?.(counts);
     }
   } finally {
     channel.close();
