@@ -58,24 +58,48 @@ export async function tagMap(store: CacheStore, pattern: string, signal: AbortSi
   return map;
 }
 
-/** The records of the store's keys under the prefix matching the pattern, in batches. */
-export async function* exportRecords(store: CacheStore, options: ExportOptions, counts: ExportCounts): AsyncIterable<TransferRecord[]> {
-  const tags = options.noTags ? new Map<string, string[]>() : await tagMap(store, options.pattern, options.signal);
+/** The keys to export, in slices of at most SLICE (one in `sample` kept). */
+async function* keySlices(store: CacheStore, options: ExportOptions): AsyncIterable<string[]> {
   const sample = Math.max(1, options.sample ?? 1);
   let seen = 0;
   for await (const batch of store.getKeys(options.pattern, { signal: options.signal })) {
     const wanted = sample === 1 ? batch : batch.filter((_, i) => (seen + i) % sample === 0);
     seen += batch.length;
-    for (let at = 0; at < wanted.length; at += SLICE) {
-      if (options.signal.aborted) return;
-      const records = (await recordsOf(store, wanted.slice(at, at + SLICE), options.phpredis, counts)).filter((r): r is TransferRecord => r !== null);
-      for (const record of records) {
-        const own = tags.get(record.key);
-        if (own) record.tags = own;
-      }
-      counts.exported += records.length;
+    for (let at = 0; at < wanted.length; at += SLICE) yield wanted.slice(at, at + SLICE);
+  }
+}
+
+/**
+ * The records of the store's keys under the prefix matching the pattern, in
+ * batches. The next slice is read while the consumer writes this one (one
+ * read ahead, so memory holds two slices).
+ */
+export async function* exportRecords(store: CacheStore, options: ExportOptions, counts: ExportCounts): AsyncIterable<TransferRecord[]> {
+  const tags = options.noTags ? new Map<string, string[]>() : await tagMap(store, options.pattern, options.signal);
+  const finish = (read: Array<TransferRecord | null>): TransferRecord[] => {
+    const records = read.filter((r): r is TransferRecord => r !== null);
+    for (const record of records) {
+      const own = tags.get(record.key);
+      if (own) record.tags = own;
+    }
+    counts.exported += records.length;
+    return records;
+  };
+  let ahead: Promise<Array<TransferRecord | null>> | undefined;
+  for await (const keys of keySlices(store, options)) {
+    if (options.signal.aborted) break;
+    const reading = recordsOf(store, keys, options.phpredis, counts);
+    // Awaited below, or on the next turn: never an unhandled rejection meanwhile.
+    reading.catch(() => undefined);
+    if (ahead) {
+      const records = finish(await ahead);
       if (records.length) yield records;
     }
+    ahead = reading;
+  }
+  if (ahead && !options.signal.aborted) {
+    const records = finish(await ahead);
+    if (records.length) yield records;
   }
 }
 

@@ -132,9 +132,9 @@ function bytesFor(record: TransferRecord): { bytes: Buffer; envelope: boolean } 
  * near the size limit, a key a store may not hold) would stop the whole
  * bulk write, so those go one by one, where a refusal is that entry's alone.
  */
-function fitsBulk(record: TransferRecord): boolean {
-  const text = record.value instanceof JsonText ? record.value.text : null;
-  return record.key.length <= 200 && !/[\s\x00-\x1f\x7f]/.test(record.key) && (text === null ? true : text.length <= 256 * 1024);
+function fitsBulk(record: TransferRecord, prefix: string): boolean {
+  const text = record.value instanceof JsonText ? record.value.text : typeof record.value === 'string' ? record.value : '';
+  return prefix.length + record.key.length <= 200 && !/[\s\x00-\x1f\x7f]/.test(record.key) && text.length <= 256 * 1024;
 }
 
 /** The message of anything thrown. */
@@ -188,7 +188,7 @@ export async function importRecords(store: CacheStore, batches: AsyncIterable<Tr
           else done();
         } else if (record.type === 'zset' || record.format === 'zset') {
           await single(() => writeZset(store, record, own, options.onlyMissing).then((wrote) => (wrote ? done() : void counts.present++), (e: unknown) => fail(record.key, e)));
-        } else if (bulk && record.format === 'json' && fitsBulk(record)) {
+        } else if (bulk && record.format === 'json' && fitsBulk(record, store.prefix)) {
           bulkBatch.push([record.key, record.value, own]);
         } else {
           const { bytes, envelope } = bytesFor(record);

@@ -170,6 +170,25 @@ export class FileDriver implements CacheDriver {
     }
   }
 
+  /** Values and TTLs of several keys, each entry's meta and value read once (cache:export); `bytes` null for a sorted set. */
+  readMany(keys: string[]): Promise<Array<{ bytes: Buffer | null; ttl: number } | null>> {
+    return Promise.all(
+      keys.map(async (key) => {
+        const base = this.base(key);
+        const meta = await this.readMeta(base, key);
+        if (!meta) return null;
+        const ttl = meta.expires === 0 ? -1 : Math.max(0, meta.expires - now());
+        try {
+          return { bytes: await readFile(`${base}.cache`), ttl };
+        } catch (error) {
+          // A meta without a value: a sorted set (`.zset`) or an entry being deleted.
+          if (isMissing(error)) return { bytes: null, ttl };
+          throw this.ioError(error);
+        }
+      }),
+    );
+  }
+
   getMany(keys: string[]): Promise<Array<Buffer | null>> {
     return Promise.all(keys.map((k) => this.get(k)));
   }
