@@ -83,6 +83,18 @@ describe('partly done', () => {
     expect(held(target.port)).toBe(2);
   });
 
+  it('a value over the size limit is refused alone: exit 7, every other entry written', async () => {
+    const target = await redisServer();
+    configure({ source: { driver: 'redis', host: HOST, port: target.port } });
+    const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ key: `k:${i}`, value: i === 1500 ? 'x'.repeat(2 * 1024 * 1024) : { i }, format: 'json' }));
+    writeFileSync(join(project.dir, 'big.ndjson'), lines.join('\n'));
+    const result = await cli(['cache:import', join(project.dir, 'big.ndjson'), '--json']);
+    expect(result.code, result.stderr).toBe(7);
+    expect(json(result.stdout)).toMatchObject({ imported: 2999, failed: 1, unknown: 0 });
+    expect(held(target.port)).toBe(2999);
+    expect(redisCli(target.port, ['exists', 'mv_k:1500'])).toBe('0');
+  });
+
   it('the source dying part-way: exit 7, and the count is what the target holds', async () => {
     const [source, target] = [await redisServer(), await redisServer()];
     await fill(source.port);
