@@ -9,11 +9,14 @@ import { Output } from '../src/output/output.js';
 import * as clear from './clear.js';
 import { complete, completionScript, SHELLS, storeLookups, type Shell } from './completion.js';
 import * as config from './config.js';
+import * as copy from './copy.js';
 import { createContext, type CommandContext, type CommandModule, type GlobalOptions } from './context.js';
 import { optionName, type CommandSpec, type OptionSpec } from './define.js';
 import * as del from './delete.js';
 import * as expire from './expire.js';
+import * as exporter from './export.js';
 import * as get from './get.js';
+import * as importer from './import.js';
 import * as inspect from './inspect.js';
 import * as purge from './purge.js';
 import * as set from './set.js';
@@ -29,7 +32,7 @@ const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
 type AnyCommand = CommandModule<any> & { command: CommandSpec };
 
 /** Every command, declared in its own module. */
-const COMMANDS: AnyCommand[] = [get, set, del, ttl, expire, purge, clear, status, config, warmup, inspect];
+const COMMANDS: AnyCommand[] = [get, set, del, ttl, expire, purge, clear, status, config, warmup, inspect, exporter, importer, copy];
 
 const EXIT_CODES = `
 Exit codes:

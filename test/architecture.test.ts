@@ -105,7 +105,7 @@ describe('the commands', () => {
     }
     expect(program.commands.map((c) => c.name()).filter((n) => !n.startsWith('cache:'))).toEqual(['completion']);
     // Every cache:* command, plus `completion`.
-    expect(program.commands.filter((c) => c.name().startsWith('cache:')).length).toBe(11);
+    expect(program.commands.filter((c) => c.name().startsWith('cache:')).length).toBe(14);
     expect(misplaced).toEqual([]);
   });
 });

@@ -7,7 +7,13 @@
 export async function* mergeAsync<T>(sources: Array<AsyncIterable<T>>): AsyncIterable<T> {
   const iterators = sources.map((s) => s[Symbol.asyncIterator]());
   const pending = new Map<number, Promise<{ index: number; result: IteratorResult<T> }>>();
-  const pull = (index: number) => pending.set(index, iterators[index]!.next().then((result) => ({ index, result })));
+  const pull = (index: number) => {
+    const read = iterators[index]!.next().then((result) => ({ index, result }));
+    // A source may fail while the consumer is still busy with an earlier item: the failure waits for the
+    // next race instead of counting as unhandled (which ends the process).
+    read.catch(() => undefined);
+    pending.set(index, read);
+  };
   iterators.forEach((_, i) => pull(i));
   try {
     while (pending.size > 0) {

@@ -122,6 +122,8 @@ export interface TagIndex {
   drop(tags: readonly string[]): Promise<void>;
   /** Drops index members whose keys are gone; returns how many. Absent where nothing can go stale. */
   prune?(options?: ScanOptions): Promise<number>;
+  /** The tags in use, in batches (a name may come twice); absent where they cannot be listed. (cache:export) */
+  names?(options?: ScanOptions): AsyncIterable<string[]>;
 }
 
 /** Sorted sets (Glueful's zadd / zrange / zremrangebyscore). */
@@ -207,6 +209,12 @@ export interface CacheDriver {
   flushDatabase?(database: number): Promise<string[]>;
   /** Removes expired and orphaned data where the backend does not do it itself. */
   prune?(): Promise<number>;
+  /**
+   * Values and remaining TTLs (seconds, -1 for none) of several keys in one
+   * round trip (cache:export): null for a missing key, `bytes` null for a
+   * key holding another data type (a Redis sorted set).
+   */
+  readMany?(keys: string[]): Promise<Array<{ bytes: Buffer | null; ttl: number } | null>>;
   /** Size, TTL and stored format of each key, in one round trip where it can (cache:inspect); null for a key gone meanwhile. */
   describe?(keys: string[]): Promise<Array<KeyFacts | null>>;
   /**
@@ -290,12 +298,20 @@ export interface CacheStore {
   addTags(key: string, tags: readonly string[]): Promise<void>;
   /** Keys (inside the prefix, without it) carrying a tag, streaming. */
   getTagKeys(tag: string, options?: ScanOptions): AsyncIterable<string[]>;
+  /** The tags in use, each once; nothing where the store has no tags; NotSupportedError where they cannot be listed. */
+  tagNames(options?: ScanOptions): AsyncIterable<string[]>;
   invalidateTags(tags: readonly string[], options?: BulkOptions): Promise<DeleteResult>;
 
   zadd(key: string, members: readonly ZMember[]): Promise<number>;
   zrange(key: string, start: number, stop: number): Promise<ZMember[]>;
   zremrangebyscore(key: string, min: number, max: number): Promise<number>;
 
+  /**
+   * Entries with their remaining TTLs (null when the store cannot tell: -1
+   * for none), in one round trip where the store can: `entry` null for a
+   * key gone, 'other' for a key holding another data type (a sorted set).
+   */
+  readEntries(keys: readonly string[]): Promise<Array<{ entry: Entry | null | 'other'; ttl: number | null }>>;
   /** Size, TTL and format of keys inside the prefix (without it); NotSupportedError where the store cannot tell. */
   describeKeys(keys: readonly string[]): Promise<KeyFacts[]>;
   /** See CacheDriver.flushDatabase; NotSupportedError where the store has none. */

@@ -300,6 +300,16 @@ export class NamespacedStore implements CacheStore {
     }
   }
 
+  async *tagNames(options: ScanOptions = {}): AsyncIterable<string[]> {
+    if (!this.backend.tags) return;
+    const names = this.need(this.backend.tags.names, 'listing tags');
+    const seen = new Set<string>();
+    for await (const batch of names.call(this.backend.tags, options)) {
+      const fresh = batch.filter((t) => !seen.has(t) && (seen.add(t), true));
+      if (fresh.length) yield fresh;
+    }
+  }
+
   /**
    * Deletes the keys of every tag as one piece of work: progress counts
    * across the tags, and a failure part-way (say, the server holding the
@@ -346,6 +356,32 @@ export class NamespacedStore implements CacheStore {
 
   async zremrangebyscore(key: string, min: number, max: number): Promise<number> {
     return this.need(this.backend.sortedSets, 'sorted sets').zremrangebyscore(this.fullKey(key), min, max);
+  }
+
+  async readEntries(keys: readonly string[]): Promise<Array<{ entry: Entry | null | 'other'; ttl: number | null }>> {
+    if (this.backend.readMany && !this.backend.getStored) {
+      const reads = await this.backend.readMany(keys.map((k) => this.fullKey(k)));
+      return Promise.all(
+        reads.map(async (read, i) => {
+          if (read === null) return { entry: null, ttl: null };
+          if (read.bytes === null) return { entry: 'other' as const, ttl: read.ttl };
+          const decoded = this.layer ? await this.layer.decode(read.bytes) : decodeValue(read.bytes);
+          return { entry: { key: keys[i]!, raw: read.bytes, decoded }, ttl: read.ttl };
+        }),
+      );
+    }
+    const ttlOf = (key: string) => (this.capabilities.ttlRead ? this.ttl(key) : Promise.resolve(-1));
+    return Promise.all(keys.map(async (key) => ({ entry: await this.entryOrOther(key), ttl: await ttlOf(key) })));
+  }
+
+  /** The entry, or 'other' for a key the backend says holds another data type. */
+  private async entryOrOther(key: string): Promise<Entry | null | 'other'> {
+    try {
+      return await this.getEntry(key);
+    } catch (error) {
+      if (error instanceof UsageError && /data type/.test(error.message)) return 'other';
+      throw error;
+    }
   }
 
   async describeKeys(keys: readonly string[]): Promise<KeyFacts[]> {

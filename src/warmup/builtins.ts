@@ -58,7 +58,10 @@ async function* ndjson(input: AsyncIterable<Buffer | string>, source: string, ct
 /** A line the fast reader refused, read by JSON.parse: its entry, or nothing with the reason reported. */
 function checked(line: string, where: () => string, ctx: WarmupContext): WarmupEntry[] {
   try {
-    return [toEntry(JSON.parse(line), where)];
+    const parsed = JSON.parse(line) as unknown;
+    // A cache:export file starts with a header naming its source: not an entry, not a bad line.
+    if ((parsed as { glueful?: unknown } | null)?.glueful === 'cache-export') return [];
+    return [toEntry(parsed, where)];
   } catch (error) {
     ctx.skip(error instanceof WarmupLineError ? error.message : `${where()}: not JSON`);
     return [];
@@ -88,6 +91,12 @@ export function builtinStrategy(type: string, name: string, baseDir: string): Wa
         async *warm(ctx) {
           const path = option(ctx, 'path', isString, 'a file path', name);
           const full = isAbsolute(path) ? path : resolve(baseDir, path);
+          if (/\.(?:ndjson|jsonl)\.gz$/.test(full)) {
+            // A gzipped cache:export file.
+            const { createGunzip } = await import('node:zlib');
+            yield* ndjson(createReadStream(full, { highWaterMark: 256 * 1024 }).pipe(createGunzip()).setEncoding('utf8'), path, ctx);
+            return;
+          }
           if (/\.ndjson$|\.jsonl$/.test(full)) {
             yield* ndjson(createReadStream(full, { encoding: 'utf8', highWaterMark: 256 * 1024 }), path, ctx);
             return;

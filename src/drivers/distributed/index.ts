@@ -57,6 +57,13 @@ function tagsOf(driver: CacheDriver): TagIndex {
   return driver.tags;
 }
 
+/** A node's tag names (see TagIndex.names). */
+function tagNamesOf(driver: CacheDriver, options?: ScanOptions): AsyncIterable<string[]> {
+  const index = tagsOf(driver);
+  if (!index.names) throw new NotSupportedError(driver.driver, 'listing tags');
+  return index.names(options);
+}
+
 function sortedSetsOf(driver: CacheDriver): SortedSets {
   if (!driver.sortedSets) throw new NotSupportedError(driver.driver, 'sorted sets');
   return driver.sortedSets;
@@ -119,6 +126,7 @@ export class DistributedDriver implements CacheDriver {
       kind: memcached ? 'emulated' : 'native',
       add: (key, tags) => this.write(key, (d) => tagsOf(d).add(key, tags)),
       members: (tag, opts) => this.fanOut((d) => tagsOf(d).members(tag, opts)),
+      names: (opts) => this.fanOut((d) => tagNamesOf(d, opts)),
       drop: async (tags) => void (await this.everyNode('dropping tags', (d) => tagsOf(d).drop(tags))),
       prune: async (opts) => sum(await this.everyNode('tag cleanup', async (d) => (await tagsOf(d).prune?.(opts)) ?? 0)),
     };

@@ -66,6 +66,7 @@ export class FileDriver implements CacheDriver {
     add: (key, tags) => this.addTags(key, tags),
     members: (tag, options) => this.tagMembers(tag, options),
     drop: (tags) => this.dropTags(tags),
+    names: (options) => this.tagNames(options),
   };
 
   /** Sorted sets as Glueful's file driver keeps them: a `{md5}.zset` score map beside a key-less `.meta`. */
@@ -224,6 +225,26 @@ export class FileDriver implements CacheDriver {
       if (isMissing(error)) return null;
       throw this.ioError(error);
     }
+  }
+
+  /** Values and TTLs of several keys, each entry's meta and value read once (cache:export); `bytes` null for a sorted set. */
+  async readMany(keys: string[]): Promise<Array<{ bytes: Buffer | null; ttl: number } | null>> {
+    await this.usable();
+    return Promise.all(
+      keys.map(async (key) => {
+        const base = this.base(key);
+        const meta = await this.readMeta(base, key);
+        if (!meta) return null;
+        const ttl = meta.expires === 0 ? -1 : Math.max(0, meta.expires - now());
+        try {
+          return { bytes: await readFile(`${base}.cache`), ttl };
+        } catch (error) {
+          // A meta without a value: a sorted set (`.zset`) or an entry being deleted.
+          if (isMissing(error)) return { bytes: null, ttl };
+          throw this.ioError(error);
+        }
+      }),
+    );
   }
 
   async getMany(keys: string[]): Promise<Array<Buffer | null>> {
@@ -403,6 +424,14 @@ export class FileDriver implements CacheDriver {
     for await (const batch of this.walker.entries(options)) {
       const keys = batch.filter((e) => e.meta.tags?.includes(tag)).map((e) => e.key);
       if (keys.length) yield keys;
+    }
+  }
+
+  /** Tag names, from the entries' meta documents (one walk). */
+  private async *tagNames(options: ScanOptions = {}): AsyncIterable<string[]> {
+    for await (const batch of this.walker.entries(options)) {
+      const names = batch.flatMap((e) => e.meta.tags ?? []);
+      if (names.length) yield names;
     }
   }
 

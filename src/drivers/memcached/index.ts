@@ -125,6 +125,7 @@ export class MemcachedDriver implements CacheDriver {
       this.deleteMatching = (glob, options) => this.deleteMatchingKeys(glob, options);
       this.describe = (keys) => this.describeKeys(keys);
       tags.prune = (options) => this.pruneTags(options);
+      tags.names = (options) => this.tagNames(options);
     }
     this.tags = tags;
     this.location = `memcached://${this.servers.map((s) => `${s.host}:${s.port}`).join(',')}`;
@@ -398,6 +399,11 @@ export class MemcachedDriver implements CacheDriver {
         await append();
       });
     }
+  }
+
+  /** Tag names, from the `_gf_tag:*` index items (needs the text protocol's key listing). */
+  private async *tagNames(options: ScanOptions = {}): AsyncIterable<string[]> {
+    for await (const items of this.scanKeys(`${TAG_INDEX_PREFIX}*`, options)) yield items.map((k) => k.slice(TAG_INDEX_PREFIX.length));
   }
 
   private async *tagMembers(tag: string): AsyncIterable<string[]> {

@@ -92,6 +92,8 @@ export class RespConnection {
   private buffer: Buffer = Buffer.alloc(0);
   private readonly pending: Pending[] = [];
   private failure?: Error;
+  /** Commands sent in the same tick go out in one write (a system call each was most of a big read's time). */
+  private corked = false;
 
   private constructor(
     private readonly socket: Socket,
@@ -130,6 +132,14 @@ export class RespConnection {
     return new Promise((resolve, reject) => {
       if (this.pending.length === 0) this.socket.setTimeout(this.timeoutMs);
       this.pending.push({ resolve, reject });
+      if (!this.corked) {
+        this.corked = true;
+        this.socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          this.socket.uncork();
+        });
+      }
       this.socket.write(encodeCommand(args));
     });
   }
