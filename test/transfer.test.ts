@@ -103,7 +103,9 @@ function expectSame(first: Export, second: Export): void {
     const { ttl: otherTtl, ...otherRest } = other;
     expect(otherRest, key).toEqual(rest);
     if (ttl === undefined) expect(otherTtl, key).toBeUndefined();
-    else expect(Math.abs((otherTtl as number) - (ttl as number)), key).toBeLessThanOrEqual(1);
+    // Each store keeps whole seconds and each export reads them at its own (millisecond) time: either
+    // side may be up to a second short, so the two agree within a second each way, not better.
+    else expect(Math.abs((otherTtl as number) - (ttl as number)), key).toBeLessThan(2);
   }
 }
 
