@@ -10,7 +10,7 @@
  * Names are hashes, so no key can escape the directory.
  */
 import { access, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { decodeCounter, encodeCounter } from '../../core/codec.js';
 import type { BulkEntry, BulkWriteResult, CacheDriver, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex } from '../../core/contract.js';
@@ -48,8 +48,8 @@ export interface FileDriverOptions {
 const TRAITS: DriverTraits = { persistent: true, shared: false, maxKeyBytes: Infinity };
 
 const PRUNE_STAMP = '.glueful-prune';
-/** Entries a bulk write keeps in flight. */
-const SETS_IN_FLIGHT = 64;
+/** Entries a bulk write writes synchronously between two turns of the event loop. */
+const SYNC_CHUNK = 256;
 /** Errors that mean the cache directory as a whole takes no more writes (see dooms()). */
 const ERRNO_UNAVAILABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'ELOOP', 'EIO']);
 const errnoOf = (error: unknown): string | undefined =>
@@ -85,6 +85,10 @@ export class FileDriver implements CacheDriver {
   private readonly permission?: number;
   /** How new files and folders are made, worked out on the first write. */
   private policy?: Promise<FilePolicy>;
+  /** Folders known to exist (bulk writes create each once). */
+  private readonly dirs = new Set<string>();
+  /** Whether open() with the policy's mode gives that mode (the umask takes nothing), found on the first write. */
+  private umaskKeepsMode?: boolean;
 
   constructor(options: FileDriverOptions) {
     this.location = options.path;
@@ -232,39 +236,48 @@ export class FileDriver implements CacheDriver {
   }
 
   /**
-   * Bulk write: set() per entry, a bounded number in flight, but it stops
-   * soon once an error says every further write fails too (full disk, quota,
-   * read-only, the directory not writable), instead of grinding through the
-   * rest of the stream. Counts are exact: `written` entries are whole and
-   * readable, `failed` were attempted and not stored (their old value, if
-   * any, is kept), the rest were not attempted.
+   * Bulk write, stopping soon once an error says every further write fails
+   * too (full disk, quota, read-only, the directory not writable), instead
+   * of grinding through the rest of the stream. Counts are exact: `written`
+   * entries are whole and readable, `failed` were attempted and not stored
+   * (their old value, if any, is kept), the rest were not attempted.
+   *
+   * Each entry is written with synchronous calls (see writeEntrySync), one
+   * after another: in a flat directory every create and rename takes the
+   * folder's lock in the kernel, so parallel writes gain nothing, and each
+   * async call costs a hop to libuv's threads. No per-entry lock file is
+   * taken (it tripled the calls per entry): like the PHP app's writes, two
+   * writers of one key each rename whole files, and the last rename wins.
    */
   async setMany(batches: AsyncIterable<BulkEntry[]>): Promise<BulkWriteResult> {
     await this.usable();
     const result: BulkWriteResult = { written: 0, failed: 0, errors: [] };
     let fatal: Error | undefined;
-    const running = new Set<Promise<void>>();
-    const write = async (entry: BulkEntry): Promise<void> => {
-      try {
-        await this.set(entry.key, typeof entry.value === 'string' ? Buffer.from(entry.value) : entry.value, entry.ttl, entry.tags);
-        result.written++;
-      } catch (error) {
-        result.failed++;
-        if (result.errors.length < 5) result.errors.push(error instanceof Error ? error.message : String(error));
-        if (!fatal && (await this.dooms(error))) fatal = error as Error;
-      }
-    };
-    try {
-      stream: for await (const batch of batches) {
-        for (const entry of batch) {
-          while (running.size >= SETS_IN_FLIGHT) await Promise.race(running);
-          if (fatal) break stream;
-          const job: Promise<void> = write(entry).finally(() => running.delete(job));
-          running.add(job);
+    stream: for await (const batch of batches) {
+      for (let i = 0; i < batch.length; i += SYNC_CHUNK) {
+        const chunk = batch.slice(i, i + SYNC_CHUNK).map((entry) => ({ entry, base: this.base(entry.key) }));
+        const policy = await this.filePolicy();
+        for (const { entry, base } of chunk) {
+          try {
+            if (!this.dirs.has(dirname(base))) await this.folder(dirname(base), policy);
+            const value = typeof entry.value === 'string' ? Buffer.from(entry.value) : entry.value;
+            this.writeEntrySync(base, entry.key, value, entry.ttl, policy, entry.tags);
+            result.written++;
+          } catch (error) {
+            result.failed++;
+            if (result.errors.length < 5) result.errors.push(error instanceof Error ? error.message : String(error));
+            // A folder removed meanwhile (a clear): the next chunk creates it again.
+            if (errnoOf(error) === 'ENOENT') this.dirs.delete(dirname(base));
+            if (await this.dooms(error)) {
+              fatal = error as Error;
+              break stream;
+            }
+          }
         }
+        // Between chunks: signals, progress and other I/O get their turn.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
-    } finally {
-      await Promise.all(running); // a failing source too: nothing stays in flight behind the caller
+      if (result.written) await this.maybePrune();
     }
     if (!fatal) return result;
     const { written, failed } = result;
@@ -274,6 +287,81 @@ export class FileDriver implements CacheDriver {
       { written, failed, unknown: 0 },
       { cause: fatal },
     );
+  }
+
+  /** Creates a folder of entries (and those above it) when missing, and remembers it. */
+  private async folder(dir: string, policy: FilePolicy): Promise<void> {
+    try {
+      await ensureDir(dir, this.location, policy);
+    } catch (error) {
+      // ENOENT from mkdir under a parent that exists: the location changed under us (see location.ts).
+      if (errnoOf(error) === 'ENOENT') this.ready = false;
+      throw this.ioError(error);
+    }
+    this.dirs.add(dir);
+  }
+
+  /**
+   * writeEntry() with synchronous calls, for bulk writes: the old meta is
+   * read for its tags (one failed open for a new key), then both files are
+   * written to temp names and renamed into place, the value first. Same
+   * guarantees: a failed write leaves the old entry and no file of its own.
+   */
+  private writeEntrySync(base: string, key: string, value: Buffer, ttl: number, policy: FilePolicy, tags?: readonly string[]): void {
+    const old = this.readMetaSync(base, key);
+    const merged = old?.tags?.length ? [...new Set([...old.tags, ...(tags ?? [])])] : tags;
+    const created = now();
+    const meta: Meta = { key, created, expires: ttl > 0 ? created + ttl : 0, ttl };
+    if (merged?.length) meta.tags = [...merged];
+    const valueTmp = this.writeTempSync(`${base}.cache`, value, policy);
+    let metaTmp: string | undefined;
+    try {
+      metaTmp = this.writeTempSync(`${base}.meta`, 'json:' + JSON.stringify(meta), policy);
+      renameSync(valueTmp, `${base}.cache`);
+    } catch (error) {
+      for (const p of [valueTmp, metaTmp]) if (p) unlinkQuietly(p);
+      throw this.ioError(error);
+    }
+    try {
+      renameSync(metaTmp, `${base}.meta`);
+    } catch (error) {
+      // Only a new name can need room in the folder: then no meta existed, and the value goes too.
+      unlinkQuietly(metaTmp);
+      if (!existsSync(`${base}.meta`)) unlinkQuietly(`${base}.cache`);
+      throw this.ioError(error);
+    }
+  }
+
+  private readMetaSync(base: string, key: string): Meta | null {
+    let text: string;
+    try {
+      text = readFileSync(`${base}.meta`, 'utf8');
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw this.ioError(error);
+    }
+    const meta = parseMeta(text);
+    return meta && (meta.key === undefined || meta.key === key) && !isExpired(meta) ? meta : null;
+  }
+
+  /** writeTemp() with synchronous calls; the mode is set with fchmod only when the umask changed it. */
+  private writeTempSync(path: string, data: Buffer | string, policy: FilePolicy): string {
+    const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
+    let fd: number | undefined;
+    try {
+      fd = openSync(tmp, 'wx', policy.fileMode);
+      writeFullSync(fd, data);
+      this.umaskKeepsMode ??= (fstatSync(fd).mode & 0o777) === policy.fileMode;
+      if (!this.umaskKeepsMode) fchmodSync(fd, policy.fileMode);
+      if (policy.owner) fchownSync(fd, policy.owner.uid, policy.owner.gid);
+      closeSync(fd);
+      fd = undefined;
+      return tmp;
+    } catch (error) {
+      if (fd !== undefined) closeQuietly(fd);
+      unlinkQuietly(tmp);
+      throw this.ioError(error);
+    }
   }
 
   /** True when a failed write means the next ones fail too: EACCES only when it is the cache directory itself. */
@@ -586,6 +674,28 @@ export class FileDriver implements CacheDriver {
 
   async dispose(): Promise<void> {
     // No handles are kept open between calls.
+  }
+}
+
+/** Writes all of `data` (writeSync may write less than asked). */
+function writeFullSync(fd: number, data: Buffer | string): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // closing after a failed write: nothing more to do
   }
 }
 
