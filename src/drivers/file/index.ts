@@ -10,7 +10,7 @@
  * Names are hashes, so no key can escape the directory.
  */
 import { access, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, openSync, readFileSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { decodeCounter, encodeCounter } from '../../core/codec.js';
 import type { BulkEntry, BulkWriteResult, CacheDriver, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex } from '../../core/contract.js';
@@ -23,7 +23,7 @@ import { withFileLock } from './lock.js';
 import { isLeftoverName, isOrphanValue, removeIfStale, staleToken } from './leftovers.js';
 import { checkLocation, describeDenied, unusable } from './location.js';
 import { canReplaceIn, ensureDir, policyFor, readableBy, type FilePolicy } from './ownership.js';
-import { FileWalker, isExpired, isMissing, now, parseMeta, type Meta } from './walk.js';
+import { FileWalker, isExpired, isMissing, now, parseMeta, readMetaFileSync, type Meta } from './walk.js';
 
 /** Driver name constant. */
 export const DRIVER_NAME = 'file';
@@ -50,6 +50,9 @@ const TRAITS: DriverTraits = { persistent: true, shared: false, maxKeyBytes: Inf
 const PRUNE_STAMP = '.glueful-prune';
 /** Entries a bulk write writes synchronously between two turns of the event loop. */
 const SYNC_CHUNK = 256;
+/** How long, and for how many keys, metas read by a scan are kept for describe(). */
+const RECENT_MS = 5000;
+const RECENT_MAX = 8192;
 /** Errors that mean the cache directory as a whole takes no more writes (see dooms()). */
 const ERRNO_UNAVAILABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'ELOOP', 'EIO']);
 const errnoOf = (error: unknown): string | undefined =>
@@ -89,6 +92,8 @@ export class FileDriver implements CacheDriver {
   private readonly dirs = new Set<string>();
   /** Whether open() with the policy's mode gives that mode (the umask takes nothing), found on the first write. */
   private umaskKeepsMode?: boolean;
+  /** Metas a scan just read, for describe() (see remember()). */
+  private readonly recent = new Map<string, { meta: Meta; metaBytes: number; at: number }>();
 
   constructor(options: FileDriverOptions) {
     this.location = options.path;
@@ -230,9 +235,26 @@ export class FileDriver implements CacheDriver {
     }
   }
 
+  /** Synchronous reads a chunk at a time: any number of keys, never more than one file open. */
   async getMany(keys: string[]): Promise<Array<Buffer | null>> {
     await this.usable();
-    return Promise.all(keys.map((k) => this.get(k)));
+    const values: Array<Buffer | null> = [];
+    for (let i = 0; i < keys.length; i += SYNC_CHUNK) {
+      if (i > 0) await turn();
+      for (const key of keys.slice(i, i + SYNC_CHUNK)) values.push(this.getSync(key));
+    }
+    return values;
+  }
+
+  private getSync(key: string): Buffer | null {
+    const base = this.base(key);
+    if (!this.readMetaSync(base, key)) return null;
+    try {
+      return readFileSync(`${base}.cache`);
+    } catch (error) {
+      if (isMissing(error)) return null;
+      throw this.ioError(error);
+    }
   }
 
   /**
@@ -275,7 +297,7 @@ export class FileDriver implements CacheDriver {
           }
         }
         // Between chunks: signals, progress and other I/O get their turn.
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await turn();
       }
       if (result.written) await this.maybePrune();
     }
@@ -399,24 +421,35 @@ export class FileDriver implements CacheDriver {
     );
   }
 
+  /**
+   * Synchronous unlinks a chunk at a time (any number of keys, no file
+   * handles): the meta first, so readers miss the entry at once, then the
+   * value and a sorted set's score map.
+   */
   async delete(keys: readonly string[]): Promise<number> {
-    const results = await Promise.all(keys.map((k) => this.deleteOne(this.base(k))));
-    return results.filter(Boolean).length;
+    let deleted = 0;
+    for (let i = 0; i < keys.length; i += SYNC_CHUNK) {
+      if (i > 0) await turn();
+      for (const key of keys.slice(i, i + SYNC_CHUNK)) if (this.deleteSync(this.base(key))) deleted++;
+    }
+    return deleted;
+  }
+
+  private deleteSync(base: string): boolean {
+    let removed = false;
+    for (const ext of ['.meta', '.cache', '.zset']) {
+      try {
+        unlinkSync(base + ext);
+        removed = true;
+      } catch (error) {
+        if (!isMissing(error)) throw this.ioError(error);
+      }
+    }
+    return removed;
   }
 
   private async deleteOne(base: string): Promise<boolean> {
-    const removed = await Promise.all(
-      ['.cache', '.meta', '.zset'].map((ext) =>
-        unlink(base + ext).then(
-          () => true,
-          (error) => {
-            if (isMissing(error)) return false;
-            throw this.ioError(error);
-          },
-        ),
-      ),
-    );
-    return removed.some(Boolean);
+    return this.deleteSync(base);
   }
 
   async deleteIfEquals(key: string, value: Buffer): Promise<boolean> {
@@ -471,9 +504,34 @@ export class FileDriver implements CacheDriver {
     const matcher = globToRegExp(glob);
     await this.usable();
     for await (const batch of this.walker.entries(options)) {
-      const keys = batch.filter((e) => matcher.test(e.key)).map((e) => e.key);
-      if (keys.length) yield keys;
+      const found = batch.filter((e) => matcher.test(e.key));
+      if (!found.length) continue;
+      this.remember(found);
+      yield found.map((e) => e.key);
     }
+  }
+
+  /**
+   * Keeps the metas a scan just read for describe(), which cache:inspect
+   * calls on each batch it is given: read again, they were half its calls.
+   * Only for a moment and a few batches (RECENT_MS, RECENT_MAX).
+   */
+  private remember(found: Array<{ key: string; meta: Meta; metaBytes: number }>): void {
+    if (this.recent.size + found.length > RECENT_MAX) this.recent.clear();
+    const at = Date.now();
+    for (const { key, meta, metaBytes } of found) this.recent.set(key, { meta, metaBytes, at });
+  }
+
+  /** The meta of `key` and its size: as a scan just read it, else from disk. */
+  private metaForDescribe(key: string): { meta: Meta; metaBytes: number } | null {
+    const seen = this.recent.get(key);
+    if (seen) {
+      this.recent.delete(key);
+      if (Date.now() - seen.at < RECENT_MS) return isExpired(seen.meta) ? null : seen;
+    }
+    const found = readMetaFileSync(`${this.base(key)}.meta`);
+    if (!found || (found.meta.key !== undefined && found.meta.key !== key) || isExpired(found.meta)) return null;
+    return { meta: found.meta, metaBytes: found.bytes };
   }
 
   private async addTags(key: string, tags: readonly string[]): Promise<void> {
@@ -513,21 +571,30 @@ export class FileDriver implements CacheDriver {
     await this.writeAtomic(`${base}.meta`, 'json:' + JSON.stringify(meta));
   }
 
-  /** Size on disk (value and meta files), TTL, and the format from the value's first bytes. */
+  /**
+   * Size on disk (value and meta files), TTL, and the format from the
+   * value's first bytes. Synchronous, a chunk at a time: four calls per key
+   * (open, fstat, read 16 bytes, close of the value) when a scan just read
+   * its meta, and any number of keys without running out of file handles.
+   */
   async describe(keys: string[]): Promise<Array<KeyFacts | null>> {
     await this.usable();
-    return Promise.all(
-      keys.map(async (key) => {
-        const base = this.base(key);
-        const meta = await this.readMeta(base, key).catch(() => null);
-        if (!meta) return null;
-        const [value, metaFile] = await Promise.all([stat(`${base}.cache`).catch(() => null), stat(`${base}.meta`).catch(() => null)]);
-        if (!value) return null;
-        const head = await readHead(`${base}.cache`);
-        const ttl = meta.expires === 0 ? -1 : Math.max(0, meta.expires - now());
-        return { key, bytes: value.size + (metaFile?.size ?? 0), ttl, format: sniffFormat(head) };
-      }),
-    );
+    const facts: Array<KeyFacts | null> = [];
+    for (let i = 0; i < keys.length; i += SYNC_CHUNK) {
+      if (i > 0) await turn();
+      for (const key of keys.slice(i, i + SYNC_CHUNK)) facts.push(this.describeOne(key));
+    }
+    return facts;
+  }
+
+  private describeOne(key: string): KeyFacts | null {
+    const found = this.metaForDescribe(key);
+    if (!found) return null;
+    const value = probeValue(`${this.base(key)}.cache`);
+    if (!value) return null;
+    const { meta } = found;
+    const ttl = meta.expires === 0 ? -1 : Math.max(0, meta.expires - now());
+    return { key, bytes: value.size + found.metaBytes, ttl, format: sniffFormat(value.head) };
   }
 
   /** Throws when the directory cannot take writes (cache:status then says why and exits 5). */
@@ -699,17 +766,27 @@ function closeQuietly(fd: number): void {
   }
 }
 
-/** The first 16 bytes of a file (enough to tell `json:`, `php:`, an integer), or null. */
-async function readHead(path: string): Promise<Buffer | null> {
-  const handle = await open(path, 'r').catch(() => null);
-  if (!handle) return null;
+/** A value file's size and first 16 bytes (enough to tell `json:`, `php:`, an integer); null when it is gone. */
+function probeValue(path: string): { size: number; head: Buffer } | null {
+  let fd: number;
   try {
-    const { bytesRead, buffer } = await handle.read(Buffer.alloc(16), 0, 16, 0);
-    return buffer.subarray(0, bytesRead);
+    fd = openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const head = Buffer.alloc(16);
+    const read = readSync(fd, head, 0, 16, 0);
+    return { size: fstatSync(fd).size, head: head.subarray(0, read) };
+  } catch {
+    return null;
   } finally {
-    await handle.close();
+    closeQuietly(fd);
   }
 }
+
+/** Lets signals, timers and other I/O run between two synchronous chunks. */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Creates the File store driver. */
 export function createDriver(options: FileDriverOptions): CacheDriver {
