@@ -11,6 +11,9 @@
  *
  * Rounds are interleaved (the machine is shared); medians are printed.
  *
+ * With GLUEFUL_BASE_BIN set (another checkout's bin/glueful.cjs, built), its
+ * warmup, inspect and purge run in the same rounds too, as "before".
+ *
  *   node bench/run.mjs file-store [entries, default 100000] [rounds, default 3]
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -80,56 +83,81 @@ async function run(command: string, args: string[], cwd = dir): Promise<{ ms: nu
   return result;
 }
 
-const glueful = (args: string[]) => run(process.execPath, [bin, ...args, '--json']);
+const base = process.env.GLUEFUL_BASE_BIN;
+
+/** Warmup, inspect and purge through one build of the CLI, in a project of its own. */
+async function cliRound(cli: string, project: string, expected: number): Promise<{ warm: number; inspect: number; purge: number }> {
+  const store = join(project, 'store');
+  rmSync(store, { recursive: true, force: true });
+  mkdirSync(store, { recursive: true });
+  const glueful = (args: string[]) => run(process.execPath, [cli, ...args, '--json'], project);
+  const warm = (await glueful(['cache:warmup'])).ms;
+  // Plus warmup:last_run and warmup:last_result.
+  const files = readdirSync(store).filter((n) => n.endsWith('.cache') || n.endsWith('.meta')).length;
+  if (files !== 2 * count + 4) throw new Error(`warmup left ${files} files, expected ${2 * count + 4}`);
+  const inspect = (await glueful(['cache:inspect'])).ms;
+  const purged = await glueful(['cache:purge', 'u:1*', '--force']);
+  const deleted = (JSON.parse(purged.stdout) as { deleted: number }).deleted;
+  if (deleted !== expected) throw new Error(`purge deleted ${deleted}, expected ${expected}`);
+  return { warm, inspect, purge: purged.ms };
+}
+
+function project(name: string, ndjson: string): string {
+  const at = join(dir, name);
+  mkdirSync(at, { recursive: true });
+  writeFileSync(join(at, 'package.json'), '{}');
+  writeFileSync(
+    join(at, 'cache.config.json'),
+    JSON.stringify({
+      stores: { file: { path: join(at, 'store'), hash_levels: 0 } },
+      warmup: { strategies: [{ name: 'users', type: 'file', path: ndjson }] },
+    }),
+  );
+  return at;
+}
 
 try {
   const ndjson = join(dir, 'entries.ndjson');
   writeNdjson(ndjson);
   for (const [name, code] of Object.entries(FLOORS)) writeFileSync(join(dir, `floor-${name}.mjs`), code);
-  writeFileSync(join(dir, 'package.json'), '{}');
-  const store = join(dir, 'store');
   const floorDir = join(dir, 'floor');
-  writeFileSync(
-    join(dir, 'cache.config.json'),
-    JSON.stringify({
-      stores: { file: { path: store, hash_levels: 0 } },
-      warmup: { strategies: [{ name: 'users', type: 'file', path: 'entries.ndjson' }] },
-    }),
-  );
+  const mine = project('after', ndjson);
+  const before = base ? project('before', ndjson) : undefined;
   const expectedPurge = [...Array(count).keys()].filter((i) => String(i).startsWith('1')).length;
   console.log(`file store: ${count} entries, flat layout, ${rounds} rounds (medians), in ${dir}`);
   const t = { warmFloor: [] as number[], warm: [] as number[], inspectFloor: [] as number[], inspect: [] as number[], purgeFloor: [] as number[], purge: [] as number[] };
+  const b = { warm: [] as number[], inspect: [] as number[], purge: [] as number[] };
   for (let round = 0; round < rounds; round++) {
-    rmSync(store, { recursive: true, force: true });
     rmSync(floorDir, { recursive: true, force: true });
-    mkdirSync(store);
     t.warmFloor.push((await run(process.execPath, [join(dir, 'floor-warmup.mjs'), ndjson, floorDir])).ms);
-    t.warm.push((await glueful(['cache:warmup'])).ms);
-    const files = readdirSync(store).filter((n) => n.endsWith('.cache') || n.endsWith('.meta')).length;
-    // Plus warmup:last_run and warmup:last_result.
-    if (files !== 2 * count + 4) throw new Error(`warmup left ${files} files, expected ${2 * count + 4}`);
     t.inspectFloor.push((await run(process.execPath, [join(dir, 'floor-inspect.mjs'), floorDir])).ms);
-    t.inspect.push((await glueful(['cache:inspect'])).ms);
     const floorPurge = await run(process.execPath, [join(dir, 'floor-purge.mjs'), floorDir, 'glueful_u:1']);
+    if (Number(floorPurge.stdout) !== expectedPurge) throw new Error(`floor purge deleted ${floorPurge.stdout.trim()}, expected ${expectedPurge}`);
     t.purgeFloor.push(floorPurge.ms);
-    const purged = await glueful(['cache:purge', 'u:1*', '--force']);
-    t.purge.push(purged.ms);
-    const deleted = (JSON.parse(purged.stdout) as { deleted: number }).deleted;
-    if (deleted !== expectedPurge || Number(floorPurge.stdout) !== expectedPurge) {
-      throw new Error(`purge deleted ${deleted}, floor ${floorPurge.stdout.trim()}, expected ${expectedPurge}`);
+    const after = await cliRound(bin, mine, expectedPurge);
+    t.warm.push(after.warm);
+    t.inspect.push(after.inspect);
+    t.purge.push(after.purge);
+    if (before) {
+      const old = await cliRound(base!, before, expectedPurge);
+      b.warm.push(old.warm);
+      b.inspect.push(old.inspect);
+      b.purge.push(old.purge);
     }
   }
   const check = (ok: boolean) => (ok ? 'met' : 'MISSED');
   const rate = (ms: number) => `${Math.round(count / (ms / 1000) / 1000)} k/s`;
-  const line = (label: string, mine: number[], floor: number[], goal: number) => {
+  const line = (label: string, mine: number[], floor: number[], goal: number, old: number[]) => {
     const ratio = median(mine) / median(floor);
     row(`${label}: floor`, secs(median(floor)), rate(median(floor)));
-    row(`${label}: glueful`, secs(median(mine)), `${rate(median(mine))}, ${ratio.toFixed(2)}x the floor, goal <= ${goal}x: ${check(ratio <= goal)}`);
+    row(`  glueful`, secs(median(mine)), `${rate(median(mine))}, ${ratio.toFixed(2)}x the floor, goal <= ${goal}x: ${check(ratio <= goal)}`);
+    if (old.length) row(`  glueful before (GLUEFUL_BASE_BIN)`, secs(median(old)), `${rate(median(old))}, ${(median(old) / median(floor)).toFixed(2)}x the floor`);
   };
-  line('warmup (naive sync tmp+rename)', t.warm, t.warmFloor, 1.0);
-  line(`purge u:1* (${expectedPurge}; list, read .meta, unlink)`, t.purge, t.purgeFloor, 0.5);
-  line('inspect (read + parse every .meta)', t.inspect, t.inspectFloor, 1.5);
-  console.log(`  runs (s): ${Object.entries(t).map(([k, v]) => `${k} ${v.map((x) => (x / 1000).toFixed(2)).join('/')}`).join('; ')}`);
+  line('warmup (naive sync tmp+rename)', t.warm, t.warmFloor, 1.0, b.warm);
+  line(`purge u:1* (${expectedPurge}; deletePattern-like)`, t.purge, t.purgeFloor, 0.5, b.purge);
+  line('inspect (read + parse every .meta)', t.inspect, t.inspectFloor, 1.5, b.inspect);
+  const runs = (o: Record<string, number[]>) => Object.entries(o).filter(([, v]) => v.length).map(([k, v]) => `${k} ${v.map((x) => (x / 1000).toFixed(2)).join('/')}`).join('; ');
+  console.log(`  runs (s): ${runs(t)}${base ? `; before: ${runs(b)}` : ''}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
