@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 
 const [name, ...args] = process.argv.slice(2);
 if (!name) {
-  console.error('usage: node bench/run.mjs <cold-start|redis-purge|redis-bulk-set|memcached|warmup|transfer> [args]');
+  console.error('usage: node bench/run.mjs <cold-start|redis-purge|redis-bulk-set|memcached|warmup|inspect|transfer|file-store> [args]');
   process.exit(2);
 }
 const cache = resolve(import.meta.dirname, '../node_modules/.cache');

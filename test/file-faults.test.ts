@@ -115,8 +115,9 @@ describe('file store on a full disk', () => {
   onTmpfs('the same bulk write completes once space is freed', () =>
     onDisk('rerun', async (dir) => {
       const n = 150;
-      // 800 KB of the 2 MB taken: room for part of the entries only.
-      writeFileSync(join(disk.dir, 'ballast'), Buffer.alloc(800 * 1024));
+      // 1.3 MB of the 2 MB taken: room for part of the entries only (two 4 KB pages each; the
+      // bulk writer keeps no lock files in flight, so 800 KB left room for all 150).
+      writeFileSync(join(disk.dir, 'ballast'), Buffer.alloc(1300 * 1024));
       const first = await fileStore(dir)
         .setMultiple(entries(n))
         .then(() => null, (e: unknown) => e);

@@ -1,4 +1,5 @@
 /** The File store: the shared contract, then Glueful's on-disk format and its edge cases. */
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -152,4 +153,36 @@ describe('file store: safety', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(await store.get('locked')).toBe(2);
   });
+});
+
+/** The library in a child limited to 256 open files: 20 k keys through each multi-key call. */
+const MANY_KEYS = `
+const { readdirSync } = require('node:fs');
+const { createStore } = require(process.argv[1]);
+const dir = process.argv[2];
+const n = 20000;
+const keys = Array.from({ length: n }, (_, i) => 'k:' + i);
+(async () => {
+  const { store } = await createStore({ default: 's', prefix: '', fallbackToFile: false, stores: { s: { driver: 'file', path: dir, hashLevels: 0 } } });
+  const out = {};
+  for (const [name, step] of [
+    ['set', async () => (await store.setMultiple(keys.map((k, i) => [k, i]))).written],
+    ['get', async () => [...(await store.getMultiple(keys)).values()].filter((v, i) => v === i).length],
+    ['deleted', () => store.deleteMultiple(keys)],
+  ]) {
+    try { out[name] = await step(); } catch (error) { out[name] = error.code ?? error.cause?.code ?? error.message; }
+  }
+  out.left = readdirSync(dir).filter((f) => f.endsWith('.cache') || f.endsWith('.meta')).length;
+  console.log(JSON.stringify(out));
+})();
+`;
+
+describe('file store: many keys at once', () => {
+  it('getMultiple, setMultiple and deleteMultiple of 20 k keys with 256 open files allowed (no EMFILE)', () => {
+    const dir = join(root, 'many-keys');
+    const lib = join(import.meta.dirname, '..', 'dist', 'index.cjs');
+    const child = spawnSync('sh', ['-c', 'ulimit -n 256 && exec "$0" -e "$1" "$2" "$3"', process.execPath, MANY_KEYS, lib, dir], { encoding: 'utf8', timeout: 60_000 });
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual({ set: 20_000, get: 20_000, deleted: 20_000, left: 0 });
+  }, 60_000);
 });
