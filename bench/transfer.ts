@@ -69,6 +69,7 @@ try {
   row('glueful cache:export', seconds(exported.ms), `${(exported.ms / floorRun.ms).toFixed(2)}x the floor, peak ${exported.peakMiB.toFixed(0)} MiB`);
 
   // Import ceiling: redis-benchmark sending the same SET ... EX, 64 per round trip.
+  // The bench's own redis-server on a free port (startRedis above): emptied between runs, never anyone's data.
   redisCli(server.port, ['flushall']);
   const bench = execFileSync('redis-benchmark', ['-h', HOST, '-p', String(server.port), '-n', String(count), '-r', String(count), '-P', '64', '-q', 'SET', 'glueful_item:__rand_int__', 'json:{"id":1,"name":"item 1"}', 'EX', '3600'], { encoding: 'utf8' });
   const ceiling = Number(/([\d.]+) requests per second/.exec(bench)![1]);

@@ -56,6 +56,7 @@ describe('on Redis', () => {
   beforeAll(async () => {
     redis = await startRedis();
   });
+  // The test's own redis-server on a free port: emptied between cases, never anyone's data.
   afterEach(() => void redisCli(redis.port, ['flushdb']));
   afterAll(() => redis.stop());
 
