@@ -243,12 +243,7 @@ export class FileDriver implements CacheDriver {
    */
   async readMany(keys: string[]): Promise<Array<{ bytes: Buffer | null; ttl: number } | null>> {
     await this.usable();
-    const entries: Array<{ bytes: Buffer | null; ttl: number } | null> = [];
-    for (let i = 0; i < keys.length; i += SYNC_CHUNK) {
-      if (i > 0) await turn();
-      for (const key of keys.slice(i, i + SYNC_CHUNK)) entries.push(this.readEntrySync(key));
-    }
-    return entries;
+    return inChunks(keys, (key) => this.readEntrySync(key));
   }
 
   private readEntrySync(key: string): { bytes: Buffer | null; ttl: number } | null {
@@ -268,12 +263,7 @@ export class FileDriver implements CacheDriver {
   /** Synchronous reads a chunk at a time: any number of keys, never more than one file open. */
   async getMany(keys: string[]): Promise<Array<Buffer | null>> {
     await this.usable();
-    const values: Array<Buffer | null> = [];
-    for (let i = 0; i < keys.length; i += SYNC_CHUNK) {
-      if (i > 0) await turn();
-      for (const key of keys.slice(i, i + SYNC_CHUNK)) values.push(this.getSync(key));
-    }
-    return values;
+    return inChunks(keys, (key) => this.getSync(key));
   }
 
   private getSync(key: string): Buffer | null {
@@ -460,12 +450,7 @@ export class FileDriver implements CacheDriver {
    * value and a sorted set's score map.
    */
   async delete(keys: readonly string[]): Promise<number> {
-    let deleted = 0;
-    for (let i = 0; i < keys.length; i += SYNC_CHUNK) {
-      if (i > 0) await turn();
-      for (const key of keys.slice(i, i + SYNC_CHUNK)) if (this.deleteSync(this.base(key))) deleted++;
-    }
-    return deleted;
+    return (await inChunks(keys, (key) => this.deleteSync(this.base(key)))).filter(Boolean).length;
   }
 
   private deleteSync(base: string): boolean {
@@ -620,12 +605,7 @@ export class FileDriver implements CacheDriver {
    */
   async describe(keys: string[]): Promise<Array<KeyFacts | null>> {
     await this.usable();
-    const facts: Array<KeyFacts | null> = [];
-    for (let i = 0; i < keys.length; i += SYNC_CHUNK) {
-      if (i > 0) await turn();
-      for (const key of keys.slice(i, i + SYNC_CHUNK)) facts.push(this.describeOne(key));
-    }
-    return facts;
+    return inChunks(keys, (key) => this.describeOne(key));
   }
 
   private describeOne(key: string): KeyFacts | null {
@@ -786,6 +766,20 @@ export class FileDriver implements CacheDriver {
 }
 
 /** Writes all of `data` (writeSync may write less than asked). */
+/**
+ * `one` over every key synchronously, SYNC_CHUNK keys between event-loop
+ * turns: other work (a socket, a signal) runs between chunks, and at most
+ * one file is open at a time.
+ */
+async function inChunks<T>(keys: readonly string[], one: (key: string) => T): Promise<T[]> {
+  const results: T[] = [];
+  for (let i = 0; i < keys.length; i += SYNC_CHUNK) {
+    if (i > 0) await turn();
+    for (const key of keys.slice(i, i + SYNC_CHUNK)) results.push(one(key));
+  }
+  return results;
+}
+
 function writeFullSync(fd: number, data: Buffer | string): void {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
