@@ -10,10 +10,11 @@ import { dirname, join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../src/core/errors.js';
 import { formatCount, formatElapsed, formatTtl } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
+import { startProgress } from '../src/output/progress.js';
 import { printTable } from '../src/output/table.js';
 import type { RegisteredStrategy } from '../src/warmup/registry.js';
 import type { HeldBy } from '../src/warmup/lease.js';
-import type { StrategyReport } from '../src/warmup/runner.js';
+import type { StrategyReport, WarmupProgress } from '../src/warmup/runner.js';
 import { parseCount } from './arguments.js';
 import type { CommandContext } from './context.js';
 import { defineCommand, type OptionsOf } from './define.js';
@@ -134,6 +135,14 @@ async function detach(projectRoot: string, options: WarmupOptions): Promise<Warm
   return { background: { pid: child.pid!, logFile, pidFile } };
 }
 
+/** The spinner's words: entries so far, of how many or how far through the input when known, and the rate. */
+function progressText(p: WarmupProgress, rate: number): string {
+  const rated = `(${formatCount(rate)} entries/s)`;
+  if (p.total !== undefined) return `${formatCount(p.entries)} / ${formatCount(p.total)} entries ${rated}`;
+  const share = p.fraction !== undefined ? `, ${Math.floor(p.fraction * 100)}% of the input` : '';
+  return `${formatCount(p.entries)} ${p.entries === 1 ? 'entry' : 'entries'}${share} ${rated}`;
+}
+
 /** `interrupted`, when a signal stopped the run (the entry aborts with the signal's name). */
 function stoppedBy(signal: AbortSignal): Pick<WarmupResult, 'interrupted'> {
   if (!signal.aborted) return {};
@@ -162,6 +171,7 @@ export async function run(ctx: CommandContext, _args: string[], options: WarmupO
   if (lease && !(lease instanceof Lease)) return { alreadyRunning: true, heldBy: lease, ...stoppedBy(ctx.signal) };
   const started = performance.now();
   const warnings: string[] = [];
+  const progress = await startProgress(ctx.out, options.dryRun ? 'counting' : 'warming', progressText, (p: WarmupProgress) => p.entries);
   try {
     const services = {
       store,
@@ -174,7 +184,8 @@ export async function run(ctx: CommandContext, _args: string[], options: WarmupO
       refreshAhead,
       tagging: config.tagging.enabled,
       signal: ctx.signal,
-      log: (message) => ctx.out.info(message),
+      log: (message) => progress.above(() => ctx.out.info(message)),
+      onProgress: (p) => progress.update(p),
     });
     warnings.push(...run.warnings);
     await services.stampede.settle().catch((error: unknown) => warnings.push(`stampede locks: ${String(error)}`));
@@ -190,6 +201,7 @@ export async function run(ctx: CommandContext, _args: string[], options: WarmupO
       durationMs: Math.round(performance.now() - started),
     };
   } finally {
+    progress.stop();
     if (lease) {
       const problem = await lease.release();
       warnings.push(...lease.problems, ...(problem ? [problem] : []));

@@ -5,8 +5,10 @@
  * cover that side.
  */
 import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, tempProject } from './helpers/cli.js';
+import { BIN, glueful, tempProject } from './helpers/cli.js';
 import { HOST, redisCli, startRedis } from './helpers/servers.js';
 
 let project: ReturnType<typeof tempProject>;
@@ -21,20 +23,22 @@ function onTerminal(
   env: Record<string, string> = {},
   input = '',
   columns = 100,
+  cwd = project.dir,
 ): Promise<{ code: number | null; screen: string }> {
   const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(' ');
   return new Promise((resolve) => {
     // stty gives the pseudo-terminal a size, as a real terminal has.
     const sized = `stty cols ${columns} rows 30 2>/dev/null; ${command}`;
     const child = spawn('script', ['-qefc', sized, '/dev/null'], {
-      cwd: project.dir,
+      cwd,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, TERM: 'xterm', ...env },
     });
     let screen = '';
     child.stdout.on('data', (d: Buffer) => (screen += d));
     // script(1) runs until its own stdin ends: type the input, then close it.
     setTimeout(() => child.stdin.end(input), input ? 500 : 0);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    // Long enough for a loaded machine; a hang still ends the test.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 50_000);
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, screen: screen.slice(0, 20_000) });
@@ -154,5 +158,30 @@ describe('on a terminal', () => {
     } finally {
       await redis.stop();
     }
+  });
+
+  it('warmup shows entries, how far through the input, and the rate while it writes, then the report', { timeout: 120_000 }, async () => {
+    const dir = join(project.dir, 'warm');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'package.json'), '{}');
+    // 3 k entries into the file store from NDJSON, 2 k from an inline list: the spinner shows figures from the first batch.
+    let lines = '';
+    for (let i = 0; i < 3000; i++) lines += `{"key":"w:${i}","value":{"id":${i}},"ttl":600}\n`;
+    writeFileSync(join(dir, 'entries.ndjson'), lines);
+    const inline = Array.from({ length: 2000 }, (_, i) => ({ key: `l:${i}`, value: i }));
+    const strategies = [{ name: 'users', type: 'file', path: 'entries.ndjson' }, { name: 'list', type: 'inline', entries: inline }];
+    writeFileSync(join(dir, 'cache.config.json'), JSON.stringify({ stores: { file: { path: join(dir, 'store') } }, warmup: { strategies } }));
+    const both = await onTerminal(['cache:warmup', '--concurrency', '1'], { NO_COLOR: '1' }, '', 100, dir);
+    expect(both.code).toBe(0);
+    expect(both.screen).toMatch(/warming: [\d,]+ entries, \d+% of the input \([\d,]+ entries\/s\)/);
+    expect(both.screen).toMatch(/done: 5,000 entries warmed in /);
+    const listed = await onTerminal(['cache:warmup', '--strategy', 'list'], { NO_COLOR: '1' }, '', 100, dir);
+    expect(listed.code).toBe(0);
+    expect(listed.screen).toMatch(/done: 2,000 entries warmed in /);
+    // The inline list's length is known: the spinner says done / total.
+    expect(listed.screen).toMatch(/warming: [\d,]+ \/ 2,000 entries \([\d,]+ entries\/s\)/);
+    const piped = await glueful(['cache:warmup', '--strategy', 'list'], { cwd: dir, env: { NO_COLOR: '1' } });
+    expect(piped.code).toBe(0);
+    expect(piped.stderr + piped.stdout).not.toMatch(/warming/);
   });
 });

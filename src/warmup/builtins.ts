@@ -4,8 +4,8 @@
  * can export its data: `php glueful cache:export`), and `http` URLs.
  */
 import { spawn } from 'node:child_process';
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, type ReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { JsonText } from '../core/codec.js';
 import { CacheError, ConfigError } from '../core/errors.js';
@@ -32,7 +32,7 @@ function toEntry(raw: unknown, where: () => string): WarmupEntry {
  * million lines are not a million async steps); a bad line is reported by
  * number and skipped.
  */
-async function* ndjson(input: AsyncIterable<Buffer | string>, source: string, ctx: WarmupContext): AsyncIterable<WarmupEntry[]> {
+async function* ndjson(input: AsyncIterable<Buffer | string>, source: string, ctx: WarmupContext, read?: () => void): AsyncIterable<WarmupEntry[]> {
   let number = 0;
   let partial = '';
   const blank = /^[ \t\r]*$/;
@@ -50,6 +50,7 @@ async function* ndjson(input: AsyncIterable<Buffer | string>, source: string, ct
   for await (const chunk of input) {
     const lines = (partial + chunk.toString()).split('\n');
     partial = lines.pop()!;
+    read?.();
     yield parse(lines);
   }
   if (partial) yield parse([partial]);
@@ -66,6 +67,12 @@ function checked(line: string, where: () => string, ctx: WarmupContext): WarmupE
     ctx.skip(error instanceof WarmupLineError ? error.message : `${where()}: not JSON`);
     return [];
   }
+}
+
+/** Reports how many of a file's bytes a stream has read (for the progress shown on a terminal). */
+async function position(stream: ReadStream, path: string, ctx: WarmupContext): Promise<() => void> {
+  const size = await stat(path).then((s) => (s.isFile() ? s.size : 0), () => 0);
+  return () => ctx.extent(stream.bytesRead, size);
 }
 
 function option<T>(ctx: WarmupContext, name: string, check: (v: unknown) => v is T, expected: string, strategy: string): T {
@@ -92,13 +99,15 @@ export function builtinStrategy(type: string, name: string, baseDir: string): Wa
           const path = option(ctx, 'path', isString, 'a file path', name);
           const full = isAbsolute(path) ? path : resolve(baseDir, path);
           if (/\.(?:ndjson|jsonl)\.gz$/.test(full)) {
-            // A gzipped cache:export file.
+            // A gzipped cache:export file: how far through it is counted in compressed bytes.
             const { createGunzip } = await import('node:zlib');
-            yield* ndjson(createReadStream(full, { highWaterMark: 256 * 1024 }).pipe(createGunzip()).setEncoding('utf8'), path, ctx);
+            const file = createReadStream(full, { highWaterMark: 256 * 1024 });
+            yield* ndjson(file.pipe(createGunzip()).setEncoding('utf8'), path, ctx, await position(file, full, ctx));
             return;
           }
           if (/\.ndjson$|\.jsonl$/.test(full)) {
-            yield* ndjson(createReadStream(full, { encoding: 'utf8', highWaterMark: 256 * 1024 }), path, ctx);
+            const file = createReadStream(full, { encoding: 'utf8', highWaterMark: 256 * 1024 });
+            yield* ndjson(file, path, ctx, await position(file, full, ctx));
             return;
           }
           const parsed = JSON.parse(await readFile(full, 'utf8')) as unknown;

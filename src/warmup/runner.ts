@@ -26,6 +26,26 @@ export interface WarmupRunOptions {
   tagging?: boolean;
   signal: AbortSignal;
   log(message: string): void;
+  /** Called as entries go to the store (every batch), for a progress display. */
+  onProgress?(progress: WarmupProgress): void;
+}
+
+/** How far a run has got, over all its strategies. */
+export interface WarmupProgress {
+  /** Entries handed to the store so far (confirmed or not), or counted by a dry run. */
+  entries: number;
+  /** Entries in all, when every strategy's input is a list of known length. */
+  total?: number;
+  /** Share of the input done (0..1), when every running strategy says how far it is. */
+  fraction?: number;
+}
+
+/** One strategy's share of a run's progress. */
+interface Extent {
+  entries: number;
+  total?: number;
+  fraction?: number;
+  finished: boolean;
 }
 
 /** One strategy's outcome. */
@@ -65,7 +85,7 @@ async function isDue(store: CacheStore, entry: WarmupEntry, ttl: number, ratio: 
   return remaining <= ttl * (1 - ratio);
 }
 
-async function runOne(registered: RegisteredStrategy, services: WarmupServices, options: WarmupRunOptions): Promise<StrategyReport> {
+async function runOne(registered: RegisteredStrategy, services: WarmupServices, options: WarmupRunOptions, extent: Extent, moved: () => void): Promise<StrategyReport> {
   const { strategy } = registered;
   const report: StrategyReport = { name: strategy.name, category: registered.category ?? null, warmed: 0, skipped: 0, failed: 0, unknown: 0, durationMs: 0 };
   const started = performance.now();
@@ -75,16 +95,22 @@ async function runOne(registered: RegisteredStrategy, services: WarmupServices, 
     tagging: services.tagging,
     options: registered.options,
     log: (message) => options.log(`${strategy.name}: ${message}`),
-    progress: (written) => void (report.warmed += written),
+    progress: (written) => {
+      report.warmed += written;
+      extent.entries += written;
+      moved();
+    },
     skip: (reason) => {
       report.failed++;
       options.log(`${strategy.name}: ${reason}`);
     },
+    extent: (done, total) => void (extent.fraction = total > 0 ? Math.min(1, done / total) : undefined),
     signal: options.signal,
   };
   try {
     const output = await strategy.warm(ctx);
-    const entries = prepare(asStream(output), registered, services.store, options, report);
+    if (Array.isArray(output)) extent.total = output.length;
+    const entries = counted(prepare(asStream(output), registered, services.store, options, report), extent, moved);
     if (options.dryRun) {
       report.sample = [];
       for await (const batch of entries) {
@@ -101,7 +127,29 @@ async function runOne(registered: RegisteredStrategy, services: WarmupServices, 
     report.error = error instanceof Error ? error.message : String(error);
   }
   report.durationMs = Math.round(performance.now() - started);
+  extent.finished = true;
   return report;
+}
+
+/** Counts the entries of each batch as the store takes it. */
+async function* counted(batches: AsyncIterable<BulkInput[]>, extent: Extent, moved: () => void): AsyncIterable<BulkInput[]> {
+  for await (const batch of batches) {
+    extent.entries += batch.length;
+    if (extent.total !== undefined) extent.fraction = Math.min(1, extent.entries / extent.total);
+    moved();
+    yield batch;
+  }
+}
+
+/** The run's progress from its strategies' extents (those not started yet count as 0). */
+function overall(extents: Extent[]): WarmupProgress {
+  const entries = extents.reduce((n, e) => n + e.entries, 0);
+  const totals = extents.map((e) => e.total);
+  const total = totals.every((t) => t !== undefined) ? totals.reduce((n: number, t) => n + t!, 0) : undefined;
+  const running = extents.filter((e) => !e.finished && (e.entries > 0 || e.fraction !== undefined));
+  if (!running.every((e) => e.fraction !== undefined)) return { entries, total };
+  const fraction = extents.reduce((n, e) => n + (e.finished ? 1 : (e.fraction ?? 0)), 0) / extents.length;
+  return { entries, total, fraction };
 }
 
 /** Adds what the store confirmed to a strategy's report. */
@@ -163,11 +211,13 @@ export async function runWarmup(
   options: WarmupRunOptions,
 ): Promise<WarmupRun> {
   const reports: StrategyReport[] = new Array(strategies.length);
+  const extents: Extent[] = strategies.map(() => ({ entries: 0, finished: false }));
+  const moved = () => options.onProgress?.(overall(extents));
   let next = 0;
   const worker = async () => {
     while (next < strategies.length && !options.signal.aborted) {
       const index = next++;
-      reports[index] = await runOne(strategies[index]!, services, options);
+      reports[index] = await runOne(strategies[index]!, services, options, extents[index]!, moved);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));

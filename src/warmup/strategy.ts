@@ -43,6 +43,11 @@ export interface WarmupContext {
   progress(written: number): void;
   /** Counts an input entry that could not be used (and says why in the log). */
   skip(reason: string): void;
+  /**
+   * How far through its input the strategy is, in any unit (bytes of a file,
+   * rows of a query): shown as a percentage beside the entries on a terminal.
+   */
+  extent(done: number, total: number): void;
   signal: AbortSignal;
 }
 
