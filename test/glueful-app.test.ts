@@ -90,6 +90,46 @@ describe('a Glueful application on the file store (the skeleton\'s CACHE_DRIVER=
     await cli(['cache:delete', 'config:app']);
   });
 
+  it('at scale, both ways: 10 k entries the tool imports are read by the app\'s driver, and 10 k the app writes are exported by the tool', { timeout: 180_000 }, async () => {
+    const count = 10_000;
+    const value = (i: number): unknown =>
+      [{ id: i, name: `user ${i}`, roles: ['a', 'b'] }, `text ${i} — ünïcödé "quoted"`, i, [i, i + 0.5], true][i % 5];
+    const ttl = (i: number) => (i % 2 ? 3600 : undefined);
+    const work = mkdtempSync(join(tmpdir(), 'glueful-scale-'));
+    try {
+      const lines = (prefix: string) => Array.from({ length: count }, (_, i) => JSON.stringify({ key: `${prefix}:${i}`, value: value(i), ttl: ttl(i) })).join('\n') + '\n';
+      writeFileSync(join(work, 'ours.ndjson'), lines('ours'));
+      const imported = await glueful(['cache:import', join(work, 'ours.ndjson'), '--json'], { cwd: app.root });
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(JSON.parse(imported.stdout)).toMatchObject({ imported: count, failed: 0 });
+      writeFileSync(join(work, 'keys'), Array.from({ length: count }, (_, i) => `ours:${i}`).join('\n') + '\n');
+      const read = app.php(['getmany', join(work, 'keys')]).trim().split('\n').map((l) => JSON.parse(l) as { key: string; value?: unknown; miss?: true });
+      expect(read).toHaveLength(count);
+      expect(read.filter((r) => r.miss).map((r) => r.key)).toEqual([]);
+      read.forEach((r, i) => expect(r, r.key).toEqual({ key: `ours:${i}`, value: value(i) }));
+
+      writeFileSync(join(work, 'app.ndjson'), lines('app'));
+      app.php(['setmany', join(work, 'app.ndjson')]);
+      const exported = await glueful(['cache:export', 'app:*', '--output', '-'], { cwd: app.root });
+      expect(exported.code, exported.stderr).toBe(0);
+      const records = exported.stdout.trim().split('\n').slice(1).map((l) => JSON.parse(l) as { key: string; value: unknown; ttl?: number });
+      expect(records).toHaveLength(count);
+      const byKey = new Map(records.map((r) => [r.key, r]));
+      for (let i = 0; i < count; i++) {
+        const record = byKey.get(`app:${i}`);
+        expect(record?.value, `app:${i}`).toEqual(value(i));
+        if (ttl(i)) expect(record?.ttl).toBeGreaterThan(3500);
+        else expect(record?.ttl).toBeUndefined();
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+      // The later tests walk this directory: leave it as it was.
+      for (const prefix of ['ours', 'app']) {
+        for (let i = 0; i < count; i++) for (const ext of ['.cache', '.meta']) rmSync(join(app.runtimeCache, md5Hex(`${prefix}:${i}`) + ext), { force: true });
+      }
+    }
+  });
+
   it('status warns about entries in another candidate directory (left in <app>/storage/cache/ by earlier versions of this tool)', async () => {
     const base = join(app.appCache, md5Hex('old:entry'));
     writeFileSync(`${base}.cache`, 'json:1');

@@ -74,6 +74,7 @@ return [
  * What php glueful cache:* do, for the tests: CacheFactory::create() without
  * the app's context, then the driver's get/set/delete. Usage:
  * php cache.php <app root> set <key> <json value> <ttl> | get <key> | delete <key> | dir
+ *   | setmany <ndjson file> | getmany <file of keys, one a line>
  */
 const RUNTIME_PHP = `<?php
 [$_, $root, $op] = $argv;
@@ -115,22 +116,29 @@ if ($driver === 'redis') {
 }
 if ($driver !== 'file') { fwrite(STDERR, "Unsupported cache type: $driver\\n"); exit(3); }
 if (!is_dir($dir)) mkdir($dir, 0755, true);
-$key = $argv[3];
-$h = md5($key);
-if ($op === 'set') {
-    $ttl = (int) $argv[5];
+// FileCacheDriver::set: the .meta first, then the .cache, each SecureSerializer's json: text.
+function file_set($dir, $key, $json, $ttl) {
+    $h = md5($key);
     $now = time();
     file_put_contents($dir . $h . '.meta', 'json:' . json_encode(['key' => $key, 'created' => $now, 'expires' => $ttl > 0 ? $now + $ttl : 0, 'ttl' => $ttl]));
-    file_put_contents($dir . $h . '.cache', 'json:' . $argv[4]);
+    file_put_contents($dir . $h . '.cache', 'json:' . $json);
 }
-if ($op === 'get') {
+// FileCacheDriver::get: both files there, the meta not expired, then the value ([found, value]).
+function file_get($dir, $key) {
+    $h = md5($key);
     $meta = @file_get_contents($dir . $h . '.meta');
     $value = @file_get_contents($dir . $h . '.cache');
     $m = $meta === false ? null : json_decode(substr($meta, 5), true);
-    $live = $m !== null && ($m['expires'] === 0 || $m['expires'] > time());
-    echo $value === false || !$live ? 'MISS' : json_encode(json_decode(substr($value, 5)));
+    $live = is_array($m) && ((int) ($m['expires'] ?? 0) === 0 || (int) $m['expires'] >= time());
+    if ($value === false || !$live || substr($value, 0, 5) !== 'json:') return [false, null];
+    return [true, json_decode(substr($value, 5), true)];
 }
-if ($op === 'delete') { @unlink($dir . $h . '.cache'); @unlink($dir . $h . '.meta'); }
+if ($op === 'set') file_set($dir, $argv[3], $argv[4], (int) $argv[5]);
+if ($op === 'get') { [$found, $v] = file_get($dir, $argv[3]); echo $found ? json_encode($v) : 'MISS'; }
+if ($op === 'delete') { $h = md5($argv[3]); @unlink($dir . $h . '.cache'); @unlink($dir . $h . '.meta'); }
+// setMultiple from NDJSON lines {"key","value","ttl"}; getMultiple of a file of keys, one NDJSON line each.
+if ($op === 'setmany') foreach (file($argv[3], FILE_IGNORE_NEW_LINES) as $line) { $e = json_decode($line, true); file_set($dir, $e['key'], json_encode($e['value']), (int) ($e['ttl'] ?? 0)); }
+if ($op === 'getmany') foreach (file($argv[3], FILE_IGNORE_NEW_LINES) as $key) { [$found, $v] = file_get($dir, $key); echo json_encode($found ? ['key' => $key, 'value' => $v] : ['key' => $key, 'miss' => true]), "\n"; }
 `;
 
 /** How the fixture is built. */
@@ -205,7 +213,7 @@ export function makeGluefulApp(options: GluefulAppOptions = {}): GluefulAppFixtu
     appCache: join(root, 'storage', 'cache'),
     php(args, env = {}) {
       try {
-        return execFileSync('php', [script, root, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env } });
+        return execFileSync('php', [script, root, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, ...env }, maxBuffer: 64 * 1024 * 1024 });
       } catch (error) {
         throw new Error(`php is needed for these tests (apt-get install php-cli php-redis): ${(error as Error).message}`);
       }
