@@ -7,13 +7,12 @@
  * Redis. And protection follows the app's CACHE_STAMPEDE_PROTECTION (off
  * unless set), as the app's does.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { Stampede } from '../src/stampede/stampede.js';
 import { createStore } from '../src/store.js';
-import { makeGluefulApp, phpHoldingLock, runPhp, type PhpTarget } from './helpers/php-app-writer.js';
+import { makeGluefulApp } from './helpers/glueful-app-fixture.js';
+import { phpHoldingLock, runPhp, type PhpTarget } from './helpers/php-app-writer.js';
 import { startRedis, type ServerHandle } from './helpers/servers.js';
 
 let redis: ServerHandle;
@@ -26,16 +25,12 @@ afterAll(async () => {
   await redis?.stop();
 });
 
+/** An app laid out as composer lays it out; the tool finds its store with no configuration. */
 function app(kind: 'file' | 'redis', extraEnv = ''): { root: string; target: PhpTarget } {
-  if (kind === 'redis') {
-    const made = makeGluefulApp(`CACHE_DRIVER=redis\nREDIS_HOST=127.0.0.1\nREDIS_PORT=${redis.port}\n${extraEnv}`);
-    cleanups.push(made.cleanup);
-    return { root: made.root, target: { kind: 'redis', port: redis.port } };
-  }
-  const made = makeGluefulApp(`CACHE_DRIVER=file\n${extraEnv}`);
-  writeFileSync(join(made.root, 'cache.config.json'), JSON.stringify({ stores: { file: { path: made.cache, hash_levels: 0 } } }));
+  const env = kind === 'redis' ? `CACHE_DRIVER=redis\nREDIS_HOST=127.0.0.1\nREDIS_PORT=${redis.port}\nREDIS_DB=0\nCACHE_PREFIX=glueful:\n` : 'CACHE_DRIVER=file\nCACHE_PREFIX=glueful:\n';
+  const made = makeGluefulApp({ env: env + extraEnv });
   cleanups.push(made.cleanup);
-  return { root: made.root, target: { kind: 'file', dir: made.cache } };
+  return { root: made.root, target: kind === 'redis' ? { kind: 'redis', port: redis.port } : { kind: 'file', dir: made.runtimeCache } };
 }
 
 async function openApp(root: string) {

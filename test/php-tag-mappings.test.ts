@@ -11,8 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { glueful } from './helpers/cli.js';
 import { makeGluefulApp, runPhp, type PhpTarget } from './helpers/php-app-writer.js';
 import { startRedis, type ServerHandle } from './helpers/servers.js';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { makeGluefulApp as makeComposerApp } from './helpers/glueful-app-fixture.js';
 
 let redis: ServerHandle;
 const cleanups: Array<() => void> = [];
@@ -30,19 +29,21 @@ interface Setup {
 }
 
 let db = 0;
-/** A fresh app on the file store (its own directory) or on Redis (its own database). */
+/**
+ * A fresh app on Redis (its own database), or on the file store: laid out as
+ * composer lays it out, the tool finding the directory the app's cache:*
+ * use (the framework package's storage/cache/) with no configuration.
+ */
 function fresh(kind: 'file' | 'redis'): Setup {
   if (kind === 'redis') {
     db++;
-    const app = makeGluefulApp(`CACHE_DRIVER=redis\nREDIS_HOST=127.0.0.1\nREDIS_PORT=${redis.port}\nREDIS_DB=${db}\nCACHE_PREFIX=glueful:\n`);
+    const app = makeComposerApp({ env: `CACHE_DRIVER=redis\nREDIS_HOST=127.0.0.1\nREDIS_PORT=${redis.port}\nREDIS_DB=${db}\nCACHE_PREFIX=glueful:\n` });
     cleanups.push(app.cleanup);
     return { target: { kind: 'redis', port: redis.port, db }, cwd: app.root };
   }
-  const app = makeGluefulApp('CACHE_DRIVER=file\nCACHE_PREFIX=glueful:\n');
-  // Where the tool looks for an app's files is another question (issue 19 part 1): name the directory.
-  writeFileSync(join(app.root, 'cache.config.json'), JSON.stringify({ stores: { file: { path: app.cache, hash_levels: 0 } } }));
+  const app = makeComposerApp();
   cleanups.push(app.cleanup);
-  return { target: { kind: 'file', dir: app.cache }, cwd: app.root };
+  return { target: { kind: 'file', dir: app.runtimeCache }, cwd: app.root };
 }
 
 const KEYS = ['user:1', 'user:2', 'profile:1', 'session:7', 'session:9', 'config:app', 'plain:1'];

@@ -30,6 +30,8 @@ final class AppStore {
       $this->redis->connect('127.0.0.1', (int) $target['port']);
       if (($target['db'] ?? 0) > 0) $this->redis->select((int) $target['db']);
     }
+    // FileCacheDriver's constructor creates its directory (0755) when it is missing.
+    if ($target['kind'] === 'file' && !is_dir($target['dir'])) mkdir($target['dir'], 0755, true);
   }
   public static function encode($value): string { return 'json:' . json_encode($value, JSON_THROW_ON_ERROR); }
   public static function decode(?string $raw) {
