@@ -87,17 +87,19 @@ const sucraseApart = {
   },
 };
 
+const cli = {
+  ...common,
+  plugins: [...common.plugins, vendored, edgeApart],
+  format: 'cjs',
+  // import() of an external becomes require(): the ES module loader costs
+  // ~5 ms to start, and Node >= 20.19 can require() the ESM-only chalk and ora.
+  supported: { 'dynamic-import': false },
+};
+
 await Promise.all([
-  build({
-    ...common,
-    plugins: [...common.plugins, vendored, edgeApart],
-    entryPoints: ['commands/index.ts'],
-    outfile: 'dist/glueful.cjs',
-    format: 'cjs',
-    // import() of an external becomes require(): the ES module loader costs
-    // ~5 ms to start, and Node >= 20.19 can require() the ESM-only chalk and ora.
-    supported: { 'dynamic-import': false },
-  }),
+  build({ ...cli, entryPoints: ['commands/index.ts'], outfile: 'dist/glueful.cjs' }),
+  // `cache:get <key>` alone (commands/fast-get.ts): no commander, no other command.
+  build({ ...cli, entryPoints: ['commands/fast-get.ts'], outfile: 'dist/glueful-get.cjs' }),
   build({
     ...common,
     entryPoints: Object.fromEntries(VENDORED.map((name) => [`vendor-${name}`, name])),
