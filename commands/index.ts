@@ -1,7 +1,8 @@
 /**
  * The `glueful` entry: builds the program from each command's own
- * declaration, runs the chosen handler, renders its result, and is the only
- * place that decides the exit code. `bin/glueful.cjs` calls main().
+ * declaration and runs the chosen command through commands/invoke.ts, which
+ * renders its result and decides the exit code (as for the lean `cache:get`
+ * entry, commands/fast-get.ts). `bin/glueful.cjs` calls main().
  */
 import { Argument, Command, CommanderError, Help, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
 import { ExitCode } from '../src/core/errors.js';
