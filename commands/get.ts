@@ -38,10 +38,16 @@ export interface GetResult {
 
 export async function run(ctx: CommandContext, [key]: string[], options: OptionsOf<typeof command>): Promise<GetResult> {
   const store = await ctx.store();
-  const entry = await store.getEntry(key!);
+  // The TTL is asked for with the value, not after it: on Redis both commands go out in one
+  // write (one round trip). It is awaited only for a key that exists, so a missing key is
+  // "not found" whatever the TTL read says.
+  const reading = store.getEntry(key!);
+  const ttlRead = store.capabilities.ttlRead ? store.ttl(key!) : null;
+  ttlRead?.catch(() => undefined);
+  const entry = await reading;
   if (!entry) throw new KeyNotFoundError(key!);
   if (entry.decoded.problem) ctx.out.warn(`'${key}' is shown raw: ${entry.decoded.problem}`);
-  const ttl = store.capabilities.ttlRead ? await store.ttl(key!) : null;
+  const ttl = ttlRead ? await ttlRead : null;
   return {
     key: key!,
     value: entry.decoded.value,

@@ -1,22 +1,24 @@
 /**
  * The `glueful` entry: builds the program from each command's own
- * declaration, runs the chosen handler, renders its result, and is the only
- * place that decides the exit code. `bin/glueful.cjs` calls main().
+ * declaration and runs the chosen command through commands/invoke.ts, which
+ * renders its result and decides the exit code (as for the lean `cache:get`
+ * entry, commands/fast-get.ts). `bin/glueful.cjs` calls main().
  */
 import { Argument, Command, CommanderError, Help, InvalidArgumentError, Option, type OutputConfiguration } from 'commander';
-import { CacheError, ExitCode, exitCodeOf, isCacheError, type PartialFailureError } from '../src/core/errors.js';
+import { ExitCode } from '../src/core/errors.js';
 import { Output } from '../src/output/output.js';
 import * as clear from './clear.js';
 import { complete, completionScript, SHELLS, storeLookups, type Shell } from './completion.js';
 import * as config from './config.js';
 import * as copy from './copy.js';
-import { createContext, type CommandContext, type CommandModule, type GlobalOptions } from './context.js';
+import type { GlobalOptions } from './context.js';
 import { optionName, type CommandSpec, type OptionSpec } from './define.js';
 import * as del from './delete.js';
 import * as expire from './expire.js';
 import * as exporter from './export.js';
 import * as get from './get.js';
 import * as importer from './import.js';
+import { endQuietlyOnBrokenPipe, execute, guard, report, type AnyCommand } from './invoke.js';
 import * as inspect from './inspect.js';
 import * as purge from './purge.js';
 import * as set from './set.js';
@@ -26,10 +28,6 @@ import * as warmup from './warmup.js';
 
 declare const __VERSION__: string;
 const VERSION = typeof __VERSION__ === 'string' ? __VERSION__ : '0.0.0-dev';
-
-// Each module types its own result and flags; the entry only passes them through.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyCommand = CommandModule<any> & { command: CommandSpec };
 
 /** Every command, declared in its own module. */
 const COMMANDS: AnyCommand[] = [get, set, del, ttl, expire, purge, clear, status, config, warmup, inspect, exporter, importer, copy];
@@ -151,58 +149,6 @@ export function buildProgram(action: CommandAction, output: OutputConfiguration 
   return program;
 }
 
-async function execute(module: AnyCommand, cmd: Command, out: Output, signal: AbortSignal): Promise<number> {
-  const globals = cmd.optsWithGlobals<GlobalOptions>();
-  const options = cmd.opts();
-  // A dry run changes nothing, so it may look at a fallback store; real changes may not (unless allowed).
-  const changesData = (module.command.changesData ?? false) && !options.dryRun;
-  const ctx = createContext(out, globals, signal, { changesData });
-  try {
-    const result = await module.run(ctx, cmd.processedArgs.flat() as string[], options);
-    if (out.json) {
-      // A command that streamed its JSON as it went (status --watch) has no document left to print.
-      const document = module.toJson ? module.toJson(result) : result;
-      if (document !== undefined) out.printJson(withFallback(document, ctx));
-    }
-    else await module.print(out, result);
-    return module.exitCode?.(result, options) ?? ExitCode.OK;
-  } finally {
-    await ctx.dispose();
-  }
-}
-
-/** Every JSON document says when the store it worked on was the fallback, and why. */
-function withFallback(document: unknown, ctx: CommandContext): unknown {
-  const fallback = ctx.fallback;
-  if (!fallback || typeof document !== 'object' || document === null || Array.isArray(document)) return document;
-  return { ...document, fellBack: true, fallback };
-}
-
-function report(out: Output, error: unknown): number {
-  const code = exitCodeOf(error);
-  const message = error instanceof Error ? error.message : String(error);
-  if (out.json) {
-    const type = isCacheError(error) ? error.name : 'Error';
-    const done = isCacheError(error) && 'done' in error ? { done: (error as PartialFailureError).done } : {};
-    out.printJson({ error: { code, type, message, ...done } });
-  }
-  out.error(message);
-  if (out.verbose && error instanceof Error && error.stack) out.info(error.stack);
-  return code;
-}
-
-/**
- * When the reader of stdout or stderr goes away (`| head`, `less` quit
- * early) the next write fails with EPIPE. Stop at once and quietly, with
- * the status a process killed by SIGPIPE has (as cat and redis-cli end):
- * nobody is left to read the rest.
- */
-function endQuietlyOnBrokenPipe(stream: NodeJS.WriteStream): void {
-  stream.on('error', (error: NodeJS.ErrnoException) => {
-    process.exit(error.code === 'EPIPE' ? ExitCode.BROKEN_PIPE : ExitCode.UNEXPECTED);
-  });
-}
-
 /**
  * `glueful __complete <words...>`, which the completion scripts call on
  * each Tab: the candidates, one per line. Bounded to a second whatever the
@@ -223,23 +169,7 @@ export async function main(argv: string[]): Promise<number> {
   endQuietlyOnBrokenPipe(process.stderr);
   const wantsJson = argv.includes('--json');
   let out = new Output({ json: wantsJson });
-  // The first SIGINT or SIGTERM asks the command to stop and report what it did (the signal's
-  // name is the abort's reason, for 130 or 143); a second one ends the process at once.
-  const controller = new AbortController();
-  const onSignal = (name: 'SIGINT' | 'SIGTERM') => (): void => {
-    if (controller.signal.aborted) process.exit(name === 'SIGTERM' ? ExitCode.TERMINATED : ExitCode.INTERRUPTED);
-    controller.abort(name);
-  };
-  const onInterrupt = onSignal('SIGINT');
-  const onTerminate = onSignal('SIGTERM');
-  process.on('SIGINT', onInterrupt);
-  process.on('SIGTERM', onTerminate);
-  // Node exits, with status 0, once nothing is left to wait for — even while a command's promise
-  // waits for an event that will never come (a lost connection nobody noticed). Never 0 for that.
-  const onStalled = (): void => {
-    process.exitCode = report(out, new CacheError('the command stopped before it finished: it was left waiting for an answer that never came (a bug: run again with --verbose and report it); what it did is unconfirmed'));
-  };
-  process.once('beforeExit', onStalled);
+  const { signal, release } = guard(() => out);
   let code: number = ExitCode.OK;
   // Declare only the command argv names — unless another argument could be one too (an option's value).
   const named = new Set(argv.slice(2).filter((a) => COMMANDS.some((c) => `cache:${c.command.name}` === a)));
@@ -247,7 +177,7 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(async (module, cmd) => {
     const g = cmd.optsWithGlobals<GlobalOptions>();
     out = new Output({ json: g.json, quiet: g.quiet, verbose: g.verbose, color: g.color, wide: g.wide });
-    code = await execute(module, cmd, out, controller.signal);
+    code = await execute({ module, args: cmd.processedArgs.flat() as string[], options: cmd.opts(), globals: g }, out, signal);
   }, {}, only);
   try {
     await program.parseAsync(argv);
@@ -262,9 +192,7 @@ export async function main(argv: string[]): Promise<number> {
       code = report(out, error);
     }
   } finally {
-    process.off('SIGINT', onInterrupt);
-    process.off('SIGTERM', onTerminate);
-    process.off('beforeExit', onStalled);
+    release();
   }
   return code;
 }

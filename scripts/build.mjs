@@ -21,25 +21,43 @@ rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 // here), ioredis loads tls (only needed for rediss://). Each costs ms on every
 // call; hand those packages a proxy that loads the built-in on first use.
 const LAZY_BUILTINS = { child_process: ['commander'], tls: ['ioredis'] };
-const lazyBuiltins = {
+// The CLI bundles do the same for our own modules (ES modules, named imports
+// of functions only) and the built-ins node has not loaded at start-up:
+// fs/promises (~2 ms, with readline and streams) is imported at the top of
+// the config loader and of the drivers, but a Redis `cache:get` never calls
+// it; net and timers/promises wait for a driver that uses them. Each import
+// becomes a function that loads the module on its first call (a name that is
+// not a function of the module fails the build).
+const OWN_LAZY_BUILTINS = ['fs/promises', 'net', 'timers/promises'];
+const lazyBuiltins = (own = []) => ({
   name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^(node:)?(child_process|tls)$/ }, (args) => {
+    const names = [...Object.keys(LAZY_BUILTINS), ...own].map((n) => n.replace('/', '\\/'));
+    b.onResolve({ filter: new RegExp(`^(node:)?(${names.join('|')})$`) }, (args) => {
+      if (args.namespace !== 'file') return undefined; // a proxy's own require: the real module
       const name = args.path.replace(/^node:/, '');
-      const users = LAZY_BUILTINS[name];
-      return users.some((pkg) => args.importer.includes(`node_modules/${pkg}/`))
-        ? { path: name, namespace: 'lazy-builtin' }
-        : undefined;
+      if (!args.importer.includes('node_modules/')) return own.includes(name) ? { path: name, namespace: 'lazy-own' } : undefined;
+      return LAZY_BUILTINS[name]?.some((pkg) => args.importer.includes(`node_modules/${pkg}/`)) ? { path: name, namespace: 'lazy-builtin' } : undefined;
     });
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
       contents: `module.exports = new Proxy({}, { get: (_, key) => require('node:${args.path}')[key] });`,
       loader: 'js',
     }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-own' }, (args) => {
+      const real = createRequire(import.meta.url)(`node:${args.path}`);
+      const functions = Object.keys(real).filter((key) => typeof real[key] === 'function' && /^[A-Za-z_$][\w$]*$/.test(key));
+      return {
+        contents:
+          `let m; const load = () => (m ??= require('node:${args.path}'));\n` +
+          functions.map((key) => `export function ${key}(...args) { return load().${key}(...args); }`).join('\n'),
+        loader: 'js',
+      };
+    });
   },
-};
+});
 
 const common = {
-  plugins: [lazyBuiltins],
+  plugins: [lazyBuiltins()],
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -87,17 +105,19 @@ const sucraseApart = {
   },
 };
 
+const cli = {
+  ...common,
+  plugins: [lazyBuiltins(OWN_LAZY_BUILTINS), vendored, edgeApart],
+  format: 'cjs',
+  // import() of an external becomes require(): the ES module loader costs
+  // ~5 ms to start, and Node >= 20.19 can require() the ESM-only chalk and ora.
+  supported: { 'dynamic-import': false },
+};
+
 await Promise.all([
-  build({
-    ...common,
-    plugins: [...common.plugins, vendored, edgeApart],
-    entryPoints: ['commands/index.ts'],
-    outfile: 'dist/glueful.cjs',
-    format: 'cjs',
-    // import() of an external becomes require(): the ES module loader costs
-    // ~5 ms to start, and Node >= 20.19 can require() the ESM-only chalk and ora.
-    supported: { 'dynamic-import': false },
-  }),
+  build({ ...cli, entryPoints: ['commands/index.ts'], outfile: 'dist/glueful.cjs' }),
+  // `cache:get <key>` alone (commands/fast-get.ts): no commander, no other command.
+  build({ ...cli, entryPoints: ['commands/fast-get.ts'], outfile: 'dist/glueful-get.cjs' }),
   build({
     ...common,
     entryPoints: Object.fromEntries(VENDORED.map((name) => [`vendor-${name}`, name])),

@@ -62,6 +62,7 @@ describe('the packed package', () => {
       'package/bin/glueful.cjs',
       'package/cache.config.example.ts',
       'package/dist/glueful-edge.cjs',
+      'package/dist/glueful-get.cjs',
       'package/dist/glueful.cjs',
       'package/dist/index.cjs',
       'package/dist/index.js',

@@ -30,8 +30,11 @@ export interface GluefulApp {
 }
 
 function composerOf(dir: string): { name?: string; require?: object; 'require-dev'?: object } | null {
+  const path = join(dir, 'composer.json');
+  // Looked for in every folder up to /: asked first, as a failed read costs an exception each (start-up time).
+  if (!existsSync(path)) return null;
   try {
-    return JSON.parse(readFileSync(join(dir, 'composer.json'), 'utf8')) as { name?: string };
+    return JSON.parse(readFileSync(path, 'utf8')) as { name?: string };
   } catch {
     return null;
   }
