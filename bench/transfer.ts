@@ -7,9 +7,13 @@
  *   `SET key value EX 3600` commands;
  * - copy file → Redis of M entries <= the file store's read floor (every
  *   entry's files read, `cat`) + the Redis import of the same entries;
- * - peak RSS of export and import of N entries <= 150 MB.
+ * - peak RSS of export and import of N entries, and of the copy of M
+ *   entries from the file store, <= 150 MB.
  *
  *   node bench/run.mjs transfer [N, default 1000000] [M, default 100000]
+ *
+ * TRANSFER_BASELINE_BIN=/path/to/other/bin/glueful.cjs also runs that
+ * build's export and copy in the same run (before/after figures).
  */
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +25,7 @@ import { measureProcess, row } from './measure.js';
 const count = Number(process.argv[2] ?? 1_000_000);
 const copyCount = Number(process.argv[3] ?? 100_000);
 const bin = resolve(process.cwd(), 'bin/glueful.cjs');
+const baselineBin = process.env.TRANSFER_BASELINE_BIN;
 const dir = mkdtempSync(join(tmpdir(), 'glueful-transfer-bench-'));
 // The bench's own redis-server on a free loopback port: its FLUSHALLs empty only this bench's data.
 const server = await startRedis();
@@ -42,8 +47,8 @@ async function writeResp(path: string, n: number): Promise<void> {
   await new Promise<void>((r) => out.end(() => r()));
 }
 
-async function glueful(args: string[], env: Record<string, string> = {}) {
-  const run = await measureProcess(process.execPath, [bin, ...args], { cwd: dir, env: { ...process.env, ...env } });
+async function glueful(args: string[], env: Record<string, string> = {}, which = bin) {
+  const run = await measureProcess(process.execPath, [which, ...args], { cwd: dir, env: { ...process.env, ...env } });
   if (run.code !== 0) throw new Error(`glueful ${args.join(' ')} exited ${run.code}: ${run.stderr}`);
   return run;
 }
@@ -67,6 +72,11 @@ try {
   const exportFile = join(dir, 'export.ndjson');
   const exported = await glueful(['cache:export', '--output', exportFile]);
   row('glueful cache:export', seconds(exported.ms), `${(exported.ms / floorRun.ms).toFixed(2)}x the floor, peak ${exported.peakMiB.toFixed(0)} MiB`);
+  if (baselineBin) {
+    const before = await glueful(['cache:export', '--output', join(dir, 'baseline.ndjson')], {}, baselineBin);
+    row('baseline build: cache:export', seconds(before.ms), `${(before.ms / floorRun.ms).toFixed(2)}x the floor, peak ${before.peakMiB.toFixed(0)} MiB`);
+    rmSync(join(dir, 'baseline.ndjson'));
+  }
 
   // Import ceiling: redis-benchmark sending the same SET ... EX, 64 per round trip.
   // The bench's own redis-server on a free port (startRedis above): emptied between runs, never anyone's data.
@@ -94,12 +104,18 @@ try {
   redisCli(server.port, ['flushall']);
   const copied = await glueful(['cache:copy', '--from', 'file', '--to', 'redis']);
   row('glueful cache:copy file → redis', seconds(copied.ms), `${(copied.ms / (fileFloor.ms + smallImport.ms)).toFixed(2)}x (read floor + import), peak ${copied.peakMiB.toFixed(0)} MiB`);
+  if (baselineBin) {
+    redisCli(server.port, ['flushall']);
+    const before = await glueful(['cache:copy', '--from', 'file', '--to', 'redis'], {}, baselineBin);
+    row('baseline build: cache:copy file → redis', seconds(before.ms), `${(before.ms / (fileFloor.ms + smallImport.ms)).toFixed(2)}x (read floor + import), peak ${before.peakMiB.toFixed(0)} MiB`);
+  }
 
   console.log('');
   row('export / floor', `${(exported.ms / floorRun.ms).toFixed(2)}x`, `goal <= 1.5x: ${check(exported.ms / floorRun.ms <= 1.5)}`);
   row('import / redis-benchmark', `${(importRate / ceiling).toFixed(2)}x`, `goal >= 0.8x: ${check(importRate / ceiling >= 0.8)}`);
   row('copy / (file read floor + import)', `${(copied.ms / (fileFloor.ms + smallImport.ms)).toFixed(2)}x`, `goal <= 1x: ${check(copied.ms <= fileFloor.ms + smallImport.ms)}`);
   row('peak RSS export / import', `${exported.peakMiB.toFixed(0)} / ${imported.peakMiB.toFixed(0)} MiB`, `goal <= 150 MB: ${check(Math.max(exported.peakMiB, imported.peakMiB) * 1.048576 <= 150)}`);
+  row('peak RSS copy from the file store', `${copied.peakMiB.toFixed(0)} MiB`, `goal <= 150 MB: ${check(copied.peakMiB * 1.048576 <= 150)}`);
 } finally {
   await server.stop();
   rmSync(dir, { recursive: true, force: true });

@@ -2,9 +2,11 @@
  * Reading a store into export records (see record.ts), streaming: the keys
  * under the prefix in the batches the store's walk yields, each batch read
  * a slice at a time (value with its format, TTL), tags from the store's tag
- * index. Memory holds one batch and the tag map (the keys that carry tags).
+ * index. The walk, the reads and the consumer's writing overlap; memory
+ * holds a few slices (see exportRecords) and the tag map (the keys that
+ * carry tags).
  */
-import { GLUEFUL_MAX_VALUE_BYTES, type Decoded } from '../core/codec.js';
+import { GLUEFUL_MAX_VALUE_BYTES, JsonText, type Decoded } from '../core/codec.js';
 import { decodeMemcachedItem } from '../core/codecs/php-memcached.js';
 import { phpredisUnpack, type PhpRedisOptions } from '../core/codecs/phpredis.js';
 import type { CacheStore, Entry } from '../core/contract.js';
@@ -13,6 +15,10 @@ import { textOf, type TransferRecord } from './record.js';
 
 /** Keys read at once (values and TTLs in flight together). */
 const SLICE = 1000;
+/** Slices being read while the oldest is written. */
+const READ_AHEAD = 2;
+/** Slices of keys the walk may list ahead of the reads. */
+const WALK_AHEAD = 4;
 
 /** How an export walks. */
 export interface ExportOptions {
@@ -58,47 +64,93 @@ export async function tagMap(store: CacheStore, pattern: string, signal: AbortSi
   return map;
 }
 
-/** The keys to export, in slices of at most SLICE (one in `sample` kept). */
+/**
+ * The keys to export in slices of SLICE (the last one shorter), one in
+ * `sample` kept. The walk's batches come in whatever sizes its pacing chose
+ * (a Redis SCAN step may hold a hundred keys): regrouped, every read is
+ * full-sized.
+ */
 async function* keySlices(store: CacheStore, options: ExportOptions): AsyncIterable<string[]> {
   const sample = Math.max(1, options.sample ?? 1);
   let seen = 0;
+  let slice: string[] = [];
   for await (const batch of store.getKeys(options.pattern, { signal: options.signal })) {
-    const wanted = sample === 1 ? batch : batch.filter((_, i) => (seen + i) % sample === 0);
+    for (let i = 0; i < batch.length; i++) {
+      if (sample !== 1 && (seen + i) % sample !== 0) continue;
+      slice.push(batch[i]!);
+      if (slice.length === SLICE) {
+        yield slice;
+        slice = [];
+      }
+    }
     seen += batch.length;
-    for (let at = 0; at < wanted.length; at += SLICE) yield wanted.slice(at, at + SLICE);
+  }
+  if (slice.length) yield slice;
+}
+
+/**
+ * Pulls `source` up to `room` items ahead of its consumer (an async
+ * generator answers overlapping next() calls in order): the walk's round
+ * trips then overlap the reads instead of taking turns with them.
+ */
+export async function* runAhead<T>(source: AsyncIterable<T>, room: number): AsyncIterable<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  const queue: Array<Promise<IteratorResult<T>>> = [];
+  const request = () => {
+    const next = iterator.next();
+    // Awaited in turn below; a failure meanwhile is never an unhandled rejection.
+    next.catch(() => undefined);
+    queue.push(next);
+  };
+  try {
+    for (let i = 0; i < room; i++) request();
+    for (;;) {
+      const result = await queue.shift()!;
+      if (result.done) return;
+      request();
+      yield result.value;
+    }
+  } finally {
+    // Queued behind the pending next() calls: ends the walk once they are answered.
+    await iterator.return?.(undefined);
   }
 }
 
 /**
  * The records of the store's keys under the prefix matching the pattern, in
- * batches. The next slice is read while the consumer writes this one (one
- * read ahead, so memory holds two slices).
+ * batches. The walk runs ahead (WALK_AHEAD slices of keys) and READ_AHEAD
+ * slices are read while the consumer writes the oldest: memory holds at
+ * most WALK_AHEAD + READ_AHEAD + 1 slices.
  */
 export async function* exportRecords(store: CacheStore, options: ExportOptions, counts: ExportCounts): AsyncIterable<TransferRecord[]> {
   const tags = options.noTags ? new Map<string, string[]>() : await tagMap(store, options.pattern, options.signal);
   const finish = (read: Array<TransferRecord | null>): TransferRecord[] => {
-    const records = read.filter((r): r is TransferRecord => r !== null);
-    for (const record of records) {
-      const own = tags.get(record.key);
-      if (own) record.tags = own;
+    const records: TransferRecord[] = [];
+    for (const record of read) {
+      if (record === null) continue;
+      if (tags.size) {
+        const own = tags.get(record.key);
+        if (own) record.tags = own;
+      }
+      records.push(record);
     }
     counts.exported += records.length;
     return records;
   };
-  let ahead: Promise<Array<TransferRecord | null>> | undefined;
-  for await (const keys of keySlices(store, options)) {
+  const reading: Array<Promise<Array<TransferRecord | null>>> = [];
+  for await (const keys of runAhead(keySlices(store, options), WALK_AHEAD)) {
     if (options.signal.aborted) break;
-    const reading = recordsOf(store, keys, options.phpredis, counts);
-    // Awaited below, or on the next turn: never an unhandled rejection meanwhile.
-    reading.catch(() => undefined);
-    if (ahead) {
-      const records = finish(await ahead);
+    const read = recordsOf(store, keys, options.phpredis, counts);
+    // Awaited below, in order: never an unhandled rejection meanwhile.
+    read.catch(() => undefined);
+    reading.push(read);
+    if (reading.length > READ_AHEAD) {
+      const records = finish(await reading.shift()!);
       if (records.length) yield records;
     }
-    ahead = reading;
   }
-  if (ahead && !options.signal.aborted) {
-    const records = finish(await ahead);
+  while (reading.length && !options.signal.aborted) {
+    const records = finish(await reading.shift()!);
     if (records.length) yield records;
   }
 }
@@ -106,7 +158,40 @@ export async function* exportRecords(store: CacheStore, options: ExportOptions, 
 /** Keys as records (without tags), in one read where the store can; null (counted as skipped) for a key gone or holding no cache value. */
 export async function recordsOf(store: CacheStore, keys: string[], phpredis: PhpRedisOptions | undefined, counts: ExportCounts): Promise<Array<TransferRecord | null>> {
   const entries = await store.readEntries(keys);
-  return Promise.all(keys.map((key, i) => readRecord(store, key, entries[i]!, phpredis, counts)));
+  const records: Array<TransferRecord | null> = new Array(keys.length);
+  let slow: Array<Promise<void>> | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const read = entries[i]!;
+    // Most entries need no await (no sorted set to list, no PHP-client layer to undo): built here, without a promise each.
+    const record = plainRecord(keys[i]!, read);
+    if (record !== undefined) records[i] = record;
+    else (slow ??= []).push(readRecord(store, keys[i]!, read, phpredis, counts).then((r) => void (records[i] = r)));
+  }
+  if (slow) await Promise.all(slow);
+  return records;
+}
+
+/**
+ * The record of a plain entry: a value in Glueful's own format, no sorted
+ * set, no PHP-client layer (undefined otherwise: readRecord() then). A
+ * `json:` value keeps its stored JSON text (it parsed, so it is JSON; a
+ * newline in its whitespace would split the line: then serialised again):
+ * exact, and no JSON.stringify of what was just parsed.
+ */
+function plainRecord(key: string, { entry, ttl }: { entry: Entry | null | 'other'; ttl: number | null }): TransferRecord | undefined {
+  if (entry === null || entry === 'other' || ttl === null) return undefined;
+  const { decoded, raw } = entry;
+  if (decoded.format === 'raw' || decoded.format === 'php' || decoded.flags !== undefined || decoded.serializer !== undefined || decoded.compression !== undefined) return undefined;
+  let value: unknown = decoded.value;
+  if (decoded.format === 'json' && raw[0] === 0x6a && raw[1] === 0x73 && raw[2] === 0x6f && raw[3] === 0x6e && raw[4] === 0x3a) {
+    let text = raw.toString('utf8', 5);
+    if (text.charCodeAt(0) <= 0x20 || text.charCodeAt(text.length - 1) <= 0x20) text = text.trim();
+    if (!text.includes('\n')) value = new JsonText(text);
+  }
+  const record: TransferRecord = { key, value, format: decoded.format };
+  if (ttl > 0) record.ttl = ttl;
+  else if (ttl === 0) record.ttl = 1;
+  return record;
 }
 
 /** One key as a record; null (counted as skipped) when it is gone or holds no cache value. */

@@ -13,9 +13,11 @@
  * from it. Then one line per entry, members in this order:
  *
  *   key          the key inside the prefix
- *   value        decoded, as `cache:get --json` shows it; bytes that are not
- *                UTF-8 text as base64 (with `encoding`); a sorted set's
- *                members as [{"member":..., "score":...}]
+ *   value        decoded, as `cache:get --json` shows it (a Glueful `json:`
+ *                value as its stored JSON text, unchanged unless a newline
+ *                in it would split the line); bytes that are not UTF-8 text
+ *                as base64 (with `encoding`); a sorted set's members as
+ *                [{"member":..., "score":...}]
  *   ttl          remaining whole seconds at `time`, at least 1; absent: none
  *   tags         the entry's tags, where the store keeps them
  *   type         "zset" for a sorted set; absent for a plain value
@@ -39,6 +41,7 @@
  * Glueful `json:` values. Every value then gets the target's PHP-client
  * layer (phpredis serializer/compression, php-memcached compression).
  */
+import { JsonText } from '../core/codec.js';
 import type { ZMember } from '../core/contract.js';
 
 /** The marker that tells a header line from an entry. */
@@ -80,13 +83,13 @@ export interface TransferRecord {
 /** The members a record lists, in the order the format fixes (format last). */
 const ORDER = ['key', 'value', 'ttl', 'tags', 'type', 'encoding', 'php', 'phpEncoding', 'serializer', 'compression', 'flags', 'format'] as const;
 
-/** One record as its NDJSON line (without the newline). */
+/** One record as its NDJSON line (without the newline); a value that is JsonText goes in as its text. */
 export function recordLine(record: TransferRecord): string {
   let line = '{';
   for (const name of ORDER) {
     const value = record[name];
     if (value === undefined) continue;
-    line += `${line.length > 1 ? ',' : ''}"${name}":${JSON.stringify(value)}`;
+    line += `${line.length > 1 ? ',' : ''}"${name}":${value instanceof JsonText ? value.text : JSON.stringify(value)}`;
   }
   return `${line}}`;
 }

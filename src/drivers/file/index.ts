@@ -23,7 +23,7 @@ import { withFileLock } from './lock.js';
 import { isLeftoverName, isOrphanValue, removeIfStale, staleToken } from './leftovers.js';
 import { checkLocation, describeDenied, unusable } from './location.js';
 import { canReplaceIn, ensureDir, policyFor, readableBy, type FilePolicy } from './ownership.js';
-import { FileWalker, isExpired, isMissing, now, parseMeta, readMetaFileSync, readSmallSync, type Meta } from './walk.js';
+import { FileWalker, isExpired, isMissing, now, parseMeta, readBytesSync, readMetaFileSync, readSmallSync, type Meta } from './walk.js';
 
 /** Driver name constant. */
 export const DRIVER_NAME = 'file';
@@ -50,9 +50,9 @@ const TRAITS: DriverTraits = { persistent: true, shared: false, maxKeyBytes: Inf
 const PRUNE_STAMP = '.glueful-prune';
 /** Entries a bulk write writes synchronously between two turns of the event loop. */
 const SYNC_CHUNK = 256;
-/** How long, and for how many keys, metas read by a scan are kept for describe(). */
+/** How long, and for how many keys, metas read by a scan are kept for describe() and readMany(). */
 const RECENT_MS = 5000;
-const RECENT_MAX = 8192;
+const RECENT_MAX = 16384;
 /** Errors that mean the cache directory as a whole takes no more writes (see dooms()). */
 const ERRNO_UNAVAILABLE = new Set(['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EDQUOT', 'ENOTDIR', 'ELOOP', 'EIO']);
 const errnoOf = (error: unknown): string | undefined =>
@@ -237,8 +237,9 @@ export class FileDriver implements CacheDriver {
   }
 
   /**
-   * Values and TTLs of several keys, each entry's meta and value read once
-   * (cache:export); `bytes` null for a sorted set. Synchronous, a chunk at a
+   * Values and TTLs of several keys (cache:export); `bytes` null for a
+   * sorted set. The meta as the scan that listed the key just read it (see
+   * remember()), else from disk; then the value. Synchronous, a chunk at a
    * time, as getMany.
    */
   async readMany(keys: string[]): Promise<Array<{ bytes: Buffer | null; ttl: number } | null>> {
@@ -248,14 +249,14 @@ export class FileDriver implements CacheDriver {
 
   private readEntrySync(key: string): { bytes: Buffer | null; ttl: number } | null {
     const base = this.base(key);
-    const meta = this.readMetaSync(base, key);
+    const seen = this.recentMeta(key);
+    const meta = seen === undefined ? this.readMetaSync(base, key) : seen && seen.meta;
     if (!meta) return null;
     const ttl = meta.expires === 0 ? -1 : Math.max(0, meta.expires - now());
     try {
-      return { bytes: readFileSync(`${base}.cache`), ttl };
+      // Null for a meta without a value: a sorted set (`.zset`) or an entry being deleted.
+      return { bytes: readBytesSync(`${base}.cache`), ttl };
     } catch (error) {
-      // A meta without a value: a sorted set (`.zset`) or an entry being deleted.
-      if (isMissing(error)) return { bytes: null, ttl };
       throw this.ioError(error);
     }
   }
@@ -530,9 +531,11 @@ export class FileDriver implements CacheDriver {
   }
 
   /**
-   * Keeps the metas a scan just read for describe(), which cache:inspect
-   * calls on each batch it is given: read again, they were half its calls.
-   * Only for a moment and a few batches (RECENT_MS, RECENT_MAX).
+   * Keeps the metas a scan just read for describe() and readMany(), which
+   * cache:inspect and cache:export call on each batch they are given: read
+   * again, they were half their calls. Only for a moment and a few batches
+   * (RECENT_MS, RECENT_MAX): an entry rewritten meanwhile shows the TTL it
+   * had when listed, as a read of the meta just before the value's rewrite.
    */
   private remember(found: Array<{ key: string; meta: Meta; metaBytes: number }>): void {
     if (this.recent.size + found.length > RECENT_MAX) this.recent.clear();
@@ -540,13 +543,19 @@ export class FileDriver implements CacheDriver {
     for (const { key, meta, metaBytes } of found) this.recent.set(key, { meta, metaBytes, at });
   }
 
+  /** The meta of `key` as a scan just read it (taken: used once), null when it expired since; undefined when there is none. */
+  private recentMeta(key: string): { meta: Meta; metaBytes: number } | null | undefined {
+    const seen = this.recent.get(key);
+    if (!seen) return undefined;
+    this.recent.delete(key);
+    if (Date.now() - seen.at >= RECENT_MS) return undefined;
+    return isExpired(seen.meta) ? null : seen;
+  }
+
   /** The meta of `key` and its size: as a scan just read it, else from disk. */
   private metaForDescribe(key: string): { meta: Meta; metaBytes: number } | null {
-    const seen = this.recent.get(key);
-    if (seen) {
-      this.recent.delete(key);
-      if (Date.now() - seen.at < RECENT_MS) return isExpired(seen.meta) ? null : seen;
-    }
+    const seen = this.recentMeta(key);
+    if (seen !== undefined) return seen;
     const found = readMetaFileSync(`${this.base(key)}.meta`);
     if (!found || (found.meta.key !== undefined && found.meta.key !== key) || isExpired(found.meta)) return null;
     return { meta: found.meta, metaBytes: found.bytes };

@@ -58,6 +58,34 @@ export function readSmallSync(path: string): { text: string; bytes: number } | n
   }
 }
 
+/**
+ * A small file's bytes, read as readSmallSync() reads (no fstat) and copied
+ * out of the scratch buffer: a copy of a few hundred bytes comes from
+ * Node's shared buffer pool, where readFileSync() allocates a buffer of its
+ * own per file (memory the garbage collector frees late). Null when gone.
+ */
+export function readBytesSync(path: string): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
+  try {
+    const bytes = readSync(fd, SCRATCH, 0, SCRATCH.length, 0);
+    if (bytes < SCRATCH.length) return Buffer.from(SCRATCH.subarray(0, bytes));
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    if (isMissing(error)) return null;
+    throw error;
+  }
+}
+
 /** A `.meta` file's document and size; null when it is gone or not one (unreadable counts as not one). */
 export function readMetaFileSync(path: string): { meta: Meta; bytes: number } | null {
   let found;
@@ -101,28 +129,36 @@ export class FileWalker {
     return this.files((name) => name.endsWith('.meta'));
   }
 
-  /** Every file below the directory (entry directories only) whose name passes `wanted`, in batches. */
+  /**
+   * Every file below the directory (entry directories only) whose name
+   * passes `wanted`, in batches. Depth first, one shard directory's
+   * subdirectories at a time: the 65,536 paths of a 2-level layout are never
+   * all in memory at once (they outlived many collections and made the heap
+   * the garbage collector keeps larger).
+   */
   async *files(wanted: (name: string) => boolean): AsyncIterable<string[]> {
-    let dirs = [this.location];
-    for (let depth = 0; depth < this.levels; depth++) {
-      const next: string[] = [];
-      for (let i = 0; i < dirs.length; i += DIR_CONCURRENCY) {
-        const listed = await Promise.all(dirs.slice(i, i + DIR_CONCURRENCY).map((d) => this.list(d)));
-        listed.forEach((entries, j) => {
-          for (const e of entries) if (e.isDirectory() && SHARD.test(e.name)) next.push(join(dirs[i + j]!, e.name));
-        });
-      }
-      dirs = next;
-    }
     if (this.levels === 0) {
       yield* this.streamFlat(wanted);
       return;
     }
-    for (let i = 0; i < dirs.length; i += DIR_CONCURRENCY) {
-      const listed = await Promise.all(dirs.slice(i, i + DIR_CONCURRENCY).map((d) => this.list(d)));
-      const paths = listed.flatMap((entries, j) =>
-        entries.filter((e) => e.isFile() && wanted(e.name)).map((e) => join(dirs[i + j]!, e.name)),
-      );
+    yield* this.below(this.location, this.levels, wanted);
+  }
+
+  /** The wanted files `depth` levels of shard directories below `dir`; the last level's directories listed DIR_CONCURRENCY at a time. */
+  private async *below(dir: string, depth: number, wanted: (name: string) => boolean): AsyncIterable<string[]> {
+    const shards: string[] = [];
+    for (const e of await this.list(dir)) if (e.isDirectory() && SHARD.test(e.name)) shards.push(join(dir, e.name));
+    if (depth > 1) {
+      for (const shard of shards) yield* this.below(shard, depth - 1, wanted);
+      return;
+    }
+    for (let i = 0; i < shards.length; i += DIR_CONCURRENCY) {
+      const group = shards.slice(i, i + DIR_CONCURRENCY);
+      const listed = await Promise.all(group.map((d) => this.list(d)));
+      const paths: string[] = [];
+      listed.forEach((entries, j) => {
+        for (const e of entries) if (e.isFile() && wanted(e.name)) paths.push(join(group[j]!, e.name));
+      });
       if (paths.length) yield paths;
     }
   }

@@ -40,7 +40,10 @@ export type RedisDriverOptions = RedisConnectionOptions;
 export const TAG_SET_PREFIX = '_gf_tag:';
 /** Keys per SCAN step: large, so a pass over millions of keys takes few round trips. */
 const SCAN_COUNT = 5000;
-/** A SCAN step should take at most this long, round trip included (see core/pacing.ts). */
+/**
+ * A SCAN step should keep the server busy at most this long (see
+ * core/pacing.ts and scanStep()): other clients wait that long behind it.
+ */
 const SCAN_STEP_MS = 2;
 const LATENCY_SAMPLES = 20;
 
@@ -108,15 +111,21 @@ return out`;
 /**
  * cache:export's read of a batch of keys (as ARGV, so any keys may go
  * together): each value (false when missing, the integer 0 when the key
- * holds another data type) and its PTTL, flat.
+ * holds another data type) and its PTTL, flat. One MGET for the values
+ * (it answers nil for a key of another type, where GET fails: PTTL, -2 only
+ * for a missing key, tells the two apart) costs the server about a quarter
+ * less than a GET per key under pcall.
  */
 const READ_SLICE = 500;
 const READ_KEYS = `
+local values = redis.call('MGET', unpack(ARGV))
 local out = {}
 for i, key in ipairs(ARGV) do
-  local ok, value = pcall(redis.call, 'GET', key)
-  if ok then out[#out + 1] = value else out[#out + 1] = 0 end
-  out[#out + 1] = redis.call('PTTL', key)
+  local pttl = redis.call('PTTL', key)
+  local value = values[i]
+  if not value and pttl ~= -2 then value = 0 end
+  out[#out + 1] = value
+  out[#out + 1] = pttl
 end
 return out`;
 
@@ -381,14 +390,10 @@ export class RedisDriver implements CacheDriver {
     const pacer = new StepPacer(SCAN_STEP_MS, 100, SCAN_COUNT, 1000);
     do {
       if (signal?.aborted) return;
-      const started = performance.now();
-      const [next, found] =
-        command === 'scan'
-          ? await node.scan(cursor, 'MATCH', glob, 'COUNT', pacer.next)
-          : await node.sscan(key!, cursor, 'COUNT', pacer.next);
-      pacer.record(performance.now() - started);
-      cursor = next;
-      const keys = keep ? found.filter(keep) : found;
+      const step = await scanStep(node, command === 'scan' ? ['scan', cursor, 'MATCH', glob, 'COUNT', pacer.next] : ['sscan', key!, cursor, 'COUNT', pacer.next]);
+      pacer.record(step.ms);
+      cursor = step.cursor;
+      const keys = keep ? step.keys.filter(keep) : step.keys;
       if (keys.length) yield keys;
     } while (cursor !== '0');
   }
@@ -642,6 +647,29 @@ export class RedisDriver implements CacheDriver {
     const client = await pending?.catch(() => null);
     if (client) await client.quit().catch(() => client.disconnect());
   }
+}
+
+/** A TIME reply as microseconds. */
+const microsOf = ([seconds, micros]: [string, string]): number => Number(seconds) * 1e6 + Number(micros);
+
+/**
+ * One SCAN or SSCAN step, and how long the server spent on it: TIME before
+ * and after, pipelined with it (a server runs one client's pipeline back to
+ * back), so the step is sized by what other clients wait behind it. The
+ * round trip would also count this process's own delays and the walk's
+ * own reads queued on another connection, and shrink steps to a hundred
+ * keys for nothing. Where TIME is refused (an ACL, a proxy): the round trip.
+ */
+async function scanStep(node: Redis, [name, ...args]: ['scan' | 'sscan', ...Array<string | number>]): Promise<{ cursor: string; keys: string[]; ms: number }> {
+  const started = performance.now();
+  const replies = (await node.pipeline().time().call(name, ...args).time().exec()) ?? [];
+  const [before, page, after] = replies as Array<[Error | null, unknown]>;
+  if (!page) throw new CacheError('redis: no reply to a SCAN step');
+  if (page[0]) throw page[0];
+  const [cursor, keys] = page[1] as [string, string[]];
+  const timed = before && after && !before[0] && !after[0];
+  const ms = timed ? (microsOf(after[1] as [string, string]) - microsOf(before[1] as [string, string])) / 1000 : performance.now() - started;
+  return { cursor, keys, ms };
 }
 
 /** A bulk-string reply as bytes (null stays null). */

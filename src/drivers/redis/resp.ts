@@ -32,39 +32,65 @@ export interface RespTarget {
 /** Largest bulk string accepted in a reply: a hostile or broken server cannot make us buffer more. */
 const MAX_BULK = 512 * 1024 * 1024;
 
-/** Encodes one request. */
+/**
+ * Encodes one request. Text arguments are written into one string, turned
+ * into bytes once (a read of 500 keys was 1,500 small buffers and a concat).
+ */
 export function encodeCommand(args: ReadonlyArray<string | Buffer | number>): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
+  let text = `*${args.length}\r\n`;
+  let parts: Buffer[] | undefined;
   for (const arg of args) {
-    const bytes = Buffer.isBuffer(arg) ? arg : Buffer.from(String(arg), 'utf8');
-    parts.push(Buffer.from(`$${bytes.length}\r\n`), bytes, Buffer.from('\r\n'));
+    if (Buffer.isBuffer(arg)) {
+      (parts ??= []).push(Buffer.from(`${text}$${arg.length}\r\n`), arg);
+      text = '\r\n';
+    } else {
+      const value = typeof arg === 'string' ? arg : String(arg);
+      text += `$${Buffer.byteLength(value)}\r\n${value}\r\n`;
+    }
   }
+  if (!parts) return Buffer.from(text);
+  parts.push(Buffer.from(text));
   return Buffer.concat(parts);
+}
+
+/** The decimal integer in buf[from, to) (a header's length or count, an integer reply); NaN when it is not one. */
+function integerAt(buf: Buffer, from: number, to: number): number {
+  let i = from;
+  const negative = buf[i] === 0x2d;
+  if (negative) i++;
+  if (i === to || to - i > 15) return Number(buf.toString('latin1', from, to));
+  let n = 0;
+  for (; i < to; i++) {
+    const digit = buf[i]! - 0x30;
+    if (digit < 0 || digit > 9) return NaN;
+    n = n * 10 + digit;
+  }
+  return negative ? -n : n;
 }
 
 /** Parses one reply at `offset`; undefined when the buffer does not hold all of it yet. */
 export function parseReply(buf: Buffer, offset: number): { value: RespReply | Error; next: number } | undefined {
-  const end = buf.indexOf('\r\n', offset);
-  if (end < 0) return undefined;
-  const line = buf.toString('utf8', offset + 1, end);
+  // A header line ends in CRLF; a CR appears nowhere else in it.
+  const end = buf.indexOf(0x0d, offset);
+  if (end < 0 || end + 1 >= buf.length) return undefined;
   const next = end + 2;
   switch (buf[offset]) {
     case 0x2b: // +
-      return { value: line, next };
+      return { value: buf.toString('utf8', offset + 1, end), next };
     case 0x2d: // -
-      return { value: new Error(line), next };
+      return { value: new Error(buf.toString('utf8', offset + 1, end)), next };
     case 0x3a: // :
-      return { value: Number(line), next };
+      return { value: integerAt(buf, offset + 1, end), next };
     case 0x24: { // $
-      const length = Number(line);
+      const length = integerAt(buf, offset + 1, end);
       if (length < 0) return { value: null, next };
-      if (!Number.isSafeInteger(length) || length > MAX_BULK) throw new Error(`redis: malformed reply (bulk length ${line})`);
+      if (!Number.isSafeInteger(length) || length > MAX_BULK) throw new Error(`redis: malformed reply (bulk length ${buf.toString('latin1', offset + 1, end)})`);
       if (buf.length < next + length + 2) return undefined;
       if (buf[next + length] !== 0x0d || buf[next + length + 1] !== 0x0a) throw new Error('redis: malformed reply (bulk string longer than its length)');
       return { value: buf.subarray(next, next + length), next: next + length + 2 };
     }
     case 0x2a: { // *
-      const count = Number(line);
+      const count = integerAt(buf, offset + 1, end);
       if (count < 0) return { value: null, next };
       const items: RespReply[] = [];
       let at = next;
