@@ -19,6 +19,7 @@ import { PartialFailureError, StoreUnavailableError, UsageError } from '../../co
 import { globToRegExp } from '../../core/glob.js';
 import { md5Hex } from '../../core/md5.js';
 import { emulatedSortedSets, parseScoreMap, serializeScoreMap } from '../../core/score-map.js';
+import { WriterThread, type PreparedEntry, type ThreadOutcome } from './bulk-writer.js';
 import { withFileLock } from './lock.js';
 import { isLeftoverName, isOrphanValue, removeIfStale, staleToken } from './leftovers.js';
 import { checkLocation, describeDenied, unusable } from './location.js';
@@ -50,6 +51,10 @@ const TRAITS: DriverTraits = { persistent: true, shared: false, maxKeyBytes: Inf
 const PRUNE_STAMP = '.glueful-prune';
 /** Entries a bulk write writes synchronously between two turns of the event loop. */
 const SYNC_CHUNK = 256;
+/** Entries after which a bulk write hands the rest to a writer thread (see bulk-writer.ts): below, its start costs more than it saves. */
+const THREAD_AFTER = 1000;
+/** Batches handed to the writer thread and not answered yet, at most (memory stays bounded at any count). */
+const THREAD_IN_FLIGHT = 2;
 /** How long, and for how many keys, metas read by a scan are kept for describe(). */
 const RECENT_MS = 5000;
 const RECENT_MAX = 8192;
@@ -287,7 +292,9 @@ export class FileDriver implements CacheDriver {
    * Each entry is written with synchronous calls (see writeEntrySync), one
    * after another: in a flat directory every create and rename takes the
    * folder's lock in the kernel, so parallel writes gain nothing, and each
-   * async call costs a hop to libuv's threads. No per-entry lock file is
+   * async call costs a hop to libuv's threads. Past THREAD_AFTER entries
+   * those calls move to one writer thread (bulk-writer.ts), in order, while
+   * this thread reads and encodes the next batch. No per-entry lock file is
    * taken (it tripled the calls per entry): like the PHP app's writes, two
    * writers of one key each rename whole files, and the last rename wins.
    */
@@ -295,40 +302,86 @@ export class FileDriver implements CacheDriver {
     await this.usable();
     const result: BulkWriteResult = { written: 0, failed: 0, errors: [] };
     let fatal: Error | undefined;
-    stream: for await (const batch of batches) {
-      for (let i = 0; i < batch.length; i += SYNC_CHUNK) {
-        const chunk = batch.slice(i, i + SYNC_CHUNK).map((entry) => ({ entry, base: this.base(entry.key) }));
+    let seen = 0;
+    let thread: WriterThread | undefined;
+    const answers: Array<Promise<ThreadOutcome>> = [];
+    const take = (outcome: ThreadOutcome) => {
+      result.written += outcome.written;
+      result.failed += outcome.failed;
+      if (outcome.unknown) result.unknown = (result.unknown ?? 0) + outcome.unknown;
+      for (const error of outcome.errors) if (result.errors.length < 5) result.errors.push(this.threadError(error).message);
+      if (outcome.fatal) fatal ??= this.threadError(outcome.fatal);
+    };
+    try {
+      stream: for await (const batch of batches) {
         const policy = await this.filePolicy();
-        for (const { entry, base } of chunk) {
-          try {
-            if (!this.dirs.has(dirname(base))) await this.folder(dirname(base), policy);
-            const value = typeof entry.value === 'string' ? Buffer.from(entry.value) : entry.value;
-            this.writeEntrySync(base, entry.key, value, entry.ttl, policy, entry.tags);
-            result.written++;
-          } catch (error) {
-            result.failed++;
-            if (result.errors.length < 5) result.errors.push(error instanceof Error ? error.message : String(error));
-            // A folder removed meanwhile (a clear): the next chunk creates it again.
-            if (errnoOf(error) === 'ENOENT') this.dirs.delete(dirname(base));
-            if (await this.dooms(error)) {
-              fatal = error as Error;
-              break stream;
-            }
+        seen += batch.length;
+        if (!thread && seen > THREAD_AFTER) {
+          thread = await WriterThread.start({ location: this.location, policy, dirs: this.dirs, unavailable: ERRNO_UNAVAILABLE });
+        }
+        // Inline until the thread is up (a few tens of ms), a chunk at a time.
+        let i = 0;
+        while (i < batch.length && !thread?.ready) {
+          fatal = await this.writeChunk(batch.slice(i, i + SYNC_CHUNK), policy, result);
+          if (fatal) break stream;
+          i += SYNC_CHUNK;
+          // Between chunks: signals, progress, other I/O and the thread's start get their turn.
+          await turn();
+        }
+        if (i < batch.length) {
+          answers.push(thread!.write(this.prepare(batch.slice(i))));
+          while (answers.length >= THREAD_IN_FLIGHT) {
+            take(await answers.shift()!);
+            if (fatal) break stream;
           }
         }
-        // Between chunks: signals, progress and other I/O get their turn.
-        await turn();
+        if (result.written) await this.maybePrune();
       }
-      if (result.written) await this.maybePrune();
+    } finally {
+      // Counts are exact: every batch handed over is answered (the thread attempts nothing after a fatal error).
+      while (answers.length) take(await answers.shift()!);
+      await thread?.close();
     }
     if (!fatal) return result;
     const { written, failed } = result;
-    if (written === 0) throw new StoreUnavailableError(`${fatal.message}: nothing was written (${failed} entries failed)`, { cause: fatal });
+    const unknown = result.unknown ?? 0;
+    if (written === 0 && unknown === 0) throw new StoreUnavailableError(`${(fatal as Error).message}: nothing was written (${failed} entries failed)`, { cause: fatal });
     throw new PartialFailureError(
-      `${fatal.message}: stopped after writing ${written} entries (${failed} failed, the rest not attempted)`,
-      { written, failed, unknown: 0 },
+      `${(fatal as Error).message}: stopped after writing ${written} entries (${failed} failed, the rest not attempted)`,
+      { written, failed, unknown },
       { cause: fatal },
     );
+  }
+
+  /** Writes entries inline (see writeEntrySync); returns the error that dooms the rest, if one does. */
+  private async writeChunk(chunk: readonly BulkEntry[], policy: FilePolicy, result: BulkWriteResult): Promise<Error | undefined> {
+    for (const entry of chunk) {
+      const base = this.base(entry.key);
+      try {
+        if (!this.dirs.has(dirname(base))) await this.folder(dirname(base), policy);
+        const value = typeof entry.value === 'string' ? Buffer.from(entry.value) : entry.value;
+        this.writeEntrySync(base, entry.key, value, entry.ttl, policy, entry.tags);
+        result.written++;
+      } catch (error) {
+        result.failed++;
+        if (result.errors.length < 5) result.errors.push(error instanceof Error ? error.message : String(error));
+        // A folder removed meanwhile (a clear): the next chunk creates it again.
+        if (errnoOf(error) === 'ENOENT') this.dirs.delete(dirname(base));
+        if (await this.dooms(error)) return error as Error;
+      }
+    }
+    return undefined;
+  }
+
+  /** Entries as the writer thread takes them: paths, values, and meta documents as writeEntrySync makes them. */
+  private prepare(entries: readonly BulkEntry[]): PreparedEntry[] {
+    const created = now();
+    return entries.map(({ key, value, ttl, tags }) => ({ base: this.base(key), value, meta: metaDocument(key, created, ttl, tags) }));
+  }
+
+  /** An error the writer thread reported, as the inline path would have thrown it. */
+  private threadError(said: { code?: string; message: string }): Error {
+    return this.ioError(Object.assign(new Error(said.message), { code: said.code }));
   }
 
   /** Creates a folder of entries (and those above it) when missing, and remembers it. */
@@ -352,13 +405,10 @@ export class FileDriver implements CacheDriver {
   private writeEntrySync(base: string, key: string, value: Buffer, ttl: number, policy: FilePolicy, tags?: readonly string[]): void {
     const old = this.readMetaSync(base, key);
     const merged = old?.tags?.length ? [...new Set([...old.tags, ...(tags ?? [])])] : tags;
-    const created = now();
-    const meta: Meta = { key, created, expires: ttl > 0 ? created + ttl : 0, ttl };
-    if (merged?.length) meta.tags = [...merged];
     const valueTmp = this.writeTempSync(`${base}.cache`, value, policy);
     let metaTmp: string | undefined;
     try {
-      metaTmp = this.writeTempSync(`${base}.meta`, 'json:' + JSON.stringify(meta), policy);
+      metaTmp = this.writeTempSync(`${base}.meta`, metaDocument(key, now(), ttl, merged), policy);
       renameSync(valueTmp, `${base}.cache`);
     } catch (error) {
       for (const p of [valueTmp, metaTmp]) if (p) unlinkQuietly(p);
@@ -765,7 +815,13 @@ export class FileDriver implements CacheDriver {
   }
 }
 
-/** Writes all of `data` (writeSync may write less than asked). */
+/** A `.meta` document as Glueful writes it (our `tags` last, only when there are some). */
+function metaDocument(key: string, created: number, ttl: number, tags?: readonly string[]): string {
+  const meta: Meta = { key, created, expires: ttl > 0 ? created + ttl : 0, ttl };
+  if (tags?.length) meta.tags = [...tags];
+  return 'json:' + JSON.stringify(meta);
+}
+
 /**
  * `one` over every key synchronously, SYNC_CHUNK keys between event-loop
  * turns: other work (a socket, a signal) runs between chunks, and at most
@@ -780,6 +836,7 @@ async function inChunks<T>(keys: readonly string[], one: (key: string) => T): Pr
   return results;
 }
 
+/** Writes all of `data` (writeSync may write less than asked). */
 function writeFullSync(fd: number, data: Buffer | string): void {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
