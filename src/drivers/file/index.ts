@@ -506,6 +506,8 @@ export class FileDriver implements CacheDriver {
   private deleteSync(base: string): boolean {
     let removed = false;
     for (const ext of ['.meta', '.cache', '.zset']) {
+      // A score map is rare: asked first, as a failed unlink builds an exception (~20 µs of CPU each).
+      if (ext === '.zset' && !existsSync(base + ext)) continue;
       try {
         unlinkSync(base + ext);
         removed = true;
@@ -649,8 +651,8 @@ export class FileDriver implements CacheDriver {
 
   /**
    * Size on disk (value and meta files), TTL, and the format from the
-   * value's first bytes. Synchronous, a chunk at a time: four calls per key
-   * (open, fstat, read 16 bytes, close of the value) when a scan just read
+   * value's first bytes. Synchronous, a chunk at a time: three calls per key
+   * (open, read, close of the value; see probeValue) when a scan just read
    * its meta, and any number of keys without running out of file handles.
    */
   async describe(keys: string[]): Promise<Array<KeyFacts | null>> {
@@ -858,7 +860,15 @@ function closeQuietly(fd: number): void {
   }
 }
 
-/** A value file's size and first 16 bytes (enough to tell `json:`, `php:`, an integer); null when it is gone. */
+/** Reused by probeValue(): most values are this small, and then one read gives their size too. */
+const PROBE = Buffer.alloc(4096);
+
+/**
+ * A value file's size and first 16 bytes (enough to tell `json:`, `php:`,
+ * an integer); null when it is gone. Three calls for a value under 4 KB
+ * (open, read, close: a short read of a regular file ends at its end), an
+ * fstat for a bigger one.
+ */
 function probeValue(path: string): { size: number; head: Buffer } | null {
   let fd: number;
   try {
@@ -867,9 +877,9 @@ function probeValue(path: string): { size: number; head: Buffer } | null {
     return null;
   }
   try {
-    const head = Buffer.alloc(16);
-    const read = readSync(fd, head, 0, 16, 0);
-    return { size: fstatSync(fd).size, head: head.subarray(0, read) };
+    const read = readSync(fd, PROBE, 0, PROBE.length, 0);
+    const head = Buffer.from(PROBE.subarray(0, Math.min(16, read)));
+    return { size: read < PROBE.length ? read : fstatSync(fd).size, head };
   } catch {
     return null;
   } finally {
