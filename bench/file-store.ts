@@ -21,26 +21,37 @@
  * the driver takes from the rest of the framework. Its setMultiple of the same
  * entries is timed too. Without it those rows say "not measured".
  *
+ * Where: GLUEFUL_BENCH_DIR (default the temp folder). On a machine shared
+ * with other work, a file system of its own (an ext4 image on a loop device,
+ * with its journal, as servers have) keeps others' creates and deletes out
+ * of the figures.
+ *
  * Layout: GLUEFUL_BENCH_HASH_LEVELS (or the 4th argument) 0 (flat, Glueful's
  * default), 1 (the PHP driver's shard layout) or 2 (PHP has none: not measured).
  *
- * Rounds are interleaved (the machine is shared); medians are printed. With
+ * Rounds are interleaved (the machine is shared); medians are printed. Each
+ * round's warmups start GLUEFUL_BENCH_SETTLE seconds (default 61) after the
+ * last deletes, for the reason in the round loop. With
  * GLUEFUL_BASE_BIN set (another checkout's bin/glueful.cjs, built), its
  * warmup, inspect, purge and clear run in the same rounds too, as "before".
  *
  *   node bench/run.mjs file-store [entries, default 100000] [rounds, default 3] [hash levels, default 0]
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { measureProcess, row } from './measure.js';
 
 const count = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 3);
 const levels = Number(process.env.GLUEFUL_BENCH_HASH_LEVELS ?? process.argv[4] ?? 0);
 const framework = process.env.GLUEFUL_FRAMEWORK_DIR;
+/** Seconds the warmups wait after the last round's deletes (see the round loop). */
+const settleSeconds = Number(process.env.GLUEFUL_BENCH_SETTLE ?? 61);
 const bin = resolve(process.cwd(), 'bin/glueful.cjs');
-const dir = mkdtempSync(join(tmpdir(), 'glueful-file-bench-'));
+const dir = mkdtempSync(join(process.env.GLUEFUL_BENCH_DIR ?? tmpdir(), 'glueful-file-bench-'));
 const layout = levels === 0 ? 'flat layout' : `hash_levels ${levels}`;
 
 /** Walks a directory of `levels` shard levels; `each` gets every file's folder and name. */
@@ -348,13 +359,16 @@ try {
   };
   const warmups = [floorWarm, ...(php ? [phpSet] : []), mine.warm, ...(before ? [before.warm] : [])];
   for (let round = 0; round < rounds; round++) {
-    // Each phase runs every contestant back to back, the warmups in a rotating order: on this
-    // ext4 (no journal) a create costs more the more inodes were freed in the last minutes, so
-    // no contestant should always come right after the others' deletes.
     rmSync(floorDir, { recursive: true, force: true });
     rmSync(phpDir, { recursive: true, force: true });
     mine.reset();
     before?.reset();
+    // On ext4 without a journal (this machine's disk) a create skips every free inode of its
+    // group freed in the last 60 s (360 s while the inode table is unwritten): whoever writes
+    // right after the deletes of a purge or clear pays for them. So the writes wait until
+    // those are flushed and a minute old, and run back to back in a rotating order.
+    execFileSync('sync');
+    await sleep(settleSeconds * 1000);
     for (let i = 0; i < warmups.length; i++) await warmups[(round + i) % warmups.length]!();
     t.inspectFloor.push((await run(process.execPath, [join(dir, 'floor-inspect.mjs'), floorDir, L])).ms);
     await mine.inspect();

@@ -38,13 +38,15 @@ export interface PreparedEntry {
   base: string;
   value: Buffer | string;
   meta: string;
+  /** False when no old meta can hold tags to keep (a fresh directory): the thread then skips looking. */
+  checkOld: boolean;
 }
 
 // Plain JavaScript run by the worker (CommonJS, as `node -e`). Keep it
 // self-contained: it sees nothing of this module but workerData.
 const SOURCE = String.raw`
 'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort, workerData, threadId } = require('node:worker_threads');
 const fs = require('node:fs');
 const { dirname, sep } = require('node:path');
 const { location, policy, pid, unavailable } = workerData;
@@ -53,6 +55,7 @@ const dirs = new Set(workerData.dirs);
 const root = location.endsWith(sep) ? location : location + sep;
 let keepsMode;
 let stopped = false;
+let written = 0;
 
 function unlinkQuietly(path) {
   try { fs.unlinkSync(path); } catch {}
@@ -83,12 +86,15 @@ function ensureDir(dir) {
   dirs.add(dir);
 }
 
-function writeTemp(path, bytes) {
-  const tmp = path + '.tmp-' + pid + '-' + Math.random().toString(36).slice(2, 10);
+// Temp names as leftovers.ts knows them: pid, then this thread and a counter (not Math.random(),
+// which costs more; two writer threads of one process differ by threadId, and 'wx' refuses a name in use).
+const own = '.tmp-' + pid + '-w' + threadId.toString(36) + 'n';
+function writeTemp(path, bytes, start, end) {
+  const tmp = path + own + (written++).toString(36);
   let fd;
   try {
     fd = fs.openSync(tmp, 'wx', policy.fileMode);
-    for (let at = 0; at < bytes.length; ) at += fs.writeSync(fd, bytes, at, bytes.length - at);
+    for (let at = start; at < end; ) at += fs.writeSync(fd, bytes, at, end - at);
     if (keepsMode === undefined) keepsMode = (fs.fstatSync(fd).mode & 0o777) === policy.fileMode;
     if (!keepsMode) fs.fchmodSync(fd, policy.fileMode);
     if (policy.owner) fs.fchownSync(fd, policy.owner.uid, policy.owner.gid);
@@ -104,7 +110,7 @@ function writeTemp(path, bytes) {
 
 // The old meta's tags stay with the key (as FileDriver.readMetaSync + writeEntrySync):
 // the new meta with the union of both, or null when there is nothing to merge.
-function merged(base, meta) {
+function merged(base, bytes, start, end) {
   const path = base + '.meta';
   if (!fs.statSync(path, { throwIfNoEntry: false })) return null;
   let text;
@@ -121,19 +127,19 @@ function merged(base, meta) {
     return null;
   }
   if (!old || typeof old !== 'object' || typeof old.expires !== 'number' || !old.tags?.length) return null;
-  const next = JSON.parse(meta.toString('utf8').slice(5));
+  const next = JSON.parse(bytes.toString('utf8', start + 5, end));
   if (old.key !== undefined && old.key !== next.key) return null;
   if (old.expires > 0 && old.expires <= Math.floor(Date.now() / 1000)) return null;
   next.tags = [...new Set([...old.tags, ...(next.tags ?? [])])];
   return Buffer.from('json:' + JSON.stringify(next));
 }
 
-function writeEntry(base, value, meta) {
-  const metaBytes = merged(base, meta) ?? meta;
-  const valueTmp = writeTemp(base + '.cache', value);
+function writeEntry(base, bytes, at, split, end, checkOld) {
+  const mergedMeta = checkOld ? merged(base, bytes, split, end) : null;
+  const valueTmp = writeTemp(base + '.cache', bytes, at, split);
   let metaTmp;
   try {
-    metaTmp = writeTemp(base + '.meta', metaBytes);
+    metaTmp = mergedMeta ? writeTemp(base + '.meta', mergedMeta, 0, mergedMeta.length) : writeTemp(base + '.meta', bytes, split, end);
     fs.renameSync(valueTmp, base + '.cache');
   } catch (error) {
     unlinkQuietly(valueTmp);
@@ -171,8 +177,8 @@ parentPort.on('message', ({ id, bases, data, offsets }) => {
     const dir = dirname(base);
     try {
       if (!dirs.has(dir)) ensureDir(dir);
-      const at = offsets[i * 3], split = offsets[i * 3 + 1], end = offsets[i * 3 + 2];
-      writeEntry(base, bytes.subarray(at, split), bytes.subarray(split, end));
+      const at = offsets[i * 4], split = offsets[i * 4 + 1], end = offsets[i * 4 + 2];
+      writeEntry(base, bytes, at, split, end, offsets[i * 4 + 3] === 1);
       outcome.written++;
     } catch (error) {
       outcome.failed++;
@@ -267,20 +273,22 @@ export class WriterThread {
 
 /**
  * The batch's values and metas in one buffer of its own (transferred, not
- * copied), and where each entry's value and meta start and end.
+ * copied), and for each entry where its value and meta start and end and
+ * whether to look for an old meta.
  */
 function pack(entries: readonly PreparedEntry[]): { data: Uint8Array; offsets: Float64Array } {
   let room = 0;
   for (const e of entries) room += Buffer.byteLength(e.value) + Buffer.byteLength(e.meta);
   const data = Buffer.allocUnsafeSlow(Math.max(room, 1));
-  const offsets = new Float64Array(entries.length * 3);
+  const offsets = new Float64Array(entries.length * 4);
   let at = 0;
   entries.forEach((e, i) => {
-    offsets[i * 3] = at;
+    offsets[i * 4] = at;
     at += typeof e.value === 'string' ? data.write(e.value, at) : e.value.copy(data, at);
-    offsets[i * 3 + 1] = at;
+    offsets[i * 4 + 1] = at;
     at += data.write(e.meta, at);
-    offsets[i * 3 + 2] = at;
+    offsets[i * 4 + 2] = at;
+    offsets[i * 4 + 3] = e.checkOld ? 1 : 0;
   });
   return { data: new Uint8Array(data.buffer, 0, at), offsets };
 }

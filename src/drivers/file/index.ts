@@ -11,7 +11,7 @@
  */
 import { access, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { decodeCounter, encodeCounter } from '../../core/codec.js';
 import type { BulkEntry, BulkOptions, BulkWriteResult, CacheDriver, DeleteResult, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex } from '../../core/contract.js';
 import { sniffFormat, type KeyFacts } from '../../core/inspect.js';
@@ -53,6 +53,13 @@ const PRUNE_STAMP = '.glueful-prune';
 const SYNC_CHUNK = 256;
 /** Entries after which a bulk write hands the rest to a writer thread (see bulk-writer.ts): below, its start costs more than it saves. */
 const THREAD_AFTER = 1000;
+/** Up to this many entries in a directory, a bulk write lists them rather than looking for an old meta per entry. */
+const KNOWN_MAX = 10_000;
+/** Where a bulk write must look for an old meta: the entries listed when it began (null: too many), and whether it wrote tags since. */
+interface OldMetas {
+  known: Set<string> | null;
+  tagged: boolean;
+}
 /** Batches handed to the writer thread and not answered yet, at most (memory stays bounded at any count). */
 const THREAD_IN_FLIGHT = 2;
 /** How long, and for how many keys, metas read by a scan are kept for describe(). */
@@ -85,6 +92,8 @@ export class FileDriver implements CacheDriver {
   });
 
   private readonly levels: number;
+  /** The directory, normalised, ending in a separator. */
+  private readonly root: string;
   private readonly lockTimeoutMs: number;
   private readonly cleanupFrequency: number;
   private pruneChecked = false;
@@ -103,6 +112,7 @@ export class FileDriver implements CacheDriver {
 
   constructor(options: FileDriverOptions) {
     this.location = options.path;
+    this.root = join(this.location, sep);
     this.levels = options.hashLevels ?? 2;
     this.lockTimeoutMs = options.lockTimeoutMs ?? 5000;
     this.cleanupFrequency = options.cleanupFrequency ?? 3600;
@@ -112,11 +122,14 @@ export class FileDriver implements CacheDriver {
 
   /** The path of an entry without extension. */
   private base(key: string): string {
-    const hash = md5Hex(key);
-    const parts: string[] = [];
-    for (let i = 0; i < this.levels; i++) parts.push(hash.slice(i * 2, i * 2 + 2));
-    parts.push(hash.slice(this.levels * 2));
-    return join(this.location, ...parts);
+    return this.pathOf(md5Hex(key));
+  }
+
+  /** The path of the entry whose key hashes to `hash` (as join() would make it, without its cost per key). */
+  private pathOf(hash: string): string {
+    let path = this.root;
+    for (let i = 0; i < this.levels; i++) path += hash.slice(i * 2, i * 2 + 2) + sep;
+    return path + hash.slice(this.levels * 2);
   }
 
   private async readMeta(base: string, key: string): Promise<Meta | null> {
@@ -304,6 +317,8 @@ export class FileDriver implements CacheDriver {
     let fatal: Error | undefined;
     let seen = 0;
     let thread: WriterThread | undefined;
+    let hash: ((key: string) => string) | undefined;
+    const old: OldMetas = { known: null, tagged: false };
     const answers: Array<Promise<ThreadOutcome>> = [];
     const take = (outcome: ThreadOutcome) => {
       result.written += outcome.written;
@@ -318,18 +333,25 @@ export class FileDriver implements CacheDriver {
         seen += batch.length;
         if (!thread && seen > THREAD_AFTER) {
           thread = await WriterThread.start({ location: this.location, policy, dirs: this.dirs, unavailable: ERRNO_UNAVAILABLE });
+          hash ??= await md5ForBulk();
+          // An old meta with tags to keep can only be one listed now, or one this write made with
+          // tags. (Another process's entry written meanwhile is the race of two writers on one
+          // key: the last rename wins, see above.)
+          old.known = await this.knownEntries();
         }
         // Inline until the thread is up (a few tens of ms), a chunk at a time.
         let i = 0;
         while (i < batch.length && !thread?.ready) {
-          fatal = await this.writeChunk(batch.slice(i, i + SYNC_CHUNK), policy, result);
+          const chunk = batch.slice(i, i + SYNC_CHUNK);
+          if (chunk.some((e) => e.tags?.length)) old.tagged = true;
+          fatal = await this.writeChunk(chunk, policy, result);
           if (fatal) break stream;
           i += SYNC_CHUNK;
           // Between chunks: signals, progress, other I/O and the thread's start get their turn.
           await turn();
         }
         if (i < batch.length) {
-          answers.push(thread!.write(this.prepare(batch.slice(i))));
+          answers.push(thread!.write(this.prepare(batch.slice(i), hash!, old)));
           while (answers.length >= THREAD_IN_FLIGHT) {
             take(await answers.shift()!);
             if (fatal) break stream;
@@ -373,10 +395,36 @@ export class FileDriver implements CacheDriver {
     return undefined;
   }
 
-  /** Entries as the writer thread takes them: paths, values, and meta documents as writeEntrySync makes them. */
-  private prepare(entries: readonly BulkEntry[]): PreparedEntry[] {
+  /**
+   * Entries as the writer thread takes them: paths (node:crypto's MD5, a
+   * quarter of the JavaScript one's cost here, worth loading for a bulk
+   * write), values, meta documents as writeEntrySync makes them, and
+   * whether an old meta may hold tags to keep (see setMany).
+   */
+  private prepare(entries: readonly BulkEntry[], hash: (key: string) => string, old: OldMetas): PreparedEntry[] {
     const created = now();
-    return entries.map(({ key, value, ttl, tags }) => ({ base: this.base(key), value, meta: metaDocument(key, created, ttl, tags) }));
+    return entries.map(({ key, value, ttl, tags }) => {
+      const base = this.pathOf(hash(key));
+      const checkOld = old.known === null || old.tagged || old.known.has(base);
+      if (tags?.length) old.tagged = true;
+      return { base, value, meta: metaDocument(key, created, ttl, tags), checkOld };
+    });
+  }
+
+  /**
+   * The entries (paths without extension) the directory holds, when there
+   * are at most KNOWN_MAX; null when more. A bulk write into a directory
+   * of a few entries (a fresh one, or the warmup's own lease and records)
+   * then looks for an old meta, whose tags it must keep, only where one can
+   * be (see setMany), not once per entry.
+   */
+  private async knownEntries(): Promise<Set<string> | null> {
+    const known = new Set<string>();
+    for await (const paths of this.walker.metaFiles()) {
+      for (const path of paths) known.add(path.slice(0, -'.meta'.length));
+      if (known.size > KNOWN_MAX) return null;
+    }
+    return known;
   }
 
   /** An error the writer thread reported, as the inline path would have thrown it. */
@@ -850,9 +898,10 @@ export class FileDriver implements CacheDriver {
 
 /** A `.meta` document as Glueful writes it (our `tags` last, only when there are some). */
 function metaDocument(key: string, created: number, ttl: number, tags?: readonly string[]): string {
-  const meta: Meta = { key, created, expires: ttl > 0 ? created + ttl : 0, ttl };
-  if (tags?.length) meta.tags = [...tags];
-  return 'json:' + JSON.stringify(meta);
+  // JSON.stringify({ key, created, expires, ttl, tags? }), spelt out: a bulk write makes one per entry.
+  const expires = ttl > 0 ? created + ttl : 0;
+  const tagged = tags?.length ? `,"tags":${JSON.stringify(tags)}` : '';
+  return `json:{"key":${JSON.stringify(key)},"created":${created},"expires":${expires},"ttl":${ttl}${tagged}}`;
 }
 
 /**
@@ -889,6 +938,12 @@ function closeQuietly(fd: number): void {
   } catch {
     // closing after a failed write: nothing more to do
   }
+}
+
+/** MD5 hex of a key by node:crypto (loaded on first use: a short command never pays for it). */
+async function md5ForBulk(): Promise<(key: string) => string> {
+  const { createHash } = await import('node:crypto');
+  return (key) => createHash('md5').update(key).digest('hex');
 }
 
 /** Reused by probeValue(): most values are this small, and then one read gives their size too. */
