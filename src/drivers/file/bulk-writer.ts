@@ -241,6 +241,9 @@ export class WriterThread {
     const { Worker } = await import('node:worker_threads');
     const worker = new Worker(SOURCE, {
       eval: true,
+      // It holds a batch's paths at a time (the bytes are a transferred buffer, outside its heap):
+      // a small heap keeps the run's peak memory down at a million entries.
+      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
       workerData: {
         location: settings.location,
         policy: settings.policy,

@@ -107,6 +107,8 @@ export class FileDriver implements CacheDriver {
   private readonly dirs = new Set<string>();
   /** Whether open() with the policy's mode gives that mode (the umask takes nothing), found on the first write. */
   private umaskKeepsMode?: boolean;
+  /** MD5 hex by node:crypto, loaded by the first bulk write or describe (see md5ForBulk). */
+  private bulkHash?: (key: string) => string;
   /** Metas a scan just read, for describe() (see remember()). */
   private readonly recent = new Map<string, { meta: Meta; metaBytes: number; at: number }>();
 
@@ -333,7 +335,7 @@ export class FileDriver implements CacheDriver {
         seen += batch.length;
         if (!thread && seen > THREAD_AFTER) {
           thread = await WriterThread.start({ location: this.location, policy, dirs: this.dirs, unavailable: ERRNO_UNAVAILABLE });
-          hash ??= await md5ForBulk();
+          hash ??= this.bulkHash ??= await md5ForBulk();
           // An old meta with tags to keep can only be one listed now, or one this write made with
           // tags. (Another process's entry written meanwhile is the race of two writers on one
           // key: the last rename wins, see above.)
@@ -705,16 +707,19 @@ export class FileDriver implements CacheDriver {
    */
   async describe(keys: string[]): Promise<Array<KeyFacts | null>> {
     await this.usable();
-    return inChunks(keys, (key) => this.describeOne(key));
+    // Many keys (cache:inspect): node:crypto's MD5 is worth loading.
+    const hash = (this.bulkHash ??= await md5ForBulk());
+    const at = now();
+    return inChunks(keys, (key) => this.describeOne(key, hash, at));
   }
 
-  private describeOne(key: string): KeyFacts | null {
+  private describeOne(key: string, hash: (key: string) => string, at: number): KeyFacts | null {
     const found = this.metaForDescribe(key);
     if (!found) return null;
-    const value = probeValue(`${this.base(key)}.cache`);
+    const value = probeValue(`${this.pathOf(hash(key))}.cache`);
     if (!value) return null;
     const { meta } = found;
-    const ttl = meta.expires === 0 ? -1 : Math.max(0, meta.expires - now());
+    const ttl = meta.expires === 0 ? -1 : Math.max(0, meta.expires - at);
     return { key, bytes: value.size + found.metaBytes, ttl, format: sniffFormat(value.head) };
   }
 
