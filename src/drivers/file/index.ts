@@ -55,7 +55,7 @@ const SYNC_CHUNK = 256;
 const THREAD_AFTER = 1000;
 /** Up to this many entries in a directory, a bulk write lists them rather than looking for an old meta per entry. */
 const KNOWN_MAX = 10_000;
-/** Where a bulk write must look for an old meta: the entries listed when it began (null: too many), and whether it wrote tags since. */
+/** Where a bulk write must look for an old meta: the entries listed when its writer thread started (null: too many), and whether it wrote tags since. */
 interface OldMetas {
   known: Set<string> | null;
   tagged: boolean;
@@ -406,15 +406,16 @@ export class FileDriver implements CacheDriver {
   private prepare(entries: readonly BulkEntry[], hash: (key: string) => string, old: OldMetas): PreparedEntry[] {
     const created = now();
     return entries.map(({ key, value, ttl, tags }) => {
-      const base = this.pathOf(hash(key));
-      const checkOld = old.known === null || old.tagged || old.known.has(base);
+      const md5 = hash(key);
+      const base = this.pathOf(md5);
+      const checkOld = old.known === null || old.tagged || old.known.has(md5);
       if (tags?.length) old.tagged = true;
       return { base, value, meta: metaDocument(key, created, ttl, tags), checkOld };
     });
   }
 
   /**
-   * The entries (paths without extension) the directory holds, when there
+   * The entries (the MD5 their names spell) the directory holds, when there
    * are at most KNOWN_MAX; null when more. A bulk write into a directory
    * of a few entries (a fresh one, or the warmup's own lease and records)
    * then looks for an old meta, whose tags it must keep, only where one can
@@ -423,7 +424,8 @@ export class FileDriver implements CacheDriver {
   private async knownEntries(): Promise<Set<string> | null> {
     const known = new Set<string>();
     for await (const paths of this.walker.metaFiles()) {
-      for (const path of paths) known.add(path.slice(0, -'.meta'.length));
+      // By the name's MD5 (shard folders and file name), whatever the spelling of the path before it.
+      for (const path of paths) known.add(path.slice(0, -'.meta'.length).split(sep).slice(-(this.levels + 1)).join(''));
       if (known.size > KNOWN_MAX) return null;
     }
     return known;
