@@ -186,3 +186,35 @@ describe('file store: many keys at once', () => {
     expect(JSON.parse(child.stdout)).toEqual({ set: 20_000, get: 20_000, deleted: 20_000, left: 0 });
   }, 60_000);
 });
+
+describe('file store: bulk writes through the writer thread', () => {
+  const tagsOf = (dir: string, key: string, levels: number): unknown => {
+    const hash = md5(key);
+    const parts = [...Array.from({ length: levels }, (_, i) => hash.slice(i * 2, i * 2 + 2)), hash.slice(levels * 2)];
+    return JSON.parse(readFileSync(join(dir, ...parts) + '.meta', 'utf8').slice(5)).tags;
+  };
+
+  for (const levels of [0, 2]) {
+    it(`keeps the tags of entries already there and of its own earlier entries (hash_levels ${levels})`, async () => {
+      const dir = join(root, `bulk-tags-${levels}`);
+      const store = fileStore('', dir, levels);
+      await store.set('b:0', 'old', { tags: ['kept'] });
+      await store.set('b:2999', 'old', { tags: ['kept'] });
+      // Past the thread's start (1,000 entries); one key written with tags early in the stream, again without late.
+      const entries: Array<[string, unknown, { ttl: number; tags?: string[] }]> = Array.from({ length: 3000 }, (_, i) => [`b:${i}`, i, { ttl: 0 }]);
+      entries[10] = ['dup', 'first', { ttl: 0, tags: ['early'] }];
+      entries[2500] = ['dup', 'second', { ttl: 0 }];
+      const result = await store.setMultiple(entries);
+      expect(result).toEqual({ written: 3000, failed: 0, errors: [] });
+      expect(await store.get('b:2999')).toBe(2999);
+      expect(tagsOf(dir, 'b:0', levels)).toEqual(['kept']);
+      expect(tagsOf(dir, 'b:2999', levels)).toEqual(['kept']);
+      expect(await store.get('dup')).toBe('second');
+      expect(tagsOf(dir, 'dup', levels)).toEqual(['early']);
+      expect(tagsOf(dir, 'b:1500', levels)).toBeUndefined();
+      const files = readdirSync(dir, { recursive: true }).map(String);
+      expect(files.filter((f) => /\.tmp-|\.glock/.test(f))).toEqual([]);
+      expect(files.filter((f) => f.endsWith('.meta'))).toHaveLength(2999);
+    });
+  }
+});

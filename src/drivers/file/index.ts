@@ -11,14 +11,15 @@
  */
 import { access, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { decodeCounter, encodeCounter } from '../../core/codec.js';
-import type { BulkEntry, BulkWriteResult, CacheDriver, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex } from '../../core/contract.js';
+import type { BulkEntry, BulkOptions, BulkWriteResult, CacheDriver, DeleteResult, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex } from '../../core/contract.js';
 import { sniffFormat, type KeyFacts } from '../../core/inspect.js';
 import { PartialFailureError, StoreUnavailableError, UsageError } from '../../core/errors.js';
 import { globToRegExp } from '../../core/glob.js';
 import { md5Hex } from '../../core/md5.js';
 import { emulatedSortedSets, parseScoreMap, serializeScoreMap } from '../../core/score-map.js';
+import { WriterThread, type PreparedEntry, type ThreadOutcome } from './bulk-writer.js';
 import { withFileLock } from './lock.js';
 import { isLeftoverName, isOrphanValue, removeIfStale, staleToken } from './leftovers.js';
 import { checkLocation, describeDenied, unusable } from './location.js';
@@ -50,6 +51,17 @@ const TRAITS: DriverTraits = { persistent: true, shared: false, maxKeyBytes: Inf
 const PRUNE_STAMP = '.glueful-prune';
 /** Entries a bulk write writes synchronously between two turns of the event loop. */
 const SYNC_CHUNK = 256;
+/** Entries after which a bulk write hands the rest to a writer thread (see bulk-writer.ts): below, its start costs more than it saves. */
+const THREAD_AFTER = 1000;
+/** Up to this many entries in a directory, a bulk write lists them rather than looking for an old meta per entry. */
+const KNOWN_MAX = 10_000;
+/** Where a bulk write must look for an old meta: the entries listed when its writer thread started (null: too many), and whether it wrote tags since. */
+interface OldMetas {
+  known: Set<string> | null;
+  tagged: boolean;
+}
+/** Batches handed to the writer thread and not answered yet, at most (memory stays bounded at any count). */
+const THREAD_IN_FLIGHT = 2;
 /** How long, and for how many keys, metas read by a scan are kept for describe() and readMany(). */
 const RECENT_MS = 5000;
 const RECENT_MAX = 16384;
@@ -80,6 +92,8 @@ export class FileDriver implements CacheDriver {
   });
 
   private readonly levels: number;
+  /** The directory, normalised, ending in a separator. */
+  private readonly root: string;
   private readonly lockTimeoutMs: number;
   private readonly cleanupFrequency: number;
   private pruneChecked = false;
@@ -93,11 +107,14 @@ export class FileDriver implements CacheDriver {
   private readonly dirs = new Set<string>();
   /** Whether open() with the policy's mode gives that mode (the umask takes nothing), found on the first write. */
   private umaskKeepsMode?: boolean;
+  /** MD5 hex by node:crypto, loaded by the first bulk write or describe (see md5ForBulk). */
+  private bulkHash?: (key: string) => string;
   /** Metas a scan just read, for describe() (see remember()). */
   private readonly recent = new Map<string, { meta: Meta; metaBytes: number; at: number }>();
 
   constructor(options: FileDriverOptions) {
     this.location = options.path;
+    this.root = join(this.location, sep);
     this.levels = options.hashLevels ?? 2;
     this.lockTimeoutMs = options.lockTimeoutMs ?? 5000;
     this.cleanupFrequency = options.cleanupFrequency ?? 3600;
@@ -107,11 +124,14 @@ export class FileDriver implements CacheDriver {
 
   /** The path of an entry without extension. */
   private base(key: string): string {
-    const hash = md5Hex(key);
-    const parts: string[] = [];
-    for (let i = 0; i < this.levels; i++) parts.push(hash.slice(i * 2, i * 2 + 2));
-    parts.push(hash.slice(this.levels * 2));
-    return join(this.location, ...parts);
+    return this.pathOf(md5Hex(key));
+  }
+
+  /** The path of the entry whose key hashes to `hash` (as join() would make it, without its cost per key). */
+  private pathOf(hash: string): string {
+    let path = this.root;
+    for (let i = 0; i < this.levels; i++) path += hash.slice(i * 2, i * 2 + 2) + sep;
+    return path + hash.slice(this.levels * 2);
   }
 
   private async readMeta(base: string, key: string): Promise<Meta | null> {
@@ -288,7 +308,9 @@ export class FileDriver implements CacheDriver {
    * Each entry is written with synchronous calls (see writeEntrySync), one
    * after another: in a flat directory every create and rename takes the
    * folder's lock in the kernel, so parallel writes gain nothing, and each
-   * async call costs a hop to libuv's threads. No per-entry lock file is
+   * async call costs a hop to libuv's threads. Past THREAD_AFTER entries
+   * those calls move to one writer thread (bulk-writer.ts), in order, while
+   * this thread reads and encodes the next batch. No per-entry lock file is
    * taken (it tripled the calls per entry): like the PHP app's writes, two
    * writers of one key each rename whole files, and the last rename wins.
    */
@@ -296,40 +318,123 @@ export class FileDriver implements CacheDriver {
     await this.usable();
     const result: BulkWriteResult = { written: 0, failed: 0, errors: [] };
     let fatal: Error | undefined;
-    stream: for await (const batch of batches) {
-      for (let i = 0; i < batch.length; i += SYNC_CHUNK) {
-        const chunk = batch.slice(i, i + SYNC_CHUNK).map((entry) => ({ entry, base: this.base(entry.key) }));
+    let seen = 0;
+    let thread: WriterThread | undefined;
+    let hash: ((key: string) => string) | undefined;
+    const old: OldMetas = { known: null, tagged: false };
+    const answers: Array<Promise<ThreadOutcome>> = [];
+    const take = (outcome: ThreadOutcome) => {
+      result.written += outcome.written;
+      result.failed += outcome.failed;
+      if (outcome.unknown) result.unknown = (result.unknown ?? 0) + outcome.unknown;
+      for (const error of outcome.errors) if (result.errors.length < 5) result.errors.push(this.threadError(error).message);
+      if (outcome.fatal) fatal ??= this.threadError(outcome.fatal);
+    };
+    try {
+      stream: for await (const batch of batches) {
         const policy = await this.filePolicy();
-        for (const { entry, base } of chunk) {
-          try {
-            if (!this.dirs.has(dirname(base))) await this.folder(dirname(base), policy);
-            const value = typeof entry.value === 'string' ? Buffer.from(entry.value) : entry.value;
-            this.writeEntrySync(base, entry.key, value, entry.ttl, policy, entry.tags);
-            result.written++;
-          } catch (error) {
-            result.failed++;
-            if (result.errors.length < 5) result.errors.push(error instanceof Error ? error.message : String(error));
-            // A folder removed meanwhile (a clear): the next chunk creates it again.
-            if (errnoOf(error) === 'ENOENT') this.dirs.delete(dirname(base));
-            if (await this.dooms(error)) {
-              fatal = error as Error;
-              break stream;
-            }
+        seen += batch.length;
+        if (!thread && seen > THREAD_AFTER) {
+          thread = await WriterThread.start({ location: this.location, policy, dirs: this.dirs, unavailable: ERRNO_UNAVAILABLE });
+          hash ??= this.bulkHash ??= await md5ForBulk();
+          // An old meta with tags to keep can only be one listed now, or one this write made with
+          // tags. (Another process's entry written meanwhile is the race of two writers on one
+          // key: the last rename wins, see above.)
+          old.known = await this.knownEntries();
+        }
+        // Inline until the thread is up (a few tens of ms), a chunk at a time.
+        let i = 0;
+        while (i < batch.length && !thread?.ready) {
+          const chunk = batch.slice(i, i + SYNC_CHUNK);
+          if (chunk.some((e) => e.tags?.length)) old.tagged = true;
+          fatal = await this.writeChunk(chunk, policy, result);
+          if (fatal) break stream;
+          i += SYNC_CHUNK;
+          // Between chunks: signals, progress, other I/O and the thread's start get their turn.
+          await turn();
+        }
+        if (i < batch.length) {
+          answers.push(thread!.write(this.prepare(batch.slice(i), hash!, old)));
+          while (answers.length >= THREAD_IN_FLIGHT) {
+            take(await answers.shift()!);
+            if (fatal) break stream;
           }
         }
-        // Between chunks: signals, progress and other I/O get their turn.
-        await turn();
+        if (result.written) await this.maybePrune();
       }
-      if (result.written) await this.maybePrune();
+    } finally {
+      // Counts are exact: every batch handed over is answered (the thread attempts nothing after a fatal error).
+      while (answers.length) take(await answers.shift()!);
+      await thread?.close();
     }
     if (!fatal) return result;
     const { written, failed } = result;
-    if (written === 0) throw new StoreUnavailableError(`${fatal.message}: nothing was written (${failed} entries failed)`, { cause: fatal });
+    const unknown = result.unknown ?? 0;
+    if (written === 0 && unknown === 0) throw new StoreUnavailableError(`${(fatal as Error).message}: nothing was written (${failed} entries failed)`, { cause: fatal });
     throw new PartialFailureError(
-      `${fatal.message}: stopped after writing ${written} entries (${failed} failed, the rest not attempted)`,
-      { written, failed, unknown: 0 },
+      `${(fatal as Error).message}: stopped after writing ${written} entries (${failed} failed, the rest not attempted)`,
+      { written, failed, unknown },
       { cause: fatal },
     );
+  }
+
+  /** Writes entries inline (see writeEntrySync); returns the error that dooms the rest, if one does. */
+  private async writeChunk(chunk: readonly BulkEntry[], policy: FilePolicy, result: BulkWriteResult): Promise<Error | undefined> {
+    for (const entry of chunk) {
+      const base = this.base(entry.key);
+      try {
+        if (!this.dirs.has(dirname(base))) await this.folder(dirname(base), policy);
+        const value = typeof entry.value === 'string' ? Buffer.from(entry.value) : entry.value;
+        this.writeEntrySync(base, entry.key, value, entry.ttl, policy, entry.tags);
+        result.written++;
+      } catch (error) {
+        result.failed++;
+        if (result.errors.length < 5) result.errors.push(error instanceof Error ? error.message : String(error));
+        // A folder removed meanwhile (a clear): the next chunk creates it again.
+        if (errnoOf(error) === 'ENOENT') this.dirs.delete(dirname(base));
+        if (await this.dooms(error)) return error as Error;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Entries as the writer thread takes them: paths (node:crypto's MD5, a
+   * quarter of the JavaScript one's cost here, worth loading for a bulk
+   * write), values, meta documents as writeEntrySync makes them, and
+   * whether an old meta may hold tags to keep (see setMany).
+   */
+  private prepare(entries: readonly BulkEntry[], hash: (key: string) => string, old: OldMetas): PreparedEntry[] {
+    const created = now();
+    return entries.map(({ key, value, ttl, tags }) => {
+      const md5 = hash(key);
+      const base = this.pathOf(md5);
+      const checkOld = old.known === null || old.tagged || old.known.has(md5);
+      if (tags?.length) old.tagged = true;
+      return { base, value, meta: metaDocument(key, created, ttl, tags), checkOld };
+    });
+  }
+
+  /**
+   * The entries (the MD5 their names spell) the directory holds, when there
+   * are at most KNOWN_MAX; null when more. A bulk write into a directory
+   * of a few entries (a fresh one, or the warmup's own lease and records)
+   * then looks for an old meta, whose tags it must keep, only where one can
+   * be (see setMany), not once per entry.
+   */
+  private async knownEntries(): Promise<Set<string> | null> {
+    const known = new Set<string>();
+    for await (const paths of this.walker.metaFiles()) {
+      // By the name's MD5 (shard folders and file name), whatever the spelling of the path before it.
+      for (const path of paths) known.add(path.slice(0, -'.meta'.length).split(sep).slice(-(this.levels + 1)).join(''));
+      if (known.size > KNOWN_MAX) return null;
+    }
+    return known;
+  }
+
+  /** An error the writer thread reported, as the inline path would have thrown it. */
+  private threadError(said: { code?: string; message: string }): Error {
+    return this.ioError(Object.assign(new Error(said.message), { code: said.code }));
   }
 
   /** Creates a folder of entries (and those above it) when missing, and remembers it. */
@@ -353,13 +458,10 @@ export class FileDriver implements CacheDriver {
   private writeEntrySync(base: string, key: string, value: Buffer, ttl: number, policy: FilePolicy, tags?: readonly string[]): void {
     const old = this.readMetaSync(base, key);
     const merged = old?.tags?.length ? [...new Set([...old.tags, ...(tags ?? [])])] : tags;
-    const created = now();
-    const meta: Meta = { key, created, expires: ttl > 0 ? created + ttl : 0, ttl };
-    if (merged?.length) meta.tags = [...merged];
     const valueTmp = this.writeTempSync(`${base}.cache`, value, policy);
     let metaTmp: string | undefined;
     try {
-      metaTmp = this.writeTempSync(`${base}.meta`, 'json:' + JSON.stringify(meta), policy);
+      metaTmp = this.writeTempSync(`${base}.meta`, metaDocument(key, now(), ttl, merged), policy);
       renameSync(valueTmp, `${base}.cache`);
     } catch (error) {
       for (const p of [valueTmp, metaTmp]) if (p) unlinkQuietly(p);
@@ -457,6 +559,8 @@ export class FileDriver implements CacheDriver {
   private deleteSync(base: string): boolean {
     let removed = false;
     for (const ext of ['.meta', '.cache', '.zset']) {
+      // A score map is rare: asked first, as a failed unlink builds an exception (~20 µs of CPU each).
+      if (ext === '.zset' && !existsSync(base + ext)) continue;
       try {
         unlinkSync(base + ext);
         removed = true;
@@ -608,22 +712,25 @@ export class FileDriver implements CacheDriver {
 
   /**
    * Size on disk (value and meta files), TTL, and the format from the
-   * value's first bytes. Synchronous, a chunk at a time: four calls per key
-   * (open, fstat, read 16 bytes, close of the value) when a scan just read
+   * value's first bytes. Synchronous, a chunk at a time: three calls per key
+   * (open, read, close of the value; see probeValue) when a scan just read
    * its meta, and any number of keys without running out of file handles.
    */
   async describe(keys: string[]): Promise<Array<KeyFacts | null>> {
     await this.usable();
-    return inChunks(keys, (key) => this.describeOne(key));
+    // Many keys (cache:inspect): node:crypto's MD5 is worth loading.
+    const hash = (this.bulkHash ??= await md5ForBulk());
+    const at = now();
+    return inChunks(keys, (key) => this.describeOne(key, hash, at));
   }
 
-  private describeOne(key: string): KeyFacts | null {
+  private describeOne(key: string, hash: (key: string) => string, at: number): KeyFacts | null {
     const found = this.metaForDescribe(key);
     if (!found) return null;
-    const value = probeValue(`${this.base(key)}.cache`);
+    const value = probeValue(`${this.pathOf(hash(key))}.cache`);
     if (!value) return null;
     const { meta } = found;
-    const ttl = meta.expires === 0 ? -1 : Math.max(0, meta.expires - now());
+    const ttl = meta.expires === 0 ? -1 : Math.max(0, meta.expires - at);
     return { key, bytes: value.size + found.metaBytes, ttl, format: sniffFormat(value.head) };
   }
 
@@ -644,13 +751,44 @@ export class FileDriver implements CacheDriver {
   }
 
   /**
-   * Declines (the store walks and deletes one by one), once sure deletes can
-   * work: on a read-only mount a clear or purge would otherwise find nothing
-   * to fail on in an empty directory and say "deleted 0" as if all was well.
+   * Deletes the live entries whose key matches `glob` in one walk: each
+   * `.meta` read once, and its entry's files unlinked by the path just
+   * listed (no second hashing of the key, no walk-then-delete hand-over),
+   * synchronously a chunk at a time as delete(). Expired entries and files
+   * that are not entries are left alone (prune() removes expired ones), so
+   * the count is of keys a get() would have found. First makes sure deletes
+   * can work: on a read-only mount a clear or purge would otherwise find
+   * nothing to fail on in an empty directory and say "deleted 0".
    */
-  async deleteMatching(): Promise<null> {
+  async deleteMatching(glob: string, options: BulkOptions = {}): Promise<DeleteResult> {
     await this.writable();
-    return null;
+    const matcher = globToRegExp(glob);
+    const sampleSize = options.sampleSize ?? 10;
+    const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
+    const report = () => options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
+    try {
+      for await (const paths of this.walker.metaFiles()) {
+        for (let i = 0; i < paths.length; i += SYNC_CHUNK) {
+          if (options.signal?.aborted) return result;
+          const at = now();
+          for (const path of paths.slice(i, i + SYNC_CHUNK)) {
+            const found = readMetaFileSync(path);
+            const key = found?.meta.key;
+            if (typeof key !== 'string' || isExpired(found!.meta, at) || !matcher.test(key)) continue;
+            result.scanned++;
+            result.matched++;
+            if (result.sample.length < sampleSize) result.sample.push(key);
+            if (this.deleteSync(path.slice(0, -'.meta'.length))) result.deleted++;
+          }
+          report();
+          await turn();
+        }
+      }
+    } finally {
+      // What was deleted before a failure is what the partial-failure report counts.
+      report();
+    }
+    return result;
   }
 
   async stats(): Promise<DriverStats> {
@@ -774,7 +912,14 @@ export class FileDriver implements CacheDriver {
   }
 }
 
-/** Writes all of `data` (writeSync may write less than asked). */
+/** A `.meta` document as Glueful writes it (our `tags` last, only when there are some). */
+function metaDocument(key: string, created: number, ttl: number, tags?: readonly string[]): string {
+  // JSON.stringify({ key, created, expires, ttl, tags? }), spelt out: a bulk write makes one per entry.
+  const expires = ttl > 0 ? created + ttl : 0;
+  const tagged = tags?.length ? `,"tags":${JSON.stringify(tags)}` : '';
+  return `json:{"key":${JSON.stringify(key)},"created":${created},"expires":${expires},"ttl":${ttl}${tagged}}`;
+}
+
 /**
  * `one` over every key synchronously, SYNC_CHUNK keys between event-loop
  * turns: other work (a socket, a signal) runs between chunks, and at most
@@ -789,6 +934,7 @@ async function inChunks<T>(keys: readonly string[], one: (key: string) => T): Pr
   return results;
 }
 
+/** Writes all of `data` (writeSync may write less than asked). */
 function writeFullSync(fd: number, data: Buffer | string): void {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
@@ -810,7 +956,21 @@ function closeQuietly(fd: number): void {
   }
 }
 
-/** A value file's size and first 16 bytes (enough to tell `json:`, `php:`, an integer); null when it is gone. */
+/** MD5 hex of a key by node:crypto (loaded on first use: a short command never pays for it). */
+async function md5ForBulk(): Promise<(key: string) => string> {
+  const { createHash } = await import('node:crypto');
+  return (key) => createHash('md5').update(key).digest('hex');
+}
+
+/** Reused by probeValue(): most values are this small, and then one read gives their size too. */
+const PROBE = Buffer.alloc(4096);
+
+/**
+ * A value file's size and first 16 bytes (enough to tell `json:`, `php:`,
+ * an integer); null when it is gone. Three calls for a value under 4 KB
+ * (open, read, close: a short read of a regular file ends at its end), an
+ * fstat for a bigger one.
+ */
 function probeValue(path: string): { size: number; head: Buffer } | null {
   let fd: number;
   try {
@@ -819,9 +979,9 @@ function probeValue(path: string): { size: number; head: Buffer } | null {
     return null;
   }
   try {
-    const head = Buffer.alloc(16);
-    const read = readSync(fd, head, 0, 16, 0);
-    return { size: fstatSync(fd).size, head: head.subarray(0, read) };
+    const read = readSync(fd, PROBE, 0, PROBE.length, 0);
+    const head = Buffer.from(PROBE.subarray(0, Math.min(16, read)));
+    return { size: read < PROBE.length ? read : fstatSync(fd).size, head };
   } catch {
     return null;
   } finally {
