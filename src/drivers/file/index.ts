@@ -134,9 +134,10 @@ export class FileDriver implements CacheDriver {
     return path + hash.slice(this.levels * 2);
   }
 
+  /** Synchronous, as the single-key reads below: one small file, no thread-pool round trip (see get()). */
   private async readMeta(base: string, key: string): Promise<Meta | null> {
     try {
-      const meta = parseMeta(await readFile(`${base}.meta`, 'utf8'));
+      const meta = parseMeta(readFileSync(`${base}.meta`, 'utf8'));
       // A meta for another key would be an md5 collision: treat as missing.
       return meta && (meta.key === undefined || meta.key === key) && !isExpired(meta) ? meta : null;
     } catch (error) {
@@ -244,12 +245,17 @@ export class FileDriver implements CacheDriver {
     await this.maybePrune();
   }
 
+  /**
+   * The value's bytes. Entry files are small and read whole, synchronously:
+   * a promise read costs a thread-pool round trip per call (and loading
+   * fs/promises), which is most of what a `cache:get` spends here.
+   */
   async get(key: string): Promise<Buffer | null> {
     await this.usable();
     const base = this.base(key);
     if (!(await this.readMeta(base, key))) return null;
     try {
-      return await readFile(`${base}.cache`);
+      return readFileSync(`${base}.cache`);
     } catch (error) {
       if (isMissing(error)) return null;
       throw this.ioError(error);
@@ -541,10 +547,7 @@ export class FileDriver implements CacheDriver {
 
   private async exists(base: string, key: string): Promise<boolean> {
     if (!(await this.readMeta(base, key))) return false;
-    return access(`${base}.cache`).then(
-      () => true,
-      () => false,
-    );
+    return existsSync(`${base}.cache`);
   }
 
   /**

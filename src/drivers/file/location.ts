@@ -15,8 +15,7 @@
  * A directory that exists on a read-only mount stays readable: only writes
  * (and cache:status, which checks writability) report it.
  */
-import { access, lstat, readlink, stat, statfs } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { accessSync, constants, lstatSync, readlinkSync, statfsSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { StoreUnavailableError } from '../../core/errors.js';
 
@@ -42,19 +41,28 @@ export function unusable(location: string, why: string, cause?: unknown): StoreU
   return new StoreUnavailableError(`cannot use the cache directory ${location}: ${why}`, { cause });
 }
 
-async function refusePseudo(location: string, dir: string): Promise<void> {
-  const type = await statfs(dir).then(
-    (s) => PSEUDO_FILESYSTEMS.get(Number(s.type)),
-    () => undefined,
-  );
+/** The call's result, or the error it threw (these checks branch on the errno). */
+function attempt<T>(call: () => T): T | NodeJS.ErrnoException {
+  try {
+    return call();
+  } catch (error) {
+    return error as NodeJS.ErrnoException;
+  }
+}
+
+function refusePseudo(location: string, dir: string): void {
+  const found = attempt(() => statfsSync(dir));
+  const type = found instanceof Error ? undefined : PSEUDO_FILESYSTEMS.get(Number(found.type));
   if (type) throw unusable(location, `${dir} is on a ${type} filesystem, which cannot hold files`);
 }
 
 /** Throws the reason a missing `path` can never be created (a dangling link, a file in the way). */
-async function refuseBlocked(location: string, path: string): Promise<void> {
-  const link = await lstat(path).catch(() => null);
+function refuseBlocked(location: string, path: string): void {
+  const found = attempt(() => lstatSync(path));
+  const link = found instanceof Error ? null : found;
   if (link?.isSymbolicLink()) {
-    const target = await readlink(path).catch(() => '?');
+    const read = attempt(() => readlinkSync(path));
+    const target = read instanceof Error ? '?' : read;
     throw unusable(location, `${path} is a symbolic link to ${target}, which does not exist (ENOENT)`);
   }
   if (link && !link.isDirectory()) throw unusable(location, `${path} is a file, not a directory (ENOTDIR)`);
@@ -62,20 +70,21 @@ async function refuseBlocked(location: string, path: string): Promise<void> {
 
 /**
  * Where `location` stands; throws a StoreUnavailableError (exit 5) when it
- * can never hold a cache. A few stat calls: callers keep a `ready` answer.
+ * can never hold a cache. A few stat calls, synchronous: they run once per
+ * command (callers keep a `ready` answer), and a single-key command then
+ * needs no thread-pool round trip (nor the fs/promises module) at all.
  */
 export async function checkLocation(location: string): Promise<LocationState> {
   let path = location;
   for (;;) {
-    const found = await stat(path).catch((error: unknown) => error as NodeJS.ErrnoException);
+    const found: Stats | NodeJS.ErrnoException = attempt(() => statSync(path));
     if (!(found instanceof Error)) {
       if (!found.isDirectory()) throw unusable(location, `${path} is a file, not a directory (ENOTDIR)`);
-      await refusePseudo(location, path);
+      refusePseudo(location, path);
       if (path === location) return 'ready';
       // The nearest existing folder must let us create the rest.
-      await access(path, constants.W_OK | constants.X_OK).catch((error: unknown) => {
-        throw unusable(location, `it does not exist and cannot be created in ${path}: ${describeDenied(codeOf(error))}`, error);
-      });
+      const denied = attempt(() => accessSync(path, constants.W_OK | constants.X_OK));
+      if (denied instanceof Error) throw unusable(location, `it does not exist and cannot be created in ${path}: ${describeDenied(codeOf(denied))}`, denied);
       return 'absent';
     }
     const code = codeOf(found);
@@ -85,7 +94,7 @@ export async function checkLocation(location: string): Promise<LocationState> {
     }
     if (code === 'EACCES' || code === 'EPERM') throw unusable(location, `${path} cannot be reached by this user (${code})`, found);
     if (code !== 'ENOENT') throw unusable(location, describeDenied(code), found);
-    await refuseBlocked(location, path);
+    refuseBlocked(location, path);
     const parent = dirname(path);
     if (parent === path) throw unusable(location, 'no part of the path exists', found);
     path = parent;
