@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../src/core/errors.js';
 import { formatCount, formatElapsed, formatTtl } from '../src/output/format.js';
 import type { Output } from '../src/output/output.js';
-import { startProgress } from '../src/output/progress.js';
+import { startProgress, type ProgressReporter } from '../src/output/progress.js';
 import { printTable } from '../src/output/table.js';
 import type { RegisteredStrategy } from '../src/warmup/registry.js';
 import type { HeldBy } from '../src/warmup/lease.js';
@@ -171,8 +171,10 @@ export async function run(ctx: CommandContext, _args: string[], options: WarmupO
   if (lease && !(lease instanceof Lease)) return { alreadyRunning: true, heldBy: lease, ...stoppedBy(ctx.signal) };
   const started = performance.now();
   const warnings: string[] = [];
-  const progress = await startProgress(ctx.out, options.dryRun ? 'counting' : 'warming', progressText, (p: WarmupProgress) => p.entries);
+  let progress: ProgressReporter<WarmupProgress> | undefined;
   try {
+    // Inside the try: the lease is released whatever happens from here on.
+    progress = await startProgress(ctx.out, options.dryRun ? 'counting' : 'warming', progressText, (p: WarmupProgress) => p.entries);
     const services = {
       store,
       stampede: new Stampede(store, config.stampede),
@@ -184,8 +186,8 @@ export async function run(ctx: CommandContext, _args: string[], options: WarmupO
       refreshAhead,
       tagging: config.tagging.enabled,
       signal: ctx.signal,
-      log: (message) => progress.above(() => ctx.out.info(message)),
-      onProgress: (p) => progress.update(p),
+      log: (message) => (progress ? progress.above(() => ctx.out.info(message)) : ctx.out.info(message)),
+      onProgress: (p) => progress?.update(p),
     });
     warnings.push(...run.warnings);
     await services.stampede.settle().catch((error: unknown) => warnings.push(`stampede locks: ${String(error)}`));
@@ -201,7 +203,7 @@ export async function run(ctx: CommandContext, _args: string[], options: WarmupO
       durationMs: Math.round(performance.now() - started),
     };
   } finally {
-    progress.stop();
+    progress?.stop();
     if (lease) {
       const problem = await lease.release();
       warnings.push(...lease.problems, ...(problem ? [problem] : []));

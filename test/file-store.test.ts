@@ -218,3 +218,18 @@ describe('file store: bulk writes through the writer thread', () => {
     });
   }
 });
+
+describe('file store: purge and clear delete entries only where a get would find them', () => {
+  it('a .meta and .cache copied under another name (a backup) survive a purge of their key and a clear', async () => {
+    const dir = join(root, 'copied');
+    const store = fileStore('app_', dir, 0);
+    await store.set('user:1', 'one');
+    const name = md5('app_user:1');
+    for (const ext of ['.meta', '.cache']) writeFileSync(join(dir, `backup-${name}${ext}`), readFileSync(join(dir, name + ext)));
+    const purged = await store.deletePattern('user:*');
+    expect(purged.deleted).toBe(1);
+    expect(existsSync(join(dir, name + '.meta'))).toBe(false);
+    expect((await store.clear()).deleted).toBe(0);
+    expect(readdirSync(dir).filter((f) => f.startsWith('backup-')).sort()).toEqual([`backup-${name}.cache`, `backup-${name}.meta`]);
+  });
+});

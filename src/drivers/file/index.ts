@@ -366,13 +366,15 @@ export class FileDriver implements CacheDriver {
             if (fatal) break stream;
           }
         }
-        if (result.written) await this.maybePrune();
+        // Not while the thread writes: prune takes entry locks, the bulk writer does not.
+        if (result.written && !thread) await this.maybePrune();
       }
     } finally {
       // Counts are exact: every batch handed over is answered (the thread attempts nothing after a fatal error).
       while (answers.length) take(await answers.shift()!);
       await thread?.close();
     }
+    if (thread && result.written && !fatal) await this.maybePrune();
     if (!fatal) return result;
     const { written, failed } = result;
     const unknown = result.unknown ?? 0;
@@ -778,10 +780,13 @@ export class FileDriver implements CacheDriver {
             const found = readMetaFileSync(path);
             const key = found?.meta.key;
             if (typeof key !== 'string' || isExpired(found!.meta, at) || !matcher.test(key)) continue;
+            // Only an entry where get() would find it: a .meta copied under another name is not ours to delete.
+            const base = path.slice(0, -'.meta'.length);
+            if (base !== this.base(key)) continue;
             result.scanned++;
             result.matched++;
             if (result.sample.length < sampleSize) result.sample.push(key);
-            if (this.deleteSync(path.slice(0, -'.meta'.length))) result.deleted++;
+            if (this.deleteSync(base)) result.deleted++;
           }
           report();
           await turn();
@@ -918,6 +923,8 @@ export class FileDriver implements CacheDriver {
 /** A `.meta` document as Glueful writes it (our `tags` last, only when there are some). */
 function metaDocument(key: string, created: number, ttl: number, tags?: readonly string[]): string {
   // JSON.stringify({ key, created, expires, ttl, tags? }), spelt out: a bulk write makes one per entry.
+  // (A TTL that is not a finite number, from a custom strategy, gets JSON.stringify's own `null`.)
+  if (!Number.isFinite(ttl)) return `json:${JSON.stringify({ key, created, expires: 0, ttl, ...(tags?.length ? { tags } : {}) })}`;
   const expires = ttl > 0 ? created + ttl : 0;
   const tagged = tags?.length ? `,"tags":${JSON.stringify(tags)}` : '';
   return `json:{"key":${JSON.stringify(key)},"created":${created},"expires":${expires},"ttl":${ttl}${tagged}}`;
