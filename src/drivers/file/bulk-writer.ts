@@ -236,6 +236,11 @@ export class WriterThread {
     worker.on('exit', (code) => fail(new Error(`exit ${code}`)));
   }
 
+  /** True once the thread has stopped for good (it never does unless something is badly wrong). */
+  get dead(): boolean {
+    return this.died !== undefined;
+  }
+
   /** Starts the thread; it becomes `ready` a few tens of ms later (callers write inline meanwhile). */
   static async start(settings: WriterSettings): Promise<WriterThread> {
     const { Worker } = await import('node:worker_threads');

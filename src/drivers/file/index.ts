@@ -348,9 +348,10 @@ export class FileDriver implements CacheDriver {
           // key: the last rename wins, see above.)
           old.known = await this.knownEntries();
         }
-        // Inline until the thread is up (a few tens of ms), a chunk at a time.
+        // Inline until the thread is up (a few tens of ms), a chunk at a time. A thread that died is
+        // not replaced by inline writes: its write() answers with the fatal error, and the run stops.
         let i = 0;
-        while (i < batch.length && !thread?.ready) {
+        while (i < batch.length && !thread?.ready && !thread?.dead) {
           const chunk = batch.slice(i, i + SYNC_CHUNK);
           if (chunk.some((e) => e.tags?.length)) old.tagged = true;
           fatal = await this.writeChunk(chunk, policy, result);
