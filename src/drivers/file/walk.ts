@@ -30,12 +30,13 @@ const SHARD = /^[0-9a-f]{2}$/;
 const SCRATCH = Buffer.alloc(64 * 1024);
 
 /**
- * A small file's content and size, with three calls (open, read, close: no
- * fstat, as readFile does) and no hop to libuv's threads; null when it is
- * gone. Synchronous on purpose: a walk reads thousands of these from the
- * page cache, where each async call costs more than the read itself.
+ * Reads a small file into SCRATCH with three calls (open, read, close: no
+ * fstat, as readFile does) and no hop to libuv's threads: its length there;
+ * the whole file when it did not fit; null when it is gone. Synchronous on
+ * purpose: a walk reads thousands of these from the page cache, where each
+ * async call costs more than the read itself.
  */
-export function readSmallSync(path: string): { text: string; bytes: number } | null {
+function readIntoScratch(path: string): number | Buffer | null {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -45,36 +46,7 @@ export function readSmallSync(path: string): { text: string; bytes: number } | n
   }
   try {
     const bytes = readSync(fd, SCRATCH, 0, SCRATCH.length, 0);
-    if (bytes < SCRATCH.length) return { text: SCRATCH.toString('utf8', 0, bytes), bytes };
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    const whole = readFileSync(path);
-    return { text: whole.toString('utf8'), bytes: whole.length };
-  } catch (error) {
-    if (isMissing(error)) return null;
-    throw error;
-  }
-}
-
-/**
- * A small file's bytes, read as readSmallSync() reads (no fstat) and copied
- * out of the scratch buffer: a copy of a few hundred bytes comes from
- * Node's shared buffer pool, where readFileSync() allocates a buffer of its
- * own per file (memory the garbage collector frees late). Null when gone.
- */
-export function readBytesSync(path: string): Buffer | null {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    if (isMissing(error)) return null;
-    throw error;
-  }
-  try {
-    const bytes = readSync(fd, SCRATCH, 0, SCRATCH.length, 0);
-    if (bytes < SCRATCH.length) return Buffer.from(SCRATCH.subarray(0, bytes));
+    if (bytes < SCRATCH.length) return bytes;
   } finally {
     closeSync(fd);
   }
@@ -84,6 +56,24 @@ export function readBytesSync(path: string): Buffer | null {
     if (isMissing(error)) return null;
     throw error;
   }
+}
+
+/** A small file's content and size (see readIntoScratch()); null when it is gone. */
+export function readSmallSync(path: string): { text: string; bytes: number } | null {
+  const read = readIntoScratch(path);
+  if (read === null) return null;
+  return typeof read === 'number' ? { text: SCRATCH.toString('utf8', 0, read), bytes: read } : { text: read.toString('utf8'), bytes: read.length };
+}
+
+/**
+ * A small file's bytes, copied out of the scratch buffer: a copy of a few
+ * hundred bytes comes from Node's shared buffer pool, where readFileSync()
+ * allocates a buffer of its own per file (memory the garbage collector
+ * frees late). Null when gone.
+ */
+export function readBytesSync(path: string): Buffer | null {
+  const read = readIntoScratch(path);
+  return typeof read === 'number' ? Buffer.from(SCRATCH.subarray(0, read)) : read;
 }
 
 /** A `.meta` file's document and size; null when it is gone or not one (unreadable counts as not one). */
