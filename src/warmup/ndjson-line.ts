@@ -25,6 +25,9 @@ export interface LineEntry {
 }
 
 const MAX_DEPTH = 256;
+/** The members a line's reader keeps; others are checked and skipped. */
+const MEMBERS = ['key', 'value', 'ttl', 'tags'] as const;
+type Member = (typeof MEMBERS)[number] | '';
 /** Character codes. */
 const enum C {
   Tab = 9, Cr = 13, Space = 32, Quote = 34, Plus = 43, Comma = 44, Minus = 45, Dot = 46, Slash = 47,
@@ -93,6 +96,23 @@ class Reader {
     const escaped = this.skipString();
     const text = this.s.slice(start + 1, this.i - 1);
     return escaped ? (JSON.parse(`"${text}"`) as string) : text;
+  }
+
+  /**
+   * A member's name, one of those a line may hold or '' for any other: read
+   * in place (no string made per member); one with escapes is decoded, as
+   * JSON.parse would (`"k\u0065y"` is `key`).
+   */
+  name(): Member {
+    const start = this.i;
+    if (this.skipString()) {
+      const decoded = JSON.parse(this.s.slice(start, this.i)) as string;
+      return (MEMBERS as readonly string[]).includes(decoded) ? (decoded as Member) : '';
+    }
+    const s = this.s;
+    const length = this.i - start - 2;
+    for (const member of MEMBERS) if (member.length === length && s.startsWith(member, start + 1)) return member;
+    return '';
   }
 
   number(): void {
@@ -164,14 +184,14 @@ const reader = new Reader();
  */
 export function readLine(text: string, start = 0, end = text.length): LineEntry | null {
   const r = reader.reset(text, start);
-  const entry: Partial<LineEntry> = {};
+  const entry: { key?: string; valueText?: string; ttl?: number; tags?: string[] } = { key: undefined, valueText: undefined, ttl: undefined, tags: undefined };
   try {
     r.expect(C.Brace);
     r.ws();
     if (text.charCodeAt(r.i) === C.EndBrace) return null;
     for (;;) {
       r.ws();
-      const name = r.string();
+      const name = r.name();
       r.expect(C.Colon);
       r.ws();
       const at = r.i;
@@ -181,7 +201,7 @@ export function readLine(text: string, start = 0, end = text.length): LineEntry 
       } else {
         r.value(1);
         if (name === 'value') entry.valueText = text.slice(at, r.i);
-        else if (name === 'ttl') entry.ttl = Number(text.slice(at, r.i));
+        else if (name === 'ttl') entry.ttl = wholeNumber(text, at, r.i);
         else if (name === 'tags') entry.tags = JSON.parse(text.slice(at, r.i)) as string[];
       }
       r.ws();
@@ -199,5 +219,17 @@ export function readLine(text: string, start = 0, end = text.length): LineEntry 
   if (typeof key !== 'string' || key === '' || valueText === undefined) return null;
   if (ttl !== undefined && !(Number.isInteger(ttl) && ttl > 0)) return null;
   if (tags !== undefined && !(Array.isArray(tags) && tags.every((t) => typeof t === 'string'))) return null;
-  return { key, valueText, ttl, tags };
+  return entry as LineEntry;
+}
+
+/** The number `text[start, end)` (already checked as JSON): plain digits counted in place, anything else by Number(). */
+function wholeNumber(text: string, start: number, end: number): number {
+  if (end - start > 15) return Number(text.slice(start, end));
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c < C.Zero || c > C.Nine) return Number(text.slice(start, end));
+    n = n * 10 + c - C.Zero;
+  }
+  return n;
 }

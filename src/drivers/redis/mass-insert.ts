@@ -44,13 +44,45 @@ function writeDigits(b: Buffer, o: number, n: number): number {
   return end;
 }
 
-/**
- * Writes `$<length>\r\n<text>\r\n` for a string, scanning it once: the
- * text is written where its header would end were it ASCII (its UTF-8
- * length then equals its UTF-16 length), and moved along in the rare case
- * its UTF-8 length has more digits. Returns the new offset.
- */
+/** Writes `$<length>\r\n<text>\r\n` for a string; returns the new offset. */
 function writeBulkString(b: Buffer, o: number, text: string): number {
+  return (text.length <= SHORT && writeAsciiBulkString(b, o, text)) || writeUtf8BulkString(b, o, text);
+}
+
+/** Strings up to this length are tried as ASCII first. */
+const SHORT = 256;
+
+/**
+ * writeBulkString for a short ASCII string: the characters copied one by one,
+ * which costs a fraction of a Buffer.write call (keys and most values of a
+ * bulk write are short). Returns 0 at the first character that is not ASCII
+ * (then nothing it wrote counts).
+ */
+function writeAsciiBulkString(b: Buffer, o: number, text: string): number {
+  const n = text.length;
+  const start = o + digitCount(n) + 3;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 127) return 0;
+    b[start + i] = c;
+  }
+  b[o] = 36; // $
+  o = writeDigits(b, o + 1, n);
+  b[o] = 13;
+  b[o + 1] = 10;
+  o = start + n;
+  b[o] = 13;
+  b[o + 1] = 10;
+  return o + 2;
+}
+
+/**
+ * writeBulkString for any string, scanning it once: the text is written
+ * where its header would end were it ASCII (its UTF-8 length then equals
+ * its UTF-16 length), and moved along in the rare case its UTF-8 length has
+ * more digits.
+ */
+function writeUtf8BulkString(b: Buffer, o: number, text: string): number {
   const guess = digitCount(text.length);
   const start = o + guess + 3;
   const written = b.write(text, start, 'utf8');
