@@ -19,6 +19,7 @@ import { PartialFailureError, StoreUnavailableError, UsageError } from '../../co
 import { globToRegExp } from '../../core/glob.js';
 import { md5Hex } from '../../core/md5.js';
 import { emulatedSortedSets, parseScoreMap, serializeScoreMap } from '../../core/score-map.js';
+import { IoThread, type Probed } from './io-thread.js';
 import { WriterThread, type PreparedEntry, type ThreadOutcome } from './bulk-writer.js';
 import { withFileLock } from './lock.js';
 import { isLeftoverName, isOrphanValue, removeIfStale, staleToken } from './leftovers.js';
@@ -109,6 +110,11 @@ export class FileDriver implements CacheDriver {
   private umaskKeepsMode?: boolean;
   /** MD5 hex by node:crypto, loaded by the first bulk write or describe (see md5ForBulk). */
   private bulkHash?: (key: string) => string;
+  /** Keys described so far (the I/O thread starts past THREAD_AFTER). */
+  private described = 0;
+  /** The I/O thread (io-thread.ts), once started and running. */
+  private io?: IoThread;
+  private ioStart?: Promise<IoThread | undefined>;
   /** Metas a scan just read, for describe() (see remember()). */
   private readonly recent = new Map<string, { meta: Meta; metaBytes: number; at: number }>();
 
@@ -718,26 +724,50 @@ export class FileDriver implements CacheDriver {
 
   /**
    * Size on disk (value and meta files), TTL, and the format from the
-   * value's first bytes. Synchronous, a chunk at a time: three calls per key
-   * (open, read, close of the value; see probeValue) when a scan just read
-   * its meta, and any number of keys without running out of file handles.
+   * value's first bytes. The metas first, synchronously, before anything is
+   * awaited (as a scan just read them, see remember(): a caller may go on
+   * scanning while this batch's values are probed); then the values: inline,
+   * a chunk at a time, three calls per key (open, read, close; see
+   * probeValue), or, once a walk has described more than THREAD_AFTER keys,
+   * on the I/O thread (io-thread.ts) while this thread reads the next metas.
+   * Any number of keys without running out of file handles.
    */
   async describe(keys: string[]): Promise<Array<KeyFacts | null>> {
-    await this.usable();
+    if (!this.ready) await this.usable();
     // Many keys (cache:inspect): node:crypto's MD5 is worth loading.
     const hash = (this.bulkHash ??= await md5ForBulk());
     const at = now();
-    return inChunks(keys, (key) => this.describeOne(key, hash, at));
+    this.described += keys.length;
+    if (this.described > THREAD_AFTER) this.startIoThread();
+    const io = this.io?.ready ? this.io : undefined;
+    if (!io) return inChunks(keys, (key) => this.describeOne(key, hash, at));
+    const metas = keys.map((key) => this.metaForDescribe(key));
+    const wanted = keys.flatMap((key, i) => (metas[i] ? [i] : []));
+    const probed = await io.probe(wanted.map((i) => `${this.pathOf(hash(keys[i]!))}.cache`));
+    const facts: Array<KeyFacts | null> = keys.map(() => null);
+    wanted.forEach((i, j) => (facts[i] = this.factsOf(keys[i]!, metas[i]!, probed[j]!, at)));
+    return facts;
   }
 
   private describeOne(key: string, hash: (key: string) => string, at: number): KeyFacts | null {
     const found = this.metaForDescribe(key);
-    if (!found) return null;
-    const value = probeValue(`${this.pathOf(hash(key))}.cache`);
+    return found && this.factsOf(key, found, probeValue(`${this.pathOf(hash(key))}.cache`), at);
+  }
+
+  private factsOf(key: string, found: { meta: Meta; metaBytes: number }, value: Probed, at: number): KeyFacts | null {
     if (!value) return null;
     const { meta } = found;
     const ttl = meta.expires === 0 ? -1 : Math.max(0, meta.expires - at);
     return { key, bytes: value.size + found.metaBytes, ttl, format: sniffFormat(value.head) };
+  }
+
+  /** Starts the I/O thread once (it takes batches when ready; until then work goes inline). */
+  private startIoThread(): void {
+    if (this.ioStart) return;
+    this.ioStart = IoThread.start().then(
+      (thread) => (this.io = thread),
+      () => undefined,
+    );
   }
 
   /** Throws when the directory cannot take writes (cache:status then says why and exits 5). */
@@ -917,7 +947,11 @@ export class FileDriver implements CacheDriver {
   }
 
   async dispose(): Promise<void> {
-    // No handles are kept open between calls.
+    // No file handles are kept open between calls; the I/O thread, when one started, stops.
+    const io = await this.ioStart;
+    this.io = undefined;
+    this.ioStart = undefined;
+    await io?.close();
   }
 }
 
