@@ -789,8 +789,11 @@ export class FileDriver implements CacheDriver {
   /**
    * Deletes the live entries whose key matches `glob` in one walk: each
    * `.meta` read once, and its entry's files unlinked by the path just
-   * listed (no second hashing of the key, no walk-then-delete hand-over),
-   * synchronously a chunk at a time as delete(). Expired entries and files
+   * listed (no walk-then-delete hand-over), synchronously a chunk at a time
+   * as delete(); past THREAD_AFTER entries the unlinks move to the I/O
+   * thread (io-thread.ts), in order, while this thread reads the next
+   * metas, and the count is the thread's (each batch answered before the
+   * result or a failure is reported). Expired entries and files
    * that are not entries are left alone (prune() removes expired ones), so
    * the count is of keys a get() would have found. First makes sure deletes
    * can work: on a read-only mount a clear or purge would otherwise find
@@ -802,31 +805,58 @@ export class FileDriver implements CacheDriver {
     const sampleSize = options.sampleSize ?? 10;
     const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
     const report = () => options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
+    // The plain-JS MD5 until the walk proves long (node:crypto's is faster per key, and costs a load).
+    let hash: (key: string) => string = md5Hex;
+    // Unlink batches handed to the I/O thread and not answered yet (at most THREAD_IN_FLIGHT).
+    const answers: Array<Promise<void>> = [];
+    let failure: Error | undefined;
+    const unlinkOnThread = (io: IoThread, bases: string[]) =>
+      io.unlink(bases).then(
+        ({ removed, error }) => {
+          for (const r of removed) result.deleted += r;
+          if (error) failure ??= this.ioError(error);
+        },
+        // The thread died: what it was unlinking is unknown, and nothing more is sent.
+        (error: Error) => void (failure ??= error),
+      );
     try {
-      for await (const paths of this.walker.metaFiles()) {
+      walk: for await (const paths of this.walker.metaFiles()) {
         for (let i = 0; i < paths.length; i += SYNC_CHUNK) {
-          if (options.signal?.aborted) return result;
+          if (options.signal?.aborted || failure) break walk;
           const at = now();
+          const io = this.io?.ready ? this.io : undefined;
+          const bases: string[] = [];
           for (const path of paths.slice(i, i + SYNC_CHUNK)) {
             const found = readMetaFileSync(path);
             const key = found?.meta.key;
             if (typeof key !== 'string' || isExpired(found!.meta, at) || !matcher.test(key)) continue;
             // Only an entry where get() would find it: a .meta copied under another name is not ours to delete.
             const base = path.slice(0, -'.meta'.length);
-            if (base !== this.base(key)) continue;
+            if (base !== this.pathOf(hash(key))) continue;
             result.scanned++;
             result.matched++;
             if (result.sample.length < sampleSize) result.sample.push(key);
-            if (this.deleteSync(base)) result.deleted++;
+            if (io) bases.push(base);
+            else if (this.deleteSync(base)) result.deleted++;
+          }
+          if (bases.length) {
+            answers.push(unlinkOnThread(io!, bases));
+            while (answers.length >= THREAD_IN_FLIGHT) await answers.shift();
+          }
+          if (result.matched > THREAD_AFTER) {
+            this.startIoThread();
+            if (hash === md5Hex) hash = this.bulkHash ??= await md5ForBulk();
           }
           report();
           await turn();
         }
       }
     } finally {
-      // What was deleted before a failure is what the partial-failure report counts.
+      // Counts are exact: every batch handed over is answered before the result or the failure is reported.
+      while (answers.length) await answers.shift();
       report();
     }
+    if (failure) throw failure;
     return result;
   }
 
