@@ -25,7 +25,7 @@ import { withFileLock } from './lock.js';
 import { isLeftoverName, isOrphanValue, removeIfStale, staleToken } from './leftovers.js';
 import { checkLocation, describeDenied, unusable } from './location.js';
 import { canReplaceIn, ensureDir, policyFor, readableBy, type FilePolicy } from './ownership.js';
-import { FileWalker, isExpired, isMissing, now, parseMeta, readBytesSync, readMetaFileSync, readSmallSync, type Meta } from './walk.js';
+import { FileWalker, isExpired, isMissing, now, openForRead, parseMeta, readBytesSync, readMetaFileSync, readSmallSync, type Meta } from './walk.js';
 
 /** Driver name constant. */
 export const DRIVER_NAME = 'file';
@@ -1049,7 +1049,7 @@ const PROBE = Buffer.alloc(4096);
 function probeValue(path: string): { size: number; head: Buffer } | null {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openForRead(path);
   } catch {
     return null;
   }

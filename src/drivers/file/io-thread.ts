@@ -6,7 +6,7 @@
  *
  * - `probe` (cache:inspect): each value file's size and first 16 bytes, as
  *   probeValue() of index.ts (open, read, close; an fstat only for a value
- *   bigger than the read).
+ *   bigger than the read), without updating access times where allowed.
  * - `unlink` (cache:clear and cache:purge): each entry's files, as
  *   FileDriver.deleteSync (the meta first, so readers miss the entry at
  *   once, then the value, then a score map when there is one), in order.
@@ -27,6 +27,17 @@ const { parentPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const PROBE = Buffer.alloc(4096);
 const HEAD = 16;
+// Without updating access times where the kernel allows it, as openForRead() of walk.ts.
+let flags = fs.constants.O_RDONLY | (fs.constants.O_NOATIME || 0);
+function open(path) {
+  try {
+    return fs.openSync(path, flags);
+  } catch (error) {
+    if (error.code !== 'EPERM' || flags === fs.constants.O_RDONLY) throw error;
+    flags = fs.constants.O_RDONLY;
+    return fs.openSync(path, flags);
+  }
+}
 
 function probe(paths) {
   const sizes = new Float64Array(paths.length);
@@ -36,7 +47,7 @@ function probe(paths) {
     sizes[i] = -1;
     let fd;
     try {
-      fd = fs.openSync(paths[i], 'r');
+      fd = open(paths[i]);
     } catch {
       continue;
     }

@@ -4,7 +4,7 @@
  * live entries they describe.
  */
 import type { Dir, Dirent } from 'node:fs';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, readSync } from 'node:fs';
 import { opendir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ScanOptions } from '../../core/contract.js';
@@ -41,7 +41,7 @@ const SCRATCH = Buffer.alloc(64 * 1024);
 function readIntoScratch(path: string): number | Buffer | null {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openForRead(path);
   } catch (error) {
     if (isMissing(error)) return null;
     throw error;
@@ -57,6 +57,27 @@ function readIntoScratch(path: string): number | Buffer | null {
   } catch (error) {
     if (isMissing(error)) return null;
     throw error;
+  }
+}
+
+/** Open flags of a walk's reads: O_NOATIME until the kernel refuses it (see openForRead()). */
+let readFlags = constants.O_RDONLY | (constants.O_NOATIME ?? 0);
+
+/**
+ * Opens a file for reading without updating its access time where the
+ * kernel allows it (the file's owner, or root): on relatime mounts the
+ * first read of a new file writes its inode back, and a walk that reads
+ * every entry then writes every inode, journal and all, racing the unlinks
+ * of a clear. The app's own user reading a cache written by another gets
+ * EPERM: then plain reads from there on.
+ */
+export function openForRead(path: string): number {
+  try {
+    return openSync(path, readFlags);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM' || readFlags === constants.O_RDONLY) throw error;
+    readFlags = constants.O_RDONLY;
+    return openSync(path, readFlags);
   }
 }
 
