@@ -70,19 +70,41 @@ interface Walk {
   onKeys: (n: number) => void;
 }
 
-/** Streams one store's keys through the aggregators: a key counted, one in `sample` measured. */
+/**
+ * Streams one store's keys through the aggregators: a key counted, one in
+ * `sample` measured. One batch is described while the next is listed (a
+ * store may measure on another thread or connection meanwhile); the
+ * figures are added in order.
+ */
 async function walk(store: CacheStore, pattern: string, sinks: KeyspaceAggregator[], { signal, sample, onKeys }: Walk): Promise<void> {
   let seen = 0;
-  for await (const batch of store.getKeys(pattern, { signal })) {
-    const measure: string[] = [];
+  // The last batch handed to describe; it settles after every batch before it.
+  let tail: Promise<void> | undefined;
+  const describe = async (batch: string[], first: number, previous: Promise<void> | undefined) => {
+    const measured = (i: number) => (first + i) % sample === 0;
+    const facts = await store.describeKeys(batch.filter((_, i) => measured(i)));
+    await previous;
+    // In the order of a walk that waited for each batch: counted keys, then measured ones.
     batch.forEach((key, i) => {
-      if ((seen + i) % sample === 0) measure.push(key);
-      else for (const sink of sinks) sink.count(key);
+      if (!measured(i)) for (const sink of sinks) sink.count(key);
     });
-    for (const facts of await store.describeKeys(measure)) for (const sink of sinks) sink.add(facts);
-    seen += batch.length;
+    for (const f of facts) for (const sink of sinks) sink.add(f);
     onKeys(batch.length);
+  };
+  try {
+    for await (const batch of store.getKeys(pattern, { signal })) {
+      const previous = tail;
+      tail = describe(batch, seen, previous);
+      seen += batch.length;
+      // Its error is thrown by the await one batch later, or below: never unhandled.
+      tail.catch(() => undefined);
+      await previous;
+    }
+  } finally {
+    // Nothing left running when the walk returns or throws.
+    await tail?.catch(() => undefined);
   }
+  await tail;
 }
 
 const totals = (groups: GroupFigures[]) => ({

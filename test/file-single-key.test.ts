@@ -26,6 +26,12 @@ function counting<T extends AsyncIterable<unknown>>(dir: T): T {
           }
         };
       }
+      if (name === 'readSync' || name === 'read') {
+        // One at a time (the walk of a flat directory reads with readSync()).
+        const read = (target as unknown as { readSync(): unknown; read(): Promise<unknown> })[name].bind(target);
+        const count = (entry: unknown) => (entry !== null && listed.opendirEntries++, entry);
+        return name === 'readSync' ? () => count(read()) : async () => count(await read());
+      }
       const value = Reflect.get(target, name, receiver) as unknown;
       return typeof value === 'function' ? value.bind(target) : value;
     },

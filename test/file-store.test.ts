@@ -233,3 +233,46 @@ describe('file store: purge and clear delete entries only where a get would find
     expect(readdirSync(dir).filter((f) => f.startsWith('backup-')).sort()).toEqual([`backup-${name}.cache`, `backup-${name}.meta`]);
   });
 });
+
+describe('file store: walks past the I/O thread start (1,000 entries)', () => {
+  for (const levels of [0, 2]) {
+    it(`inspect facts and clear counts are the inline ones (hash_levels ${levels})`, async () => {
+      const dir = join(root, `io-thread-${levels}`);
+      const store = fileStore('app_', dir, levels);
+      const count = 3000;
+      await store.setMultiple(Array.from({ length: count }, (_, i) => [`k:${i}`, i % 2 ? { id: i } : i] as [string, unknown]), { ttl: 3600 });
+      await store.zadd('k:zset', [{ member: 'a', score: 1 }]);
+      // Not ours to count or delete: another prefix, and an expired entry (left to prune).
+      await fileStore('other_', dir, levels).set('k:1', 'theirs');
+      const driver = new FileDriver({ path: dir, hashLevels: levels });
+      const expiredMeta = { key: 'app_gone', created: 1, expires: 2, ttl: 1 };
+      const gone = md5('app_gone');
+      const goneDir = join(dir, ...Array.from({ length: levels }, (_, i) => gone.slice(i * 2, i * 2 + 2)));
+      mkdirSync(goneDir, { recursive: true });
+      writeFileSync(join(goneDir, gone.slice(levels * 2) + '.meta'), 'json:' + JSON.stringify(expiredMeta));
+      writeFileSync(join(goneDir, gone.slice(levels * 2) + '.cache'), 'json:1');
+      // Every key described, through the thread after the first 1,000 (as cache:inspect calls it, one batch at a time).
+      const described = new NamespacedStore(driver, { name: 'file', prefix: 'app_' });
+      const facts: Array<{ key: string; bytes: number; format: string | null }> = [];
+      for await (const keys of described.getKeys('k:*')) facts.push(...(await described.describeKeys(keys)));
+      const byKey = new Map(facts.map((f) => [f.key, f]));
+      // The score map's key has no value file: not described.
+      expect(byKey.size).toBe(count);
+      expect((driver as unknown as { io?: unknown }).io, 'the I/O thread started').toBeDefined();
+      for (const i of [0, 1, 1500, 2999]) {
+        const hash = md5(`app_k:${i}`);
+        const base = join(dir, ...Array.from({ length: levels }, (_, l) => hash.slice(l * 2, l * 2 + 2)), hash.slice(levels * 2));
+        const bytes = statSync(base + '.cache').size + statSync(base + '.meta').size;
+        expect(byKey.get(`k:${i}`)).toMatchObject({ bytes, format: 'json' });
+      }
+      const cleared = await described.clear();
+      await driver.dispose();
+      // Every live entry of the prefix, the sorted set's score map with it; the other prefix and the expired entry stay.
+      expect(cleared.deleted).toBe(count + 1);
+      const left = readdirSync(dir, { recursive: true }).map(String).filter((f) => /\.(meta|cache|zset)$/.test(f));
+      expect(left.filter((f) => f.endsWith('.zset'))).toEqual([]);
+      expect(left.filter((f) => f.endsWith('.meta'))).toHaveLength(2);
+      expect(await fileStore('other_', dir, levels).get('k:1')).toBe('theirs');
+    });
+  }
+});

@@ -19,12 +19,13 @@ import { PartialFailureError, StoreUnavailableError, UsageError } from '../../co
 import { globToRegExp } from '../../core/glob.js';
 import { md5Hex } from '../../core/md5.js';
 import { emulatedSortedSets, parseScoreMap, serializeScoreMap } from '../../core/score-map.js';
+import { IoThread, type Probed } from './io-thread.js';
 import { WriterThread, type PreparedEntry, type ThreadOutcome } from './bulk-writer.js';
 import { withFileLock } from './lock.js';
 import { isLeftoverName, isOrphanValue, removeIfStale, staleToken } from './leftovers.js';
 import { checkLocation, describeDenied, unusable } from './location.js';
 import { canReplaceIn, ensureDir, policyFor, readableBy, type FilePolicy } from './ownership.js';
-import { FileWalker, isExpired, isMissing, now, parseMeta, readBytesSync, readMetaFileSync, readSmallSync, type Meta } from './walk.js';
+import { FileWalker, isExpired, isMissing, now, openForRead, parseMeta, readBytesSync, readMetaFileSync, readSmallSync, type Meta } from './walk.js';
 
 /** Driver name constant. */
 export const DRIVER_NAME = 'file';
@@ -109,6 +110,11 @@ export class FileDriver implements CacheDriver {
   private umaskKeepsMode?: boolean;
   /** MD5 hex by node:crypto, loaded by the first bulk write or describe (see md5ForBulk). */
   private bulkHash?: (key: string) => string;
+  /** Keys described so far (the I/O thread starts past THREAD_AFTER). */
+  private described = 0;
+  /** The I/O thread (io-thread.ts), once started and running. */
+  private io?: IoThread;
+  private ioStart?: Promise<IoThread | undefined>;
   /** Metas a scan just read, for describe() (see remember()). */
   private readonly recent = new Map<string, { meta: Meta; metaBytes: number; at: number }>();
 
@@ -718,26 +724,50 @@ export class FileDriver implements CacheDriver {
 
   /**
    * Size on disk (value and meta files), TTL, and the format from the
-   * value's first bytes. Synchronous, a chunk at a time: three calls per key
-   * (open, read, close of the value; see probeValue) when a scan just read
-   * its meta, and any number of keys without running out of file handles.
+   * value's first bytes. The metas first, synchronously, before anything is
+   * awaited (as a scan just read them, see remember(): a caller may go on
+   * scanning while this batch's values are probed); then the values: inline,
+   * a chunk at a time, three calls per key (open, read, close; see
+   * probeValue), or, once a walk has described more than THREAD_AFTER keys,
+   * on the I/O thread (io-thread.ts) while this thread reads the next metas.
+   * Any number of keys without running out of file handles.
    */
   async describe(keys: string[]): Promise<Array<KeyFacts | null>> {
-    await this.usable();
+    if (!this.ready) await this.usable();
     // Many keys (cache:inspect): node:crypto's MD5 is worth loading.
     const hash = (this.bulkHash ??= await md5ForBulk());
     const at = now();
-    return inChunks(keys, (key) => this.describeOne(key, hash, at));
+    this.described += keys.length;
+    if (this.described > THREAD_AFTER) this.startIoThread();
+    const io = this.io?.ready ? this.io : undefined;
+    if (!io) return inChunks(keys, (key) => this.describeOne(key, hash, at));
+    const metas = keys.map((key) => this.metaForDescribe(key));
+    const wanted = keys.flatMap((key, i) => (metas[i] ? [i] : []));
+    const probed = await io.probe(wanted.map((i) => `${this.pathOf(hash(keys[i]!))}.cache`));
+    const facts: Array<KeyFacts | null> = keys.map(() => null);
+    wanted.forEach((i, j) => (facts[i] = this.factsOf(keys[i]!, metas[i]!, probed[j]!, at)));
+    return facts;
   }
 
   private describeOne(key: string, hash: (key: string) => string, at: number): KeyFacts | null {
     const found = this.metaForDescribe(key);
-    if (!found) return null;
-    const value = probeValue(`${this.pathOf(hash(key))}.cache`);
+    return found && this.factsOf(key, found, probeValue(`${this.pathOf(hash(key))}.cache`), at);
+  }
+
+  private factsOf(key: string, found: { meta: Meta; metaBytes: number }, value: Probed, at: number): KeyFacts | null {
     if (!value) return null;
     const { meta } = found;
     const ttl = meta.expires === 0 ? -1 : Math.max(0, meta.expires - at);
     return { key, bytes: value.size + found.metaBytes, ttl, format: sniffFormat(value.head) };
+  }
+
+  /** Starts the I/O thread once (it takes batches when ready; until then work goes inline). */
+  private startIoThread(): void {
+    if (this.ioStart) return;
+    this.ioStart = IoThread.start().then(
+      (thread) => (this.io = thread),
+      () => undefined,
+    );
   }
 
   /** Throws when the directory cannot take writes (cache:status then says why and exits 5). */
@@ -759,8 +789,11 @@ export class FileDriver implements CacheDriver {
   /**
    * Deletes the live entries whose key matches `glob` in one walk: each
    * `.meta` read once, and its entry's files unlinked by the path just
-   * listed (no second hashing of the key, no walk-then-delete hand-over),
-   * synchronously a chunk at a time as delete(). Expired entries and files
+   * listed (no walk-then-delete hand-over), synchronously a chunk at a time
+   * as delete(); past THREAD_AFTER entries the unlinks move to the I/O
+   * thread (io-thread.ts), in order, while this thread reads the next
+   * metas, and the count is the thread's (each batch answered before the
+   * result or a failure is reported). Expired entries and files
    * that are not entries are left alone (prune() removes expired ones), so
    * the count is of keys a get() would have found. First makes sure deletes
    * can work: on a read-only mount a clear or purge would otherwise find
@@ -772,31 +805,58 @@ export class FileDriver implements CacheDriver {
     const sampleSize = options.sampleSize ?? 10;
     const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
     const report = () => options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
+    // The plain-JS MD5 until the walk proves long (node:crypto's is faster per key, and costs a load).
+    let hash: (key: string) => string = md5Hex;
+    // Unlink batches handed to the I/O thread and not answered yet (at most THREAD_IN_FLIGHT).
+    const answers: Array<Promise<void>> = [];
+    let failure: Error | undefined;
+    const unlinkOnThread = (io: IoThread, bases: string[]) =>
+      io.unlink(bases).then(
+        ({ removed, error }) => {
+          for (const r of removed) result.deleted += r;
+          if (error) failure ??= this.ioError(error);
+        },
+        // The thread died: what it was unlinking is unknown, and nothing more is sent.
+        (error: Error) => void (failure ??= error),
+      );
     try {
-      for await (const paths of this.walker.metaFiles()) {
+      walk: for await (const paths of this.walker.metaFiles()) {
         for (let i = 0; i < paths.length; i += SYNC_CHUNK) {
-          if (options.signal?.aborted) return result;
+          if (options.signal?.aborted || failure) break walk;
           const at = now();
+          const io = this.io?.ready ? this.io : undefined;
+          const bases: string[] = [];
           for (const path of paths.slice(i, i + SYNC_CHUNK)) {
             const found = readMetaFileSync(path);
             const key = found?.meta.key;
             if (typeof key !== 'string' || isExpired(found!.meta, at) || !matcher.test(key)) continue;
             // Only an entry where get() would find it: a .meta copied under another name is not ours to delete.
             const base = path.slice(0, -'.meta'.length);
-            if (base !== this.base(key)) continue;
+            if (base !== this.pathOf(hash(key))) continue;
             result.scanned++;
             result.matched++;
             if (result.sample.length < sampleSize) result.sample.push(key);
-            if (this.deleteSync(base)) result.deleted++;
+            if (io) bases.push(base);
+            else if (this.deleteSync(base)) result.deleted++;
+          }
+          if (bases.length) {
+            answers.push(unlinkOnThread(io!, bases));
+            while (answers.length >= THREAD_IN_FLIGHT) await answers.shift();
+          }
+          if (result.matched > THREAD_AFTER) {
+            this.startIoThread();
+            if (hash === md5Hex) hash = this.bulkHash ??= await md5ForBulk();
           }
           report();
           await turn();
         }
       }
     } finally {
-      // What was deleted before a failure is what the partial-failure report counts.
+      // Counts are exact: every batch handed over is answered before the result or the failure is reported.
+      while (answers.length) await answers.shift();
       report();
     }
+    if (failure) throw failure;
     return result;
   }
 
@@ -917,7 +977,11 @@ export class FileDriver implements CacheDriver {
   }
 
   async dispose(): Promise<void> {
-    // No handles are kept open between calls.
+    // No file handles are kept open between calls; the I/O thread, when one started, stops.
+    const io = await this.ioStart;
+    this.io = undefined;
+    this.ioStart = undefined;
+    await io?.close();
   }
 }
 
@@ -985,7 +1049,7 @@ const PROBE = Buffer.alloc(4096);
 function probeValue(path: string): { size: number; head: Buffer } | null {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openForRead(path);
   } catch {
     return null;
   }

@@ -3,8 +3,8 @@
  * directories listed many at a time, a flat directory streamed), and the
  * live entries they describe.
  */
-import type { Dirent } from 'node:fs';
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import type { Dir, Dirent } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, readSync } from 'node:fs';
 import { opendir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ScanOptions } from '../../core/contract.js';
@@ -24,6 +24,8 @@ export const now = (): number => Math.floor(Date.now() / 1000);
 export const isMissing = (e: unknown): boolean => (e as NodeJS.ErrnoException)?.code === 'ENOENT';
 const READ_CONCURRENCY = 128;
 const DIR_CONCURRENCY = 64;
+/** Names a flat directory's listing takes per call. */
+const LIST_BUFFER = 1024;
 const SHARD = /^[0-9a-f]{2}$/;
 
 /** Reused by readSmallSync(): meta documents are a few hundred bytes. */
@@ -39,7 +41,7 @@ const SCRATCH = Buffer.alloc(64 * 1024);
 function readIntoScratch(path: string): number | Buffer | null {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openForRead(path);
   } catch (error) {
     if (isMissing(error)) return null;
     throw error;
@@ -55,6 +57,27 @@ function readIntoScratch(path: string): number | Buffer | null {
   } catch (error) {
     if (isMissing(error)) return null;
     throw error;
+  }
+}
+
+/** Open flags of a walk's reads: O_NOATIME until the kernel refuses it (see openForRead()). */
+let readFlags = constants.O_RDONLY | (constants.O_NOATIME ?? 0);
+
+/**
+ * Opens a file for reading without updating its access time where the
+ * kernel allows it (the file's owner, or root): on relatime mounts the
+ * first read of a new file writes its inode back, and a walk that reads
+ * every entry then writes every inode, journal and all, racing the unlinks
+ * of a clear. The app's own user reading a cache written by another gets
+ * EPERM: then plain reads from there on.
+ */
+export function openForRead(path: string): number {
+  try {
+    return openSync(path, readFlags);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM' || readFlags === constants.O_RDONLY) throw error;
+    readFlags = constants.O_RDONLY;
+    return openSync(path, readFlags);
   }
 }
 
@@ -162,24 +185,43 @@ export class FileWalker {
     }
   }
 
+  /**
+   * The flat directory, READ_CONCURRENCY wanted names at a time. Its entries
+   * are taken with Dir.readSync(), which lists LIST_BUFFER names per call
+   * into the handle's buffer and hands them out without a call: the async
+   * iterator cost a promise and a microtask per name, more than the listing.
+   */
   private async *streamFlat(wanted: (name: string) => boolean): AsyncIterable<string[]> {
     let handle;
     try {
-      handle = await opendir(this.location, { bufferSize: 1024 });
+      handle = await opendir(this.location, { bufferSize: LIST_BUFFER });
     } catch (error) {
       if (isMissing(error)) return;
       throw this.ioError(error);
     }
-    let batch: string[] = [];
-    for await (const dirent of handle) {
-      if (!dirent.isFile() || !wanted(dirent.name)) continue;
-      batch.push(join(this.location, dirent.name));
-      if (batch.length >= READ_CONCURRENCY) {
-        yield batch;
-        batch = [];
+    try {
+      for (;;) {
+        const batch: string[] = [];
+        let dirent: Dirent | null = null;
+        while (batch.length < READ_CONCURRENCY && (dirent = this.nextName(handle)) !== null) {
+          if (dirent.isFile() && wanted(dirent.name)) batch.push(join(this.location, dirent.name));
+        }
+        if (batch.length) yield batch;
+        if (dirent === null) return;
+        // A turn of the event loop per batch, as the async listing gave: signals, timers, other threads' answers.
+        await new Promise((resolve) => setImmediate(resolve));
       }
+    } finally {
+      await handle.close().catch(() => undefined);
     }
-    if (batch.length) yield batch;
+  }
+
+  private nextName(handle: Dir): Dirent | null {
+    try {
+      return handle.readSync();
+    } catch (error) {
+      throw this.ioError(error);
+    }
   }
 
   /** Live entries (key, meta, the meta's size), in batches; see readSmallSync() for why synchronous reads. */
