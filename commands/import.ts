@@ -137,7 +137,7 @@ export function summary(r: TransferResult): string {
     r.present ? `${formatCount(r.present)} already there (left as they were)` : '',
     r.expired ? `${formatCount(r.expired)} expired since the export` : '',
     r.failed ? `${formatCount(r.failed)} failed` : '',
-    r.badLines ? `${formatCount(r.badLines)} bad lines` : '',
+    r.badLines ? `${formatCount(r.badLines)} bad line${r.badLines === 1 ? '' : 's'}` : '',
     r.unknown ? `${entries(r.unknown)} unknown (sent, no answer before the connection was lost)` : '',
   ].filter(Boolean);
   const tail = `${extra.length ? `; ${extra.join(', ')}` : ''} (${formatElapsed(r.durationMs)})`;
