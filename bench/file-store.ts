@@ -29,6 +29,9 @@
  * Layout: GLUEFUL_BENCH_HASH_LEVELS (or the 4th argument) 0 (flat, Glueful's
  * default), 1 (the PHP driver's shard layout) or 2 (PHP has none: not measured).
  *
+ * Every timed delete (purge, clear, their baselines) starts right after a
+ * `sync`, on files already on disk, as a cache directory is (see settle()).
+ *
  * Rounds are interleaved (the machine is shared); medians are printed. Each
  * round's warmups start GLUEFUL_BENCH_SETTLE seconds (default 61) after the
  * last deletes, for the reason in the round loop. With
@@ -256,6 +259,18 @@ function entryFiles(root: string): { values: number; metas: number } {
   return { values, metas };
 }
 
+/**
+ * Flushes every dirty file before a timed delete. Deleting a file the kernel
+ * has not written back yet frees no disk blocks (ext4 allocates them at
+ * writeback), so whichever delete ran before the writeback of its files was
+ * up to 10x faster than one that ran after it (find 1.2 s in one round,
+ * 12.9 s in the next). A cache directory an operator clears has long been on
+ * disk: every delete is timed in that state.
+ */
+function settle(): void {
+  execFileSync('sync');
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
@@ -302,12 +317,14 @@ function cliContestant(cli: string, project: string, expected: number, into: Fig
       into.sample.push((await glueful(['cache:inspect', '--sample', '10'])).ms);
     },
     async purge() {
+      settle();
       const purged = await glueful(['cache:purge', 'u:1*', '--force']);
       const deleted = (JSON.parse(purged.stdout) as { deleted: number }).deleted;
       if (deleted !== expected) throw new Error(`purge deleted ${deleted}, expected ${expected}`);
       into.purge.push(purged.ms);
     },
     async clear() {
+      settle();
       const cleared = await glueful(['cache:clear', '--prefix', '', '--force']);
       const left = entryFiles(store);
       if (left.values + left.metas !== 0) throw new Error(`cache:clear left ${JSON.stringify(left)}`);
@@ -369,14 +386,21 @@ try {
     // those are flushed and a minute old, and run back to back in a rotating order.
     execFileSync('sync');
     await sleep(settleSeconds * 1000);
-    for (let i = 0; i < warmups.length; i++) await warmups[(round + i) % warmups.length]!();
+    // Each warmup starts with nothing of the one before it left to write back (200 k small
+    // files are ~800 MB of blocks, flushed 30 s after they were written: into the next run).
+    for (let i = 0; i < warmups.length; i++) {
+      settle();
+      await warmups[(round + i) % warmups.length]!();
+    }
     t.inspectFloor.push((await run(process.execPath, [join(dir, 'floor-inspect.mjs'), floorDir, L])).ms);
     await mine.inspect();
     await before?.inspect();
+    settle();
     const floorPurge = await run(process.execPath, [join(dir, 'floor-purge.mjs'), floorDir, 'glueful_u:1', L]);
     if (Number(floorPurge.stdout) !== expectedPurge) throw new Error(`floor purge deleted ${floorPurge.stdout.trim()}, expected ${expectedPurge}`);
     t.purgeFloor.push(floorPurge.ms);
     if (php) {
+      settle();
       t.phpPurge.push((await run('php', [join(dir, 'driver.php'), 'deletePattern', phpDir, 'glueful_u:1*'], dir, phpEnv)).ms);
       const left = entryFiles(phpDir);
       if (left.metas !== count - expectedPurge) throw new Error(`PHP deletePattern left ${left.metas} metas, expected ${count - expectedPurge}`);
@@ -384,6 +408,7 @@ try {
     await mine.purge();
     await before?.purge();
     // What is left (the entries not purged) goes the plainest way there is.
+    settle();
     t.find.push((await run('find', [floorDir, '-type', 'f', '-delete'])).ms);
     await mine.clear();
     await before?.clear();

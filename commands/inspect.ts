@@ -2,7 +2,8 @@
  * cache:inspect [pattern] — where the memory goes: keys under the prefix
  * grouped by their first segments (ids folded), with bytes, share, TTL
  * spread and formats per group, and the biggest keys. Streams through the
- * keyspace; --sample measures one key in N (figures then estimates),
+ * keyspace; --sample measures one key in N (figures then estimates; the
+ * file store reads only one entry in N, so key counts are estimates too),
  * --budget stops after so many seconds with what was seen (partial).
  */
 import type { CacheStore } from '../src/core/contract.js';
@@ -43,6 +44,8 @@ export interface InspectResult {
   bytes: number;
   /** Figures scaled from a sample. */
   estimated: boolean;
+  /** Key counts scaled from a sample too: the store read one entry in N of its listing (the file store). */
+  keysEstimated: boolean;
   /** The walk stopped at --budget (or Ctrl-C): figures cover what was seen. */
   partial: boolean;
   durationMs: number;
@@ -68,15 +71,39 @@ interface Walk {
   signal: AbortSignal;
   sample: number;
   onKeys: (n: number) => void;
+  /** Set when a store sampled its listing (key counts are estimates). */
+  sampledListing?: () => void;
+}
+
+/** Streams one store's keys through the aggregators, sampled as the store can. */
+async function walk(store: CacheStore, pattern: string, sinks: KeyspaceAggregator[], options: Walk): Promise<void> {
+  const listing = options.sample > 1 ? store.sampleKeys(pattern, options.sample, { signal: options.signal }) : null;
+  if (listing) {
+    options.sampledListing?.();
+    return walkSampled(store, listing, sinks, options);
+  }
+  return walkAll(store, pattern, sinks, options);
 }
 
 /**
- * Streams one store's keys through the aggregators: a key counted, one in
- * `sample` measured. One batch is described while the next is listed (a
- * store may measure on another thread or connection meanwhile); the
- * figures are added in order.
+ * A listing that is itself a sample (one key in `sample` read, see
+ * CacheStore.sampleKeys): every key in it is measured and stands for
+ * `sample` keys.
  */
-async function walk(store: CacheStore, pattern: string, sinks: KeyspaceAggregator[], { signal, sample, onKeys }: Walk): Promise<void> {
+async function walkSampled(store: CacheStore, listing: AsyncIterable<string[]>, sinks: KeyspaceAggregator[], { sample, onKeys }: Walk): Promise<void> {
+  for await (const batch of listing) {
+    const facts = await store.describeKeys(batch);
+    for (const f of facts) for (const sink of sinks) sink.add(f, sample);
+    onKeys(batch.length * sample);
+  }
+}
+
+/**
+ * Every key listed and counted, one in `sample` measured. One batch is
+ * described while the next is listed (a store may measure on another thread
+ * or connection meanwhile); the figures are added in order.
+ */
+async function walkAll(store: CacheStore, pattern: string, sinks: KeyspaceAggregator[], { signal, sample, onKeys }: Walk): Promise<void> {
   let seen = 0;
   // The last batch handed to describe; it settles after every batch before it.
   let tail: Promise<void> | undefined;
@@ -155,9 +182,10 @@ export async function run(ctx: CommandContext, [pattern = '*']: string[], option
   const started = performance.now();
   let seen = 0;
   let nodes: NodeFigures[] | undefined;
+  let keysEstimated = false;
   try {
     const onKeys = (n: number) => progress.update({ scanned: (seen += n), matched: seen, deleted: 0 });
-    nodes = await inspectParts(store, pattern, merged, { signal, sample, onKeys, depth });
+    nodes = await inspectParts(store, pattern, merged, { signal, sample, onKeys, depth, sampledListing: () => void (keysEstimated = true) });
   } finally {
     progress.stop();
   }
@@ -170,6 +198,7 @@ export async function run(ctx: CommandContext, [pattern = '*']: string[], option
     depth,
     ...sums,
     estimated: sample > 1,
+    keysEstimated,
     partial: signal.aborted || Boolean(nodes?.some((n) => n.error)),
     durationMs: Math.round(performance.now() - started),
     groups: groups.map((g) => ({ ...g, share: sums.bytes ? g.bytes / sums.bytes : 0 })),
@@ -193,12 +222,13 @@ export async function print(out: Output, r: InspectResult): Promise<void> {
   const width = 20;
   const bar = (share: number) => (out.interactive ? '█'.repeat(Math.round(share * width)).padEnd(width, '·') : '');
   const approx = r.estimated ? '~' : '';
+  const keysApprox = r.keysEstimated ? '~' : '';
   await printTable(
     out,
     ['group', 'keys', 'bytes', 'share', ...(out.interactive ? [''] : []), 'no ttl', '<1m', '<1h', '<1d', 'longer', 'formats'],
     r.groups.map((g) => [
       g.group,
-      formatCount(g.keys),
+      `${keysApprox}${formatCount(g.keys)}`,
       `${approx}${formatBytes(g.bytes)}`,
       formatPercent(g.share),
       ...(out.interactive ? [bar(g.share)] : []),
@@ -216,11 +246,14 @@ export async function print(out: Output, r: InspectResult): Promise<void> {
     out.line('\nPer node');
     for (const n of r.nodes) {
       const share = r.bytes ? n.bytes / r.bytes : 0;
-      out.line(`  ${n.node}  ${formatQuantity(n.keys, 'key')}  ${approx}${formatBytes(n.bytes)}  ${formatPercent(share)}${n.error ? `  (stopped: ${n.error})` : ''}`);
+      out.line(`  ${n.node}  ${keysApprox}${formatQuantity(n.keys, 'key')}  ${approx}${formatBytes(n.bytes)}  ${formatPercent(share)}${n.error ? `  (stopped: ${n.error})` : ''}`);
     }
   }
-  const notes = [r.estimated ? `one key in ${Math.round(r.keys / Math.max(1, r.measured))} measured: figures are estimates` : '', r.partial ? (r.nodes?.some((n) => n.error) ? 'a node was not read to the end: partial' : 'stopped at the budget: partial') : ''].filter(Boolean);
-  out.info(`${formatQuantity(r.keys, 'key')}, ${approx}${formatBytes(r.bytes)} in ${r.store} (prefix '${r.prefix}') in ${formatElapsed(r.durationMs)}${notes.length ? ` — ${notes.join('; ')}` : ''}`);
+  const sampled = r.keysEstimated
+    ? `one entry in ${Math.round(r.keys / Math.max(1, r.measured))} read: key counts and figures are estimates`
+    : `one key in ${Math.round(r.keys / Math.max(1, r.measured))} measured: figures are estimates`;
+  const notes = [r.estimated ? sampled : '', r.partial ? (r.nodes?.some((n) => n.error) ? 'a node was not read to the end: partial' : 'stopped at the budget: partial') : ''].filter(Boolean);
+  out.info(`${keysApprox}${formatQuantity(r.keys, 'key')}, ${approx}${formatBytes(r.bytes)} in ${r.store} (prefix '${r.prefix}') in ${formatElapsed(r.durationMs)}${notes.length ? ` — ${notes.join('; ')}` : ''}`);
 }
 
 /** Exit 7 when a node of the ring could not be walked to the end. */

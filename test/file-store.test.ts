@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NamespacedStore } from '../src/core/namespaced-store.js';
 import { FileDriver } from '../src/drivers/file/index.js';
+import { IoThread } from '../src/drivers/file/io-thread.js';
 import { runStoreContract } from './helpers/store-contract.js';
 
 const root = mkdtempSync(join(tmpdir(), 'glueful-file-store-'));
@@ -275,4 +276,57 @@ describe('file store: walks past the I/O thread start (1,000 entries)', () => {
       expect(await fileStore('other_', dir, levels).get('k:1')).toBe('theirs');
     });
   }
+});
+
+describe('file store: the I/O thread unlinking several entries at once (once unlinks prove slow)', () => {
+  // slowEntryUs 0: unlinks count as slow once 64 were done, as on a disk.
+  const entries = (dir: string, n: number, ext: string[]) => {
+    mkdirSync(dir, { recursive: true });
+    return Array.from({ length: n }, (_, i) => {
+      const base = join(dir, `e${i}`);
+      for (const e of ext) writeFileSync(base + e, 'x');
+      return base;
+    });
+  };
+
+  it('removes every file of every entry and says which entries had files', async () => {
+    const dir = join(root, 'io-parallel');
+    const io = await IoThread.start({ slowEntryUs: 0 });
+    try {
+      const first = entries(dir, 100, ['.meta', '.cache']);
+      const second = [...entries(join(dir, 'b'), 300, ['.meta', '.cache']), ...entries(join(dir, 'z'), 5, ['.meta', '.zset']), join(dir, 'missing')];
+      expect([...(await io.unlink(first)).removed]).toEqual(Array(100).fill(1));
+      const { removed, error } = await io.unlink(second);
+      expect(error).toBeUndefined();
+      expect([...removed]).toEqual([...Array(305).fill(1), 0]);
+      expect(readdirSync(dir, { recursive: true }).map(String).filter((f) => /\.(meta|cache|zset)$/.test(f))).toEqual([]);
+    } finally {
+      await io.close();
+    }
+  });
+
+  it('starts no entry after an error, finishes those under way, and names the error', async () => {
+    const dir = join(root, 'io-parallel-error');
+    const io = await IoThread.start({ slowEntryUs: 0 });
+    try {
+      await io.unlink(entries(dir, 100, ['.meta', '.cache']));
+      writeFileSync(join(dir, 'plain'), 'not a folder');
+      const good = entries(join(dir, 'c'), 400, ['.meta', '.cache']);
+      // ENOTDIR: the entry's folder is a file.
+      const batch = [...good.slice(0, 10), join(dir, 'plain', 'e0'), ...good.slice(10)];
+      const { removed, error } = await io.unlink(batch);
+      expect(error).toMatchObject({ code: 'ENOTDIR' });
+      const done = [...removed].filter(Boolean).length;
+      // Up to eight at once: at most the entries started before the error came back are removed.
+      expect(done).toBeGreaterThanOrEqual(10);
+      expect(done).toBeLessThan(30);
+      // Whatever was removed went whole (meta and value); nothing else was touched.
+      for (const [i, base] of batch.entries()) {
+        if (i === 10) continue;
+        expect([existsSync(base + '.meta'), existsSync(base + '.cache')]).toEqual(removed[i] ? [false, false] : [true, true]);
+      }
+    } finally {
+      await io.close();
+    }
+  });
 });

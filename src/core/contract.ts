@@ -182,6 +182,14 @@ export interface CacheDriver {
   /** Full keys matching a glob over full keys, in batches, streaming. (Key listing: purge, clear, counts) */
   scan?(glob: string, options?: ScanOptions): AsyncIterable<string[]>;
   /**
+   * About one key in `every` of those matching a glob over full keys, picked
+   * before the key is read. For a store where learning a key costs a read
+   * (the file store: file names are hashes, the key is in the `.meta`), so a
+   * sampled walk reads one entry in `every`. Absent where listing keys is
+   * cheap: a sampled walk then lists every key and measures one in `every`.
+   */
+  sampleScan?(glob: string, every: number, options?: ScanOptions): AsyncIterable<string[]>;
+  /**
    * The value with the item flags a PHP client stored with it (memcached):
    * what type it was and how it is compressed. Without it, get() is used.
    */
@@ -291,6 +299,12 @@ export interface CacheStore {
   /** Keys (without the prefix) matching a glob, streaming in batches. */
   getKeys(glob?: string, options?: ScanOptions): AsyncIterable<string[]>;
   getKeyCount(glob?: string, options?: ScanOptions): Promise<number>;
+  /**
+   * About one key in `every` of those matching a glob, where reading a key
+   * costs a read of its own (see CacheDriver.sampleScan); null where the
+   * store lists keys cheaply (take getKeys and measure one in `every`).
+   */
+  sampleKeys(glob: string, every: number, options?: ScanOptions): AsyncIterable<string[]> | null;
   deletePattern(glob: string, options?: BulkOptions): Promise<DeleteResult>;
   /** Deletes every key under the prefix, and nothing else. */
   clear(options?: BulkOptions): Promise<DeleteResult>;

@@ -4,7 +4,8 @@
  * to `{id}`, so `user:123` and `user:456` are one group — with per group the
  * key count, bytes, TTL spread and the value formats seen; and the biggest
  * keys. Streams: it holds the groups and the top N, never every key. With
- * sampling, one key in N is measured and group figures are estimates.
+ * sampling, one key in N is measured and group figures are estimates; where
+ * the store samples its listing (the file store), key counts are too.
  */
 
 import { FLAG_COMPRESSED, FLAG_ZLIB, PHP_TYPES } from './codecs/php-memcached.js';
@@ -90,10 +91,10 @@ export class KeyspaceAggregator {
     this.group(key).keys++;
   }
 
-  /** A key counted and measured. */
-  add(facts: KeyFacts): void {
+  /** A key measured, counted as `weight` keys (a sample of the listing: each key read stands for `weight`). */
+  add(facts: KeyFacts, weight = 1): void {
     const g = this.group(facts.key);
-    g.keys++;
+    g.keys += weight;
     g.measured++;
     g.bytes += facts.bytes;
     g.ttl[bucketOf(facts.ttl)]++;

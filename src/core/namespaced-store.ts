@@ -263,6 +263,17 @@ export class NamespacedStore implements CacheStore {
     }
   }
 
+  sampleKeys(glob: string, every: number, options: ScanOptions = {}): AsyncIterable<string[]> | null {
+    const sampleScan = this.backend.sampleScan;
+    if (!sampleScan) return null;
+    const cut = this.prefix.length;
+    const fullGlob = prefixedGlob(this.prefix, glob);
+    const backend = this.backend;
+    return (async function* () {
+      for await (const batch of sampleScan.call(backend, fullGlob, every, options)) yield batch.map((k) => k.slice(cut));
+    })();
+  }
+
   async getKeyCount(glob = '*', options: ScanOptions = {}): Promise<number> {
     let count = 0;
     for await (const batch of this.getKeys(glob, options)) count += batch.length;

@@ -636,9 +636,14 @@ export class FileDriver implements CacheDriver {
   }
 
   async *scan(glob: string, options: ScanOptions = {}): AsyncIterable<string[]> {
+    yield* this.sampleScan(glob, 1, options);
+  }
+
+  /** One `.meta` in `every`, in listing order (the names are hashes: an even spread of keys), read and matched. */
+  async *sampleScan(glob: string, every: number, options: ScanOptions = {}): AsyncIterable<string[]> {
     const matcher = globToRegExp(glob);
     await this.usable();
-    for await (const batch of this.walker.entries(options)) {
+    for await (const batch of this.walker.entries(options, every)) {
       const found = batch.filter((e) => matcher.test(e.key));
       if (!found.length) continue;
       this.remember(found);
@@ -791,7 +796,7 @@ export class FileDriver implements CacheDriver {
    * `.meta` read once, and its entry's files unlinked by the path just
    * listed (no walk-then-delete hand-over), synchronously a chunk at a time
    * as delete(); past THREAD_AFTER entries the unlinks move to the I/O
-   * thread (io-thread.ts), in order, while this thread reads the next
+   * thread (io-thread.ts; several at once where the disk is slow), while this thread reads the next
    * metas, and the count is the thread's (each batch answered before the
    * result or a failure is reported). Expired entries and files
    * that are not entries are left alone (prune() removes expired ones), so
