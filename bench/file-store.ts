@@ -416,10 +416,13 @@ try {
   const check = (ok: boolean) => (ok ? 'met' : 'MISSED');
   const rate = (ms: number) => `${Math.round(count / (ms / 1000) / 1000)} k/s`;
   const vs = (mine: number[], against: number[]) => median(mine) / median(against);
+  // The disk's speed drifts from round to round (writeback, inodes freed by the last round):
+  // the ratio within each round, where the two ran minutes apart at most, is printed too.
+  const paired = (mine: number[], against: number[]) => median(mine.map((x, i) => x / against[i]!));
   const notMeasured = framework ? 'not measured (the PHP driver has no 2-level layout)' : 'not measured (set GLUEFUL_FRAMEWORK_DIR)';
 
   row('warmup: naive floor (sync tmp+rename)', secs(median(t.warmFloor)), `${rate(median(t.warmFloor))}; CPU ${secs(median(t.warmFloorCpu))}`);
-  row('  glueful', secs(median(a.warm)), `${vs(a.warm, t.warmFloor).toFixed(2)}x the floor, goal <= 1x: ${check(vs(a.warm, t.warmFloor) <= 1)}; CPU ${vs(a.warmCpu, t.warmFloorCpu).toFixed(2)}x; peak RSS ${Math.round(Math.max(...a.warmMiB))} MiB`);
+  row('  glueful', secs(median(a.warm)), `${vs(a.warm, t.warmFloor).toFixed(2)}x the floor, goal <= 1x: ${check(vs(a.warm, t.warmFloor) <= 1)}; per round ${paired(a.warm, t.warmFloor).toFixed(2)}x; CPU ${vs(a.warmCpu, t.warmFloorCpu).toFixed(2)}x; peak RSS ${Math.round(Math.max(...a.warmMiB))} MiB`);
   if (base) row('  glueful before (GLUEFUL_BASE_BIN)', secs(median(b.warm)), `${vs(b.warm, t.warmFloor).toFixed(2)}x the floor; CPU ${vs(b.warmCpu, t.warmFloorCpu).toFixed(2)}x; peak RSS ${Math.round(Math.max(...b.warmMiB))} MiB`);
   if (php) row('  PHP FileCacheDriver::setMultiple', secs(median(t.phpSet)), `${vs(t.phpSet, t.warmFloor).toFixed(2)}x the floor; glueful ${vs(a.warm, t.phpSet).toFixed(2)}x PHP`);
   else row('  PHP FileCacheDriver::setMultiple', '—', notMeasured);
