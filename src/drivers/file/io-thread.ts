@@ -13,15 +13,17 @@
  *   meta needs no lock of the folder and an unlink does, so the halves
  *   barely wait on each other in the kernel.
  *
- * Unlinks run one at a time while they are quick, and several at once
- * (libuv's pool) once they prove slow. An unlink of a file the kernel has
- * not written back yet costs only CPU (~7 µs here), and several at once
- * only contend for the folder's lock (2x slower); an unlink of a file on
- * disk, as a cache's files are after half a minute, waits on the disk for
- * the blocks it frees (~65 µs here, ext4), outside the folder's lock, and
- * eight at once took half the time of one after another (and of `find
- * -delete`). Once 64 or more entries took over SLOW_ENTRY_US each on
- * average, the rest of the walk runs PARALLEL at once.
+ * Unlinks run one at a time or PARALLEL at once (libuv's pool), whichever
+ * proves faster here. Where an unlink costs only CPU (a file not written
+ * back yet; a file system that frees blocks without waiting), several at
+ * once only contend for the folder's lock: 1.5-2x slower. Where it waits on
+ * the disk for the blocks it frees (~65 µs here: ext4 mounted with
+ * `discard`, files on disk, as a cache's files are after half a minute),
+ * the wait is outside the folder's lock, and eight at once took half the
+ * time of one after another (and of `find -delete`). So a walk times
+ * TRIAL entries each way (the second only when the first took over
+ * QUICK_US each: below, the lock is all there is) and keeps the faster,
+ * trying again every RETRY entries, as the files it meets may change.
  *
  * Paths cross as one string joined by NUL; answers as typed arrays
  * (transferred, not copied). The source is inlined (`eval: true`) as the
@@ -75,9 +77,10 @@ function probe(paths) {
   return { sizes, heads, lengths };
 }
 
-const SLOW_ENTRY_US = workerData.slowEntryUs;
 const PARALLEL = 8;
-let parallel = false;
+const TRIAL = 1024;
+const QUICK_US = 15;
+const RETRY = 32768;
 const EXTS = ['.meta', '.cache', '.zset'];
 const said = (caught) => ({ code: caught.code, message: caught.message, syscall: caught.syscall, path: caught.path, errno: caught.errno });
 // A score map is rare: asked first, as a failed unlink builds an exception.
@@ -129,17 +132,42 @@ function unlinkAtOnce(bases, done) {
   start();
 }
 
-// Entries unlinked one at a time so far, and the µs they took.
-let timed = 0;
-let timedUs = 0;
+// The way taken ('inTurn' or 'atOnce'); 'trying' both, 'settled' on the faster until RETRY
+// entries have gone by, or 'fixed' as the main thread said; the trial's entries and µs each way.
+let way = workerData.unlinks === 'parallel' ? 'atOnce' : 'inTurn';
+let state = workerData.unlinks === 'auto' ? 'trying' : 'fixed';
+let settled = 0;
+const fresh = () => ({ inTurn: { n: 0, us: 0 }, atOnce: { n: 0, us: 0 } });
+let trial = fresh();
+const perEntry = (t) => t.us / t.n;
+
+function weigh(taken, entries, us) {
+  if (state === 'settled' && (settled += entries) >= RETRY) {
+    [state, way, trial] = ['trying', 'inTurn', fresh()];
+    return;
+  }
+  if (state !== 'trying') return;
+  const t = trial[taken];
+  t.n += entries;
+  t.us += us;
+  if (t.n < TRIAL) return;
+  if (taken === 'inTurn' && perEntry(t) > QUICK_US) {
+    way = 'atOnce';
+    return;
+  }
+  way = taken === 'atOnce' && perEntry(trial.atOnce) < perEntry(trial.inTurn) ? 'atOnce' : 'inTurn';
+  [state, settled] = ['settled', 0];
+}
+
 function unlinkAll(bases, done) {
-  if (parallel) return unlinkAtOnce(bases, done);
+  const taken = way;
   const started = process.hrtime.bigint();
-  const answer = unlinkInTurn(bases);
-  timed += bases.length;
-  timedUs += Number(process.hrtime.bigint() - started) / 1000;
-  if (timed >= 64 && timedUs > SLOW_ENTRY_US * timed) parallel = true;
-  done(answer);
+  const finish = (answer) => {
+    weigh(taken, bases.length, Number(process.hrtime.bigint() - started) / 1000);
+    done(answer);
+  };
+  if (taken === 'atOnce') unlinkAtOnce(bases, finish);
+  else finish(unlinkInTurn(bases));
 }
 
 // Batches are done one after another, in the order they came.
@@ -204,13 +232,13 @@ export class IoThread {
 
   /**
    * Starts the thread; it becomes `ready` a few tens of ms later.
-   * `slowEntryUs`: the mean µs per entry unlinked (over 64 or more) past
-   * which unlinks run several at once (see the header).
+   * `unlinks`: one at a time or several at once, whichever proves faster
+   * (`auto`, see the header), or always one way.
    */
-  static async start({ slowEntryUs = 30 }: { slowEntryUs?: number } = {}): Promise<IoThread> {
+  static async start({ unlinks = 'auto' }: { unlinks?: 'auto' | 'in-turn' | 'parallel' } = {}): Promise<IoThread> {
     const { Worker } = await import('node:worker_threads');
     // It holds one batch of paths at a time: a small heap.
-    const worker = new Worker(SOURCE, { eval: true, workerData: { slowEntryUs }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 } });
+    const worker = new Worker(SOURCE, { eval: true, workerData: { unlinks }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 } });
     return new IoThread(worker);
   }
 
