@@ -796,7 +796,7 @@ export class FileDriver implements CacheDriver {
    * `.meta` read once, and its entry's files unlinked by the path just
    * listed (no walk-then-delete hand-over), synchronously a chunk at a time
    * as delete(); past THREAD_AFTER entries the unlinks move to the I/O
-   * thread (io-thread.ts; several at once where the disk is slow), while this thread reads the next
+   * thread (io-thread.ts; several at once where that proves faster), while this thread reads the next
    * metas, and the count is the thread's (each batch answered before the
    * result or a failure is reported). Expired entries and files
    * that are not entries are left alone (prune() removes expired ones), so

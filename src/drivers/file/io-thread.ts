@@ -78,9 +78,9 @@ function probe(paths) {
 }
 
 const PARALLEL = 8;
-const TRIAL = 1024;
+const TRIAL = 256;
 const QUICK_US = 15;
-const RETRY = 32768;
+const RETRY = 65536;
 const EXTS = ['.meta', '.cache', '.zset'];
 const said = (caught) => ({ code: caught.code, message: caught.message, syscall: caught.syscall, path: caught.path, errno: caught.errno });
 // A score map is rare: asked first, as a failed unlink builds an exception.
