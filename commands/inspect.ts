@@ -42,6 +42,8 @@ export interface InspectResult {
   keys: number;
   measured: number;
   bytes: number;
+  /** One key in `sample` measured (1: every key). */
+  sample: number;
   /** Figures scaled from a sample. */
   estimated: boolean;
   /** Key counts scaled from a sample too: the store read one entry in N of its listing (the file store). */
@@ -197,6 +199,7 @@ export async function run(ctx: CommandContext, [pattern = '*']: string[], option
     pattern,
     depth,
     ...sums,
+    sample,
     estimated: sample > 1,
     keysEstimated,
     partial: signal.aborted || Boolean(nodes?.some((n) => n.error)),
@@ -250,8 +253,8 @@ export async function print(out: Output, r: InspectResult): Promise<void> {
     }
   }
   const sampled = r.keysEstimated
-    ? `one entry in ${Math.round(r.keys / Math.max(1, r.measured))} read: key counts and figures are estimates`
-    : `one key in ${Math.round(r.keys / Math.max(1, r.measured))} measured: figures are estimates`;
+    ? `one entry in ${r.sample} read: key counts and figures are estimates`
+    : `one key in ${r.sample} measured: figures are estimates`;
   const notes = [r.estimated ? sampled : '', r.partial ? (r.nodes?.some((n) => n.error) ? 'a node was not read to the end: partial' : 'stopped at the budget: partial') : ''].filter(Boolean);
   out.info(`${keysApprox}${formatQuantity(r.keys, 'key')}, ${approx}${formatBytes(r.bytes)} in ${r.store} (prefix '${r.prefix}') in ${formatElapsed(r.durationMs)}${notes.length ? ` — ${notes.join('; ')}` : ''}`);
 }
