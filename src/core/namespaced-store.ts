@@ -257,21 +257,18 @@ export class NamespacedStore implements CacheStore {
 
   async *getKeys(glob = '*', options: ScanOptions = {}): AsyncIterable<string[]> {
     const scan = this.need(this.backend.scan, 'listing keys');
-    const cut = this.prefix.length;
-    for await (const batch of scan.call(this.backend, prefixedGlob(this.prefix, glob), options)) {
-      yield batch.map((k) => k.slice(cut));
-    }
+    yield* this.unprefixed(scan.call(this.backend, prefixedGlob(this.prefix, glob), options));
   }
 
   sampleKeys(glob: string, every: number, options: ScanOptions = {}): AsyncIterable<string[]> | null {
     const sampleScan = this.backend.sampleScan;
-    if (!sampleScan) return null;
+    return sampleScan ? this.unprefixed(sampleScan.call(this.backend, prefixedGlob(this.prefix, glob), every, options)) : null;
+  }
+
+  /** A driver's batches of full keys, without the prefix. */
+  private async *unprefixed(batches: AsyncIterable<string[]>): AsyncIterable<string[]> {
     const cut = this.prefix.length;
-    const fullGlob = prefixedGlob(this.prefix, glob);
-    const backend = this.backend;
-    return (async function* () {
-      for await (const batch of sampleScan.call(backend, fullGlob, every, options)) yield batch.map((k) => k.slice(cut));
-    })();
+    for await (const batch of batches) yield batch.map((k) => k.slice(cut));
   }
 
   async getKeyCount(glob = '*', options: ScanOptions = {}): Promise<number> {
