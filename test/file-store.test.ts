@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NamespacedStore } from '../src/core/namespaced-store.js';
 import { FileDriver } from '../src/drivers/file/index.js';
+import { InodeOrder } from '../src/drivers/file/inode-order.js';
 import { IoThread } from '../src/drivers/file/io-thread.js';
 import { runStoreContract } from './helpers/store-contract.js';
 
@@ -285,6 +286,98 @@ describe('file store: walks past the I/O thread start (1,000 entries)', () => {
   }
 });
 
+describe('file store: a clear of every key (empty prefix) goes by file names, as Glueful\'s own clear', () => {
+  /** The path of `name` (an MD5 in hex) without extension, at `levels`. */
+  const baseOf = (dir: string, name: string, levels: number) => join(dir, ...Array.from({ length: levels }, (_, i) => name.slice(i * 2, i * 2 + 2)), name.slice(levels * 2));
+  const put = (path: string, text: string) => {
+    mkdirSync(join(path, '..'), { recursive: true });
+    writeFileSync(path, text);
+  };
+
+  for (const [count, levels] of [[20, 0], [3000, 0], [3000, 2]] as const) {
+    it(`${count} entries, hash_levels ${levels}: every entry, expired and sorted sets too, counted once; nothing else`, async () => {
+      const dir = join(root, `every-${count}-${levels}`);
+      const store = fileStore('', dir, levels);
+      await store.setMultiple(Array.from({ length: count }, (_, i) => [`k:${i}`, i] as [string, unknown]), { ttl: 3600 });
+      for (let i = 0; i < 5; i++) await store.zadd(`board:${i}`, [{ member: 'a', score: i }]);
+      // An expired entry: prune's to remove, but a clear of everything takes it (the PHP clear() does too).
+      const gone = baseOf(dir, md5('gone'), levels);
+      put(gone + '.meta', 'json:' + JSON.stringify({ key: 'gone', created: 1, expires: 2, ttl: 1 }));
+      put(gone + '.cache', 'json:1');
+      // A score map whose meta is gone: removed. A backup copy, a lock, a writer's temp file and a value without its meta: kept.
+      const orphanMap = baseOf(dir, md5('orphan'), levels) + '.zset';
+      put(orphanMap, 'json:{}');
+      const kept = [join(dir, `backup-${md5('k:1')}.meta`), baseOf(dir, md5('k:2'), levels) + '.glock', baseOf(dir, md5('k:3'), levels) + '.cache.tmp-1-abc', baseOf(dir, md5('lonely'), levels) + '.cache'];
+      for (const path of kept) put(path, 'x');
+
+      const driver = new FileDriver({ path: dir, hashLevels: levels });
+      const cleared = await new NamespacedStore(driver, { name: 'file', prefix: '' }).clear();
+      await driver.dispose();
+      expect(cleared).toMatchObject({ scanned: count + 6, matched: count + 6, deleted: count + 6 });
+      expect(cleared.sample).toHaveLength(10);
+      for (const key of cleared.sample) expect(key).toMatch(/^(k:\d+|board:\d|gone)$/);
+      const left = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+      expect(left.filter((f) => !f.endsWith('.glueful-prune')).sort()).toEqual([...kept].sort());
+      expect(existsSync(orphanMap)).toBe(false);
+    });
+  }
+
+  it('stopped (Ctrl-C) while listing, nothing is gone; while unlinking, the count is what is gone, entries whole', async () => {
+    const dir = join(root, 'every-stopped');
+    const store = fileStore('', dir, 0);
+    const entries = Array.from({ length: 3000 }, (_, i) => [`k:${i}`, i] as [string, unknown]);
+    await store.setMultiple(entries);
+    const metas = () => readdirSync(dir).filter((f) => f.endsWith('.meta'));
+    const values = () => readdirSync(dir).filter((f) => f.endsWith('.cache'));
+    const stopWhen = async (stop: (p: { scanned: number; deleted: number }) => boolean) => {
+      const controller = new AbortController();
+      const driver = new FileDriver({ path: dir, hashLevels: 0 });
+      const onProgress = (p: { scanned: number; deleted: number }) => void (stop(p) && controller.abort());
+      try {
+        return await new NamespacedStore(driver, { name: 'file', prefix: '' }).clear({ signal: controller.signal, onProgress });
+      } finally {
+        await driver.dispose();
+      }
+    };
+    const listing = await stopWhen((p) => p.scanned > 0);
+    expect(listing.deleted).toBe(0);
+    expect(metas()).toHaveLength(3000);
+    const unlinking = await stopWhen((p) => p.deleted > 0);
+    expect(unlinking.deleted).toBeGreaterThan(0);
+    expect(unlinking.deleted).toBeLessThan(3000);
+    expect(metas()).toHaveLength(3000 - unlinking.deleted);
+    expect(values().sort()).toEqual(metas().map((f) => f.replace(/\.meta$/, '.cache')).sort());
+  });
+
+  it('with a prefix, reads each entry as before: another prefix and expired entries stay', async () => {
+    const dir = join(root, 'every-prefixed');
+    await fileStore('', dir, 0).set('other_k', 'theirs');
+    const gone = join(dir, md5('app_gone'));
+    put(gone + '.meta', 'json:' + JSON.stringify({ key: 'app_gone', created: 1, expires: 2, ttl: 1 }));
+    put(gone + '.cache', 'json:1');
+    await fileStore('app_', dir, 0).set('k', 1);
+    expect((await fileStore('app_', dir, 0).clear()).deleted).toBe(1);
+    expect(existsSync(gone + '.meta')).toBe(true);
+    expect(await fileStore('', dir, 0).get('other_k')).toBe('theirs');
+  });
+
+  it('puts entries in inode order, any count, each name once', () => {
+    const order = new InodeOrder();
+    const inodes = new Map<string, number>();
+    for (let i = 0; i < 5000; i++) {
+      const name = md5(`k:${i}`);
+      inodes.set(name, (i * 7919) % 10007);
+      order.add(name, inodes.get(name)!);
+    }
+    const taken = [...order.take(256)];
+    expect(taken.slice(0, -1).every((batch) => batch.length === 256)).toBe(true);
+    const names = taken.flat();
+    expect(new Set(names).size).toBe(5000);
+    expect(names.every((name, i) => inodes.has(name) && (i === 0 || inodes.get(names[i - 1]!)! <= inodes.get(name)!))).toBe(true);
+    expect(order.count).toBe(0);
+  });
+});
+
 describe('file store: the I/O thread unlinking several entries at once (where that proves faster)', () => {
   const entries = (dir: string, n: number, ext: string[]) => {
     mkdirSync(dir, { recursive: true });
@@ -306,6 +399,10 @@ describe('file store: the I/O thread unlinking several entries at once (where th
       expect(error).toBeUndefined();
       expect([...removed]).toEqual([...Array(305).fill(1), 0]);
       expect(readdirSync(dir, { recursive: true }).map(String).filter((f) => /\.(meta|cache|zset)$/.test(f))).toEqual([]);
+      // Told there is no score map ('none': a clear that lists them), it looks for none.
+      const mapped = entries(join(dir, 'n'), 3, ['.meta', '.cache', '.zset']);
+      expect([...(await io.unlink(mapped, 'none')).removed]).toEqual([1, 1, 1]);
+      expect(readdirSync(join(dir, 'n')).sort()).toEqual(['e0.zset', 'e1.zset', 'e2.zset']);
     } finally {
       await io.close();
     }

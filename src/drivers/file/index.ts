@@ -10,7 +10,7 @@
  * Names are hashes, so no key can escape the directory.
  */
 import { access, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, lstatSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { decodeCounter, encodeCounter } from '../../core/codec.js';
 import type { BulkEntry, BulkOptions, BulkWriteResult, CacheDriver, DeleteResult, DriverStats, DriverTraits, ScanOptions, SortedSets, TagIndex } from '../../core/contract.js';
@@ -19,7 +19,9 @@ import { PartialFailureError, StoreUnavailableError, UsageError } from '../../co
 import { globToRegExp } from '../../core/glob.js';
 import { md5Hex } from '../../core/md5.js';
 import { emulatedSortedSets, parseScoreMap, serializeScoreMap } from '../../core/score-map.js';
-import { IoThread, type Probed } from './io-thread.js';
+import { IoThread, type Probed, type ScoreMaps } from './io-thread.js';
+import { Unlinker } from './unlinker.js';
+import { InodeOrder } from './inode-order.js';
 import { WriterThread, type PreparedEntry, type ThreadOutcome } from './bulk-writer.js';
 import { withFileLock } from './lock.js';
 import { isLeftoverName, isOrphanValue, removeIfStale, staleToken } from './leftovers.js';
@@ -54,6 +56,8 @@ const PRUNE_STAMP = '.glueful-prune';
 const SYNC_CHUNK = 256;
 /** Entries after which a bulk write hands the rest to a writer thread (see bulk-writer.ts): below, its start costs more than it saves. */
 const THREAD_AFTER = 1000;
+/** Entries a clear of every entry lists before it unlinks them in inode order (24 bytes each, see inode-order.ts). */
+const RUN = 1 << 20;
 /** Up to this many entries in a directory, a bulk write lists them rather than looking for an old meta per entry. */
 const KNOWN_MAX = 10_000;
 /** Where a bulk write must look for an old meta: the entries listed when its writer thread started (null: too many), and whether it wrote tags since. */
@@ -568,11 +572,12 @@ export class FileDriver implements CacheDriver {
     return (await inChunks(keys, (key) => this.deleteSync(this.base(key)))).filter(Boolean).length;
   }
 
-  private deleteSync(base: string): boolean {
+  /** Unlinks an entry's files, meta first; its score map only where `maps` is 'look' and one exists. True when a file was removed. */
+  private deleteSync(base: string, maps: ScoreMaps = 'look'): boolean {
     let removed = false;
     for (const ext of ['.meta', '.cache', '.zset']) {
       // A score map is rare: asked first, as a failed unlink builds an exception (~20 µs of CPU each).
-      if (ext === '.zset' && !existsSync(base + ext)) continue;
+      if (ext === '.zset' && (maps === 'none' || !existsSync(base + ext))) continue;
       try {
         unlinkSync(base + ext);
         removed = true;
@@ -794,42 +799,30 @@ export class FileDriver implements CacheDriver {
   /**
    * Deletes the live entries whose key matches `glob` in one walk: each
    * `.meta` read once, and its entry's files unlinked by the path just
-   * listed (no walk-then-delete hand-over), synchronously a chunk at a time
-   * as delete(); past THREAD_AFTER entries the unlinks move to the I/O
-   * thread (io-thread.ts; several at once where that proves faster), while this thread reads the next
-   * metas, and the count is the thread's (each batch answered before the
-   * result or a failure is reported). Expired entries and files
+   * listed (no walk-then-delete hand-over), inline a chunk at a time as
+   * delete(), then past THREAD_AFTER entries on the I/O thread while this
+   * thread reads the next metas (unlinker.ts). Expired entries and files
    * that are not entries are left alone (prune() removes expired ones), so
-   * the count is of keys a get() would have found. First makes sure deletes
-   * can work: on a read-only mount a clear or purge would otherwise find
-   * nothing to fail on in an empty directory and say "deleted 0".
+   * the count is of keys a get() would have found. Every key (`*`) is
+   * deleteEveryEntry(). First makes sure deletes can work: on a read-only
+   * mount a clear or purge would otherwise find nothing to fail on in an
+   * empty directory and say "deleted 0".
    */
   async deleteMatching(glob: string, options: BulkOptions = {}): Promise<DeleteResult> {
     await this.writable();
+    if (glob === '*') return this.deleteEveryEntry(options);
     const matcher = globToRegExp(glob);
     const sampleSize = options.sampleSize ?? 10;
     const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
-    const report = () => options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: result.deleted });
+    const unlinker = new Unlinker((base, maps) => this.deleteSync(base, maps), (error) => this.ioError(error));
+    const report = () => options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: unlinker.deleted });
     // The plain-JS MD5 until the walk proves long (node:crypto's is faster per key, and costs a load).
     let hash: (key: string) => string = md5Hex;
-    // Unlink batches handed to the I/O thread and not answered yet (at most THREAD_IN_FLIGHT).
-    const answers: Array<Promise<void>> = [];
-    let failure: Error | undefined;
-    const unlinkOnThread = (io: IoThread, bases: string[]) =>
-      io.unlink(bases).then(
-        ({ removed, error }) => {
-          for (const r of removed) result.deleted += r;
-          if (error) failure ??= this.ioError(error);
-        },
-        // The thread died: what it was unlinking is unknown, and nothing more is sent.
-        (error: Error) => void (failure ??= error),
-      );
     try {
       walk: for await (const paths of this.walker.metaFiles()) {
         for (let i = 0; i < paths.length; i += SYNC_CHUNK) {
-          if (options.signal?.aborted || failure) break walk;
+          if (options.signal?.aborted || unlinker.failure) break walk;
           const at = now();
-          const io = this.io?.ready ? this.io : undefined;
           const bases: string[] = [];
           for (const path of paths.slice(i, i + SYNC_CHUNK)) {
             const found = readMetaFileSync(path);
@@ -841,13 +834,9 @@ export class FileDriver implements CacheDriver {
             result.scanned++;
             result.matched++;
             if (result.sample.length < sampleSize) result.sample.push(key);
-            if (io) bases.push(base);
-            else if (this.deleteSync(base)) result.deleted++;
+            bases.push(base);
           }
-          if (bases.length) {
-            answers.push(unlinkOnThread(io!, bases));
-            while (answers.length >= THREAD_IN_FLIGHT) await answers.shift();
-          }
+          await unlinker.hand(this.io?.ready ? this.io : undefined, bases, 'look');
           if (result.matched > THREAD_AFTER) {
             this.startIoThread();
             if (hash === md5Hex) hash = this.bulkHash ??= await md5ForBulk();
@@ -857,12 +846,109 @@ export class FileDriver implements CacheDriver {
         }
       }
     } finally {
-      // Counts are exact: every batch handed over is answered before the result or the failure is reported.
-      while (answers.length) await answers.shift();
+      await unlinker.drain();
       report();
     }
-    if (failure) throw failure;
-    return result;
+    if (unlinker.failure) throw unlinker.failure;
+    return { ...result, deleted: unlinker.deleted };
+  }
+
+  /**
+   * Every entry of the directory, as Glueful's own clear() (which unlinks
+   * every file below it) but by name only: `{md5}.meta` and its `.cache`,
+   * and `.zset` score maps, at each entry's level. No `.meta` is read (only
+   * the sample's few), so a clear costs about what `find -delete` does:
+   * expired entries go too and are counted, while lock and temp files and
+   * anything not named as an entry (a backup copy) stay. The entries are
+   * listed (RUN at most), then unlinked in the order of their meta's inode
+   * (inode-order.ts), each losing its meta first. A score map goes with its
+   * entry when both were listed in one run; one left over is removed once
+   * the walk ends, if its meta is gone by then (an entry written meanwhile
+   * keeps it).
+   */
+  private async deleteEveryEntry(options: BulkOptions): Promise<DeleteResult> {
+    const entryName = new RegExp(`^[0-9a-f]{${32 - 2 * this.levels}}\\.(?:meta|zset)$`);
+    const sampleSize = options.sampleSize ?? 10;
+    const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
+    const unlinker = new Unlinker((base, maps) => this.deleteSync(base, maps), (error) => this.ioError(error));
+    const report = () => options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: unlinker.deleted });
+    const listed = new InodeOrder();
+    // Names of score maps listed whose entry was not unlinked yet.
+    const scoreMaps = new Set<string>();
+    try {
+      for await (const paths of this.walker.files((name) => entryName.test(name))) {
+        if (options.signal?.aborted) break;
+        for (const path of paths) {
+          const name = this.nameOf(path);
+          if (path.endsWith('.zset')) scoreMaps.add(name);
+          else if (this.listEntry(path, name, listed, result.sample, sampleSize)) result.scanned++;
+        }
+        result.matched = result.scanned;
+        if (result.scanned > THREAD_AFTER) this.startIoThread();
+        if (listed.count >= RUN) await this.unlinkInOrder(listed, scoreMaps, unlinker, options, report);
+        report();
+        await turn();
+      }
+      if (!options.signal?.aborted) await this.unlinkInOrder(listed, scoreMaps, unlinker, options, report);
+    } finally {
+      await unlinker.drain();
+      report();
+    }
+    if (unlinker.failure) throw unlinker.failure;
+    this.dropScoreMaps(scoreMaps);
+    return { ...result, deleted: unlinker.deleted };
+  }
+
+  /** An entry's name: its MD5 in hex, the shard folders' part included. */
+  private nameOf(path: string): string {
+    return path.slice(0, -'.meta'.length).split(sep).slice(-(this.levels + 1)).join('');
+  }
+
+  /** Holds a listed `.meta`'s entry with its inode number; false when it is gone meanwhile. */
+  private listEntry(path: string, name: string, listed: InodeOrder, sample: string[], sampleSize: number): boolean {
+    let found;
+    try {
+      found = lstatSync(path, { throwIfNoEntry: false });
+    } catch (error) {
+      throw this.ioError(error);
+    }
+    if (!found) return false;
+    listed.add(name, found.ino);
+    if (sample.length < sampleSize) this.sampleKey(path, sample);
+    return true;
+  }
+
+  /** Unlinks the entries held, in inode order, a chunk at a time (see deleteEveryEntry()). */
+  private async unlinkInOrder(listed: InodeOrder, scoreMaps: Set<string>, unlinker: Unlinker, options: BulkOptions, report: () => void): Promise<void> {
+    for (const names of listed.take(SYNC_CHUNK)) {
+      if (options.signal?.aborted || unlinker.failure) return;
+      const plain: string[] = [];
+      const mapped: string[] = [];
+      for (const name of names) (scoreMaps.delete(name) ? mapped : plain).push(this.pathOf(name));
+      const io = this.io?.ready ? this.io : undefined;
+      await unlinker.hand(io, plain, 'none');
+      await unlinker.hand(io, mapped, 'look');
+      report();
+      await turn();
+    }
+  }
+
+  /** The key of a `.meta` about to be deleted, for a clear's sample (a meta unreadable or without a key gives none). */
+  private sampleKey(path: string, sample: string[]): void {
+    const key = readMetaFileSync(path)?.meta.key;
+    if (typeof key === 'string') sample.push(key);
+  }
+
+  /** Score maps (their entries' names) a clear listed but did not unlink with an entry: removed where the entry's meta is gone. */
+  private dropScoreMaps(names: Iterable<string>): void {
+    for (const base of Array.from(names, (name) => this.pathOf(name))) {
+      if (existsSync(`${base}.meta`)) continue;
+      try {
+        unlinkSync(`${base}.zset`);
+      } catch (error) {
+        if (!isMissing(error)) throw this.ioError(error);
+      }
+    }
   }
 
   async stats(): Promise<DriverStats> {

@@ -83,8 +83,10 @@ const QUICK_US = 15;
 const RETRY = 65536;
 const EXTS = ['.meta', '.cache', '.zset'];
 const said = (caught) => ({ code: caught.code, message: caught.message, syscall: caught.syscall, path: caught.path, errno: caught.errno });
-// A score map is rare: asked first, as a failed unlink builds an exception.
-const wanted = (path, ext) => ext !== '.zset' || fs.existsSync(path);
+// A score map is rare: asked first, as a failed unlink builds an exception; not at all
+// where the main thread knows there is none ('none': it lists score maps by name).
+let scoreMaps = 'look';
+const wanted = (path, ext) => ext !== '.zset' || (scoreMaps === 'look' && fs.existsSync(path));
 
 function unlinkInTurn(bases) {
   const removed = new Uint8Array(bases.length);
@@ -172,7 +174,7 @@ function unlinkAll(bases, done) {
 
 // Batches are done one after another, in the order they came.
 let queue = Promise.resolve();
-parentPort.on('message', ({ id, kind, paths }) => {
+parentPort.on('message', ({ id, kind, paths, maps }) => {
   const list = paths.split('\0');
   if (kind === 'probe') {
     queue = queue.then(() => {
@@ -180,10 +182,13 @@ parentPort.on('message', ({ id, kind, paths }) => {
       parentPort.postMessage({ id, ...answer }, [answer.sizes.buffer, answer.heads.buffer, answer.lengths.buffer]);
     });
   } else {
-    queue = queue.then(() => new Promise((resolve) => unlinkAll(list, (answer) => {
-      parentPort.postMessage({ id, ...answer }, [answer.removed.buffer]);
-      resolve();
-    })));
+    queue = queue.then(() => new Promise((resolve) => {
+      scoreMaps = maps;
+      unlinkAll(list, (answer) => {
+        parentPort.postMessage({ id, ...answer }, [answer.removed.buffer]);
+        resolve();
+      });
+    }));
   }
 });
 parentPort.postMessage({ ready: true });
@@ -191,6 +196,9 @@ parentPort.postMessage({ ready: true });
 
 /** A value file's size and first bytes; null when it is gone or unreadable. */
 export type Probed = { size: number; head: Buffer } | null;
+
+/** Whether an unlink looks for each entry's score map (`.zset`), or knows there is none. */
+export type ScoreMaps = 'look' | 'none';
 
 /** An unlink batch's answer: per base whether a file of it was removed; the error that stopped it, if one did. */
 export interface Unlinked {
@@ -247,13 +255,13 @@ export class IoThread {
     return this.died !== undefined;
   }
 
-  private send(kind: 'probe' | 'unlink', paths: readonly string[]): Promise<Answer> {
+  private send(kind: 'probe' | 'unlink', paths: readonly string[], maps?: ScoreMaps): Promise<Answer> {
     if (this.died) return Promise.reject(new Error(`the file I/O thread stopped: ${this.died.message}`, { cause: this.died }));
     const id = this.next++;
     return new Promise((resolve, reject) => {
       if (this.waiting.size === 0) this.worker.ref();
       this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, kind, paths: paths.join('\0') });
+      this.worker.postMessage({ id, kind, paths: paths.join('\0'), maps });
     });
   }
 
@@ -264,9 +272,13 @@ export class IoThread {
     return paths.map((_, i) => (answer.sizes[i]! < 0 ? null : { size: answer.sizes[i]!, head: heads.subarray(i * 16, i * 16 + answer.lengths[i]!) }));
   }
 
-  /** Unlinks each entry's files (see FileDriver.deleteSync); starts no entry after the first error other than a missing file. */
-  async unlink(bases: readonly string[]): Promise<Unlinked> {
-    const answer = (await this.send('unlink', bases)) as { removed: Uint8Array; error?: { code?: string; message: string } };
+  /**
+   * Unlinks each entry's files (see FileDriver.deleteSync), its score map
+   * only where `maps` is 'look' and one exists; starts no entry after the
+   * first error other than a missing file.
+   */
+  async unlink(bases: readonly string[], maps: ScoreMaps = 'look'): Promise<Unlinked> {
+    const answer = (await this.send('unlink', bases, maps)) as { removed: Uint8Array; error?: { code?: string; message: string } };
     if (!answer.error) return { removed: answer.removed };
     const error: NodeJS.ErrnoException = Object.assign(new Error(answer.error.message), answer.error);
     return { removed: answer.removed, error };
