@@ -322,32 +322,34 @@ describe('file store: a clear of every key (empty prefix) goes by file names, as
     });
   }
 
-  it('stopped (Ctrl-C) while listing, nothing is gone; while unlinking, the count is what is gone, entries whole', async () => {
-    const dir = join(root, 'every-stopped');
-    const store = fileStore('', dir, 0);
-    const entries = Array.from({ length: 3000 }, (_, i) => [`k:${i}`, i] as [string, unknown]);
-    await store.setMultiple(entries);
-    const metas = () => readdirSync(dir).filter((f) => f.endsWith('.meta'));
-    const values = () => readdirSync(dir).filter((f) => f.endsWith('.cache'));
-    const stopWhen = async (stop: (p: { scanned: number; deleted: number }) => boolean) => {
-      const controller = new AbortController();
-      const driver = new FileDriver({ path: dir, hashLevels: 0 });
-      const onProgress = (p: { scanned: number; deleted: number }) => void (stop(p) && controller.abort());
-      try {
-        return await new NamespacedStore(driver, { name: 'file', prefix: '' }).clear({ signal: controller.signal, onProgress });
-      } finally {
-        await driver.dispose();
-      }
-    };
-    const listing = await stopWhen((p) => p.scanned > 0);
-    expect(listing.deleted).toBe(0);
-    expect(metas()).toHaveLength(3000);
-    const unlinking = await stopWhen((p) => p.deleted > 0);
-    expect(unlinking.deleted).toBeGreaterThan(0);
-    expect(unlinking.deleted).toBeLessThan(3000);
-    expect(metas()).toHaveLength(3000 - unlinking.deleted);
-    expect(values().sort()).toEqual(metas().map((f) => f.replace(/\.meta$/, '.cache')).sort());
-  });
+  for (const prefix of ['', 'app_']) {
+    it(`stopped (Ctrl-C) while listing, nothing is gone; while unlinking, the count is what is gone, entries whole (prefix '${prefix}')`, async () => {
+      const dir = join(root, `every-stopped-${prefix}`);
+      const store = fileStore(prefix, dir, 0);
+      const entries = Array.from({ length: 3000 }, (_, i) => [`k:${i}`, i] as [string, unknown]);
+      await store.setMultiple(entries);
+      const metas = () => readdirSync(dir).filter((f) => f.endsWith('.meta'));
+      const values = () => readdirSync(dir).filter((f) => f.endsWith('.cache'));
+      const stopWhen = async (stop: (p: { scanned: number; deleted: number }) => boolean) => {
+        const controller = new AbortController();
+        const driver = new FileDriver({ path: dir, hashLevels: 0 });
+        const onProgress = (p: { scanned: number; deleted: number }) => void (stop(p) && controller.abort());
+        try {
+          return await new NamespacedStore(driver, { name: 'file', prefix }).clear({ signal: controller.signal, onProgress });
+        } finally {
+          await driver.dispose();
+        }
+      };
+      const listing = await stopWhen((p) => p.scanned > 0);
+      expect(listing.deleted).toBe(0);
+      expect(metas()).toHaveLength(3000);
+      const unlinking = await stopWhen((p) => p.deleted > 0);
+      expect(unlinking.deleted).toBeGreaterThan(0);
+      expect(unlinking.deleted).toBeLessThan(3000);
+      expect(metas()).toHaveLength(3000 - unlinking.deleted);
+      expect(values().sort()).toEqual(metas().map((f) => f.replace(/\.meta$/, '.cache')).sort());
+    });
+  }
 
   it('with a prefix, reads each entry as before: another prefix and expired entries stay', async () => {
     const dir = join(root, 'every-prefixed');

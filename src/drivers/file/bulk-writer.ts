@@ -15,11 +15,10 @@
  * crosses as one transferred buffer (values and metas, encoded by the main
  * thread) and the entries' paths: no copy and no object per entry.
  *
- * The worker's source is inlined (`eval: true`), so the bundle and the
- * packed package carry no extra file, and node:worker_threads is loaded
- * only by a bulk write large enough to use it.
+ * Started and spoken to through thread-client.ts (its source inlined:
+ * node:worker_threads loads only for a bulk write large enough to use it).
  */
-import type { Worker } from 'node:worker_threads';
+import { ThreadClient } from './thread-client.js';
 import type { FilePolicy } from './ownership.js';
 
 /** What the thread reports for one batch: errors as errno code and message, mapped by the driver. */
@@ -210,72 +209,45 @@ export interface WriterSettings {
 
 /** The main thread's side of the writer thread. */
 export class WriterThread {
-  /** True once the thread runs and takes batches. */
-  ready = false;
-  private next = 0;
-  private readonly waiting = new Map<number, { resolve: (outcome: ThreadOutcome) => void; count: number }>();
-  private died?: Error;
+  private constructor(private readonly thread: ThreadClient<ThreadOutcome>) {}
 
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (message: ThreadOutcome & { id?: number; ready?: boolean }) => {
-      if (message.ready) return void (this.ready = true);
-      const waiting = this.waiting.get(message.id!);
-      this.waiting.delete(message.id!);
-      waiting?.resolve(message);
-    });
-    // Should never happen; if it does, what the thread was writing is unknown, and nothing more is sent.
-    const fail = (error: Error) => {
-      this.died ??= error;
-      this.ready = false;
-      for (const { resolve, count } of this.waiting.values()) {
-        resolve({ written: 0, failed: 0, errors: [], unknown: count, fatal: { message: `the writer thread stopped: ${error.message}` } });
-      }
-      this.waiting.clear();
+  /** Starts the thread; it becomes `ready` a few tens of ms later (callers write inline meanwhile). */
+  static async start(settings: WriterSettings): Promise<WriterThread> {
+    const workerData = {
+      location: settings.location,
+      policy: settings.policy,
+      pid: process.pid,
+      dirs: [...settings.dirs],
+      unavailable: [...settings.unavailable],
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`exit ${code}`)));
+    // It holds a batch's paths at a time (the bytes are a transferred buffer, outside its heap):
+    // a small heap keeps the run's peak memory down at a million entries.
+    const resourceLimits = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
+    return new WriterThread(await ThreadClient.start<ThreadOutcome>({ name: 'writer thread', source: SOURCE, workerData, resourceLimits }));
+  }
+
+  /** True once the thread runs and takes batches. */
+  get ready(): boolean {
+    return this.thread.ready;
   }
 
   /** True once the thread has stopped for good (it never does unless something is badly wrong). */
   get dead(): boolean {
-    return this.died !== undefined;
+    return this.thread.dead;
   }
 
-  /** Starts the thread; it becomes `ready` a few tens of ms later (callers write inline meanwhile). */
-  static async start(settings: WriterSettings): Promise<WriterThread> {
-    const { Worker } = await import('node:worker_threads');
-    const worker = new Worker(SOURCE, {
-      eval: true,
-      // It holds a batch's paths at a time (the bytes are a transferred buffer, outside its heap):
-      // a small heap keeps the run's peak memory down at a million entries.
-      resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
-      workerData: {
-        location: settings.location,
-        policy: settings.policy,
-        pid: process.pid,
-        dirs: [...settings.dirs],
-        unavailable: [...settings.unavailable],
-      },
-    });
-    return new WriterThread(worker);
-  }
-
-  /** Hands a batch to the thread; resolves with its outcome once written. */
+  /** Hands a batch to the thread; resolves with its outcome once written (if the thread dies, what it was writing is unknown). */
   write(entries: readonly PreparedEntry[]): Promise<ThreadOutcome> {
-    if (this.died) return Promise.resolve({ written: 0, failed: 0, errors: [], fatal: { message: `the writer thread stopped: ${this.died.message}` } });
     const { data, offsets } = pack(entries);
-    const id = this.next++;
-    return new Promise((resolve) => {
-      this.waiting.set(id, { resolve, count: entries.length });
-      const bases = entries.map((e) => e.base).join('\0');
-      this.worker.postMessage({ id, bases, data, offsets }, [data.buffer as ArrayBuffer]);
-    });
+    const bases = entries.map((e) => e.base).join('\0');
+    return this.thread
+      .request({ bases, data, offsets }, [data.buffer as ArrayBuffer])
+      .catch((error: Error) => ({ written: 0, failed: 0, errors: [], unknown: entries.length, fatal: { message: error.message } }));
   }
 
   /** Stops the thread (every batch handed to it has been answered by then). */
-  async close(): Promise<void> {
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
+  close(): Promise<void> {
+    return this.thread.close();
   }
 }
 

@@ -797,16 +797,15 @@ export class FileDriver implements CacheDriver {
   }
 
   /**
-   * Deletes the live entries whose key matches `glob` in one walk: each
-   * `.meta` read once, and its entry's files unlinked by the path just
-   * listed (no walk-then-delete hand-over), inline a chunk at a time as
-   * delete(), then past THREAD_AFTER entries on the I/O thread while this
-   * thread reads the next metas (unlinker.ts). Expired entries and files
-   * that are not entries are left alone (prune() removes expired ones), so
-   * the count is of keys a get() would have found. Every key (`*`) is
-   * deleteEveryEntry(). First makes sure deletes can work: on a read-only
-   * mount a clear or purge would otherwise find nothing to fail on in an
-   * empty directory and say "deleted 0".
+   * Deletes the live entries whose key matches `glob`: each `.meta` read
+   * once, and each match held with its inode number (RUN at most), then
+   * unlinked in inode order (inode-order.ts): inline a chunk at a time as
+   * delete(), past THREAD_AFTER entries on the I/O thread (unlinker.ts).
+   * Expired entries and files that are not entries are left alone (prune()
+   * removes expired ones), so the count is of keys a get() would have
+   * found. Every key (`*`) is deleteEveryEntry(). First makes sure deletes
+   * can work: on a read-only mount a clear or purge would otherwise find
+   * nothing to fail on in an empty directory and say "deleted 0".
    */
   async deleteMatching(glob: string, options: BulkOptions = {}): Promise<DeleteResult> {
     await this.writable();
@@ -816,35 +815,35 @@ export class FileDriver implements CacheDriver {
     const result: DeleteResult = { scanned: 0, matched: 0, deleted: 0, sample: [] };
     const unlinker = new Unlinker((base, maps) => this.deleteSync(base, maps), (error) => this.ioError(error));
     const report = () => options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: unlinker.deleted });
+    const listed = new InodeOrder();
     // The plain-JS MD5 until the walk proves long (node:crypto's is faster per key, and costs a load).
     let hash: (key: string) => string = md5Hex;
     try {
       walk: for await (const paths of this.walker.metaFiles()) {
         for (let i = 0; i < paths.length; i += SYNC_CHUNK) {
-          if (options.signal?.aborted || unlinker.failure) break walk;
+          if (options.signal?.aborted) break walk;
           const at = now();
-          const bases: string[] = [];
           for (const path of paths.slice(i, i + SYNC_CHUNK)) {
             const found = readMetaFileSync(path);
             const key = found?.meta.key;
             if (typeof key !== 'string' || isExpired(found!.meta, at) || !matcher.test(key)) continue;
             // Only an entry where get() would find it: a .meta copied under another name is not ours to delete.
-            const base = path.slice(0, -'.meta'.length);
-            if (base !== this.pathOf(hash(key))) continue;
+            const name = hash(key);
+            if (path.slice(0, -'.meta'.length) !== this.pathOf(name) || !this.listEntry(path, name, listed)) continue;
             result.scanned++;
             result.matched++;
             if (result.sample.length < sampleSize) result.sample.push(key);
-            bases.push(base);
           }
-          await unlinker.hand(this.io?.ready ? this.io : undefined, bases, 'look');
           if (result.matched > THREAD_AFTER) {
             this.startIoThread();
             if (hash === md5Hex) hash = this.bulkHash ??= await md5ForBulk();
           }
+          if (listed.count >= RUN) await this.unlinkInOrder(listed, unlinker, options, report, () => 'look');
           report();
           await turn();
         }
       }
+      if (!options.signal?.aborted) await this.unlinkInOrder(listed, unlinker, options, report, () => 'look');
     } finally {
       await unlinker.drain();
       report();
@@ -873,29 +872,33 @@ export class FileDriver implements CacheDriver {
     const unlinker = new Unlinker((base, maps) => this.deleteSync(base, maps), (error) => this.ioError(error));
     const report = () => options.onProgress?.({ scanned: result.scanned, matched: result.matched, deleted: unlinker.deleted });
     const listed = new InodeOrder();
-    // Names of score maps listed whose entry was not unlinked yet.
+    // Names of score maps listed whose entry was not unlinked yet: their entry takes them along.
     const scoreMaps = new Set<string>();
+    const mapsOf = (name: string): ScoreMaps => (scoreMaps.delete(name) ? 'look' : 'none');
     try {
       for await (const paths of this.walker.files((name) => entryName.test(name))) {
         if (options.signal?.aborted) break;
         for (const path of paths) {
           const name = this.nameOf(path);
           if (path.endsWith('.zset')) scoreMaps.add(name);
-          else if (this.listEntry(path, name, listed, result.sample, sampleSize)) result.scanned++;
+          else if (this.listEntry(path, name, listed)) {
+            result.scanned++;
+            if (result.sample.length < sampleSize) this.sampleKey(path, result.sample);
+          }
         }
         result.matched = result.scanned;
         if (result.scanned > THREAD_AFTER) this.startIoThread();
-        if (listed.count >= RUN) await this.unlinkInOrder(listed, scoreMaps, unlinker, options, report);
+        if (listed.count >= RUN) await this.unlinkInOrder(listed, unlinker, options, report, mapsOf);
         report();
         await turn();
       }
-      if (!options.signal?.aborted) await this.unlinkInOrder(listed, scoreMaps, unlinker, options, report);
+      if (!options.signal?.aborted) await this.unlinkInOrder(listed, unlinker, options, report, mapsOf);
     } finally {
       await unlinker.drain();
       report();
     }
     if (unlinker.failure) throw unlinker.failure;
-    this.dropScoreMaps(scoreMaps);
+    if (!options.signal?.aborted) this.dropScoreMaps(scoreMaps);
     return { ...result, deleted: unlinker.deleted };
   }
 
@@ -905,7 +908,7 @@ export class FileDriver implements CacheDriver {
   }
 
   /** Holds a listed `.meta`'s entry with its inode number; false when it is gone meanwhile. */
-  private listEntry(path: string, name: string, listed: InodeOrder, sample: string[], sampleSize: number): boolean {
+  private listEntry(path: string, name: string, listed: InodeOrder): boolean {
     let found;
     try {
       found = lstatSync(path, { throwIfNoEntry: false });
@@ -914,20 +917,19 @@ export class FileDriver implements CacheDriver {
     }
     if (!found) return false;
     listed.add(name, found.ino);
-    if (sample.length < sampleSize) this.sampleKey(path, sample);
     return true;
   }
 
-  /** Unlinks the entries held, in inode order, a chunk at a time (see deleteEveryEntry()). */
-  private async unlinkInOrder(listed: InodeOrder, scoreMaps: Set<string>, unlinker: Unlinker, options: BulkOptions, report: () => void): Promise<void> {
+  /** Unlinks the entries held, in inode order, a chunk at a time; `mapsOf` says whether to look for an entry's score map. */
+  private async unlinkInOrder(listed: InodeOrder, unlinker: Unlinker, options: BulkOptions, report: () => void, mapsOf: (name: string) => ScoreMaps): Promise<void> {
     for (const names of listed.take(SYNC_CHUNK)) {
       if (options.signal?.aborted || unlinker.failure) return;
-      const plain: string[] = [];
-      const mapped: string[] = [];
-      for (const name of names) (scoreMaps.delete(name) ? mapped : plain).push(this.pathOf(name));
+      const none: string[] = [];
+      const look: string[] = [];
+      for (const name of names) (mapsOf(name) === 'none' ? none : look).push(this.pathOf(name));
       const io = this.io?.ready ? this.io : undefined;
-      await unlinker.hand(io, plain, 'none');
-      await unlinker.hand(io, mapped, 'look');
+      await unlinker.hand(io, none, 'none');
+      await unlinker.hand(io, look, 'look');
       report();
       await turn();
     }

@@ -1,6 +1,6 @@
 /**
  * Entries of a walk put in the order of their `.meta`'s inode number, for a
- * clear of every entry. Unlinking a file updates its inode's table block
+ * clear or purge to unlink them in. Unlinking a file updates its inode's table block
  * and its group's bitmaps; in inode order one such block serves many files
  * in a row, while in the listing's order (by name hash) each unlink dirties
  * blocks of its own, and on ext4 the journal fills and every unlink waits

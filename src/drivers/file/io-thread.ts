@@ -26,11 +26,9 @@
  * trying again every RETRY entries, as the files it meets may change.
  *
  * Paths cross as one string joined by NUL; answers as typed arrays
- * (transferred, not copied). The source is inlined (`eval: true`) as the
- * writer thread's (bulk-writer.ts): no extra file in the bundle, and
- * node:worker_threads loads only for a walk large enough to use it.
+ * (transferred, not copied). Started and spoken to through thread-client.ts.
  */
-import type { Worker } from 'node:worker_threads';
+import { ThreadClient } from './thread-client.js';
 
 // Plain JavaScript run by the worker (CommonJS, as `node -e`). Keep it self-contained.
 const SOURCE = String.raw`
@@ -210,33 +208,7 @@ type Answer = { sizes: Float64Array; heads: Uint8Array; lengths: Uint8Array } | 
 
 /** The main thread's side of the I/O thread. */
 export class IoThread {
-  /** True once the thread runs and takes batches (callers work inline until then). */
-  ready = false;
-  private next = 0;
-  private readonly waiting = new Map<number, { resolve: (answer: Answer) => void; reject: (error: Error) => void }>();
-  private died?: Error;
-
-  private constructor(private readonly worker: Worker) {
-    worker.on('message', (message: Answer & { id?: number; ready?: boolean }) => {
-      if (message.ready) return void (this.ready = true);
-      const waiting = this.waiting.get(message.id!);
-      this.waiting.delete(message.id!);
-      waiting?.resolve(message);
-      if (this.waiting.size === 0) this.worker.unref();
-    });
-    // Should never happen; if it does, the batches it held fail (an unlink batch's fate is then unknown).
-    const fail = (error: Error) => {
-      this.died ??= error;
-      this.ready = false;
-      for (const { reject } of this.waiting.values()) reject(new Error(`the file I/O thread stopped: ${error.message}`, { cause: error }));
-      this.waiting.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`exit ${code}`)));
-    // Idle, it must not keep the process alive (a library user may never dispose the store);
-    // with an answer awaited, it must (see send()).
-    worker.unref();
-  }
+  private constructor(private readonly thread: ThreadClient<Answer>) {}
 
   /**
    * Starts the thread; it becomes `ready` a few tens of ms later.
@@ -244,30 +216,24 @@ export class IoThread {
    * (`auto`, see the header), or always one way.
    */
   static async start({ unlinks = 'auto' }: { unlinks?: 'auto' | 'in-turn' | 'parallel' } = {}): Promise<IoThread> {
-    const { Worker } = await import('node:worker_threads');
     // It holds one batch of paths at a time: a small heap.
-    const worker = new Worker(SOURCE, { eval: true, workerData: { unlinks }, resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 } });
-    return new IoThread(worker);
+    const resourceLimits = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 32 };
+    return new IoThread(await ThreadClient.start<Answer>({ name: 'file I/O thread', source: SOURCE, workerData: { unlinks }, resourceLimits }));
+  }
+
+  /** True once the thread runs and takes batches (callers work inline until then). */
+  get ready(): boolean {
+    return this.thread.ready;
   }
 
   /** True once the thread has stopped for good. */
   get dead(): boolean {
-    return this.died !== undefined;
-  }
-
-  private send(kind: 'probe' | 'unlink', paths: readonly string[], maps?: ScoreMaps): Promise<Answer> {
-    if (this.died) return Promise.reject(new Error(`the file I/O thread stopped: ${this.died.message}`, { cause: this.died }));
-    const id = this.next++;
-    return new Promise((resolve, reject) => {
-      if (this.waiting.size === 0) this.worker.ref();
-      this.waiting.set(id, { resolve, reject });
-      this.worker.postMessage({ id, kind, paths: paths.join('\0'), maps });
-    });
+    return this.thread.dead;
   }
 
   /** Each value file's size and first 16 bytes (see probeValue() in index.ts). */
   async probe(paths: readonly string[]): Promise<Probed[]> {
-    const answer = (await this.send('probe', paths)) as { sizes: Float64Array; heads: Uint8Array; lengths: Uint8Array };
+    const answer = (await this.thread.request({ kind: 'probe', paths: paths.join('\0') })) as { sizes: Float64Array; heads: Uint8Array; lengths: Uint8Array };
     const heads = Buffer.from(answer.heads.buffer, answer.heads.byteOffset, answer.heads.byteLength);
     return paths.map((_, i) => (answer.sizes[i]! < 0 ? null : { size: answer.sizes[i]!, head: heads.subarray(i * 16, i * 16 + answer.lengths[i]!) }));
   }
@@ -275,18 +241,18 @@ export class IoThread {
   /**
    * Unlinks each entry's files (see FileDriver.deleteSync), its score map
    * only where `maps` is 'look' and one exists; starts no entry after the
-   * first error other than a missing file.
+   * first error other than a missing file. Rejects if the thread dies (what
+   * it was unlinking is then unknown).
    */
   async unlink(bases: readonly string[], maps: ScoreMaps = 'look'): Promise<Unlinked> {
-    const answer = (await this.send('unlink', bases, maps)) as { removed: Uint8Array; error?: { code?: string; message: string } };
+    const answer = (await this.thread.request({ kind: 'unlink', paths: bases.join('\0'), maps })) as { removed: Uint8Array; error?: { code?: string; message: string } };
     if (!answer.error) return { removed: answer.removed };
     const error: NodeJS.ErrnoException = Object.assign(new Error(answer.error.message), answer.error);
     return { removed: answer.removed, error };
   }
 
   /** Stops the thread (callers have their answers by then). */
-  async close(): Promise<void> {
-    this.worker.removeAllListeners('exit');
-    await this.worker.terminate();
+  close(): Promise<void> {
+    return this.thread.close();
   }
 }
