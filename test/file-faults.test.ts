@@ -7,7 +7,7 @@
  * (`.cache` with its `.meta`), no temp or lock file left behind.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -207,6 +207,45 @@ describe('file store on a disk turned read-only', () => {
       expectOnlyWholeEntries(dir, 150);
     }),
   );
+});
+
+describe('file store: a clear whose unlinks start failing part-way', () => {
+  // One shard folder bind-mounted read-only on itself: its unlinks fail (EROFS), the others work.
+  // It is the folder whose first entry (in inode order, the order a clear unlinks) comes last.
+  onTmpfs('exit 7 with the count of what is gone; every entry left is whole; the rerun after it is writable deletes the rest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'glueful-clear-fault-'));
+    let mounted: string | undefined;
+    try {
+      const count = 3000;
+      await fileStore(dir).setMultiple(entries(count));
+      const firstInode = new Map<string, number>();
+      for (const shard of readdirSync(dir).filter((d) => /^[0-9a-f]{2}$/.test(d))) {
+        const metas = readdirSync(join(dir, shard), { recursive: true }).map(String).filter((f) => f.endsWith('.meta'));
+        firstInode.set(shard, Math.min(...metas.map((f) => statSync(join(dir, shard, f)).ino)));
+      }
+      const last = [...firstInode].sort((a, b) => b[1] - a[1])[0]![0];
+      mounted = join(dir, last);
+      for (const args of [['--bind', mounted, mounted], ['-o', 'remount,ro,bind', mounted]]) {
+        const done = spawnSync('mount', args, { encoding: 'utf8' });
+        expect(done.status, done.stderr).toBe(0);
+      }
+      const result = await cli(['cache:clear', '--force', '--json'], dir);
+      expect(result.code, result.stderr).toBe(7);
+      const deleted = (JSON.parse(result.stdout) as { error: { done: { deleted: number } } }).error.done.deleted;
+      expect(result.stderr).toMatch(/read-only \(EROFS\)/);
+      expect(deleted).toBeGreaterThan(0);
+      expectOnlyWholeEntries(dir, count - deleted);
+      spawnSync('umount', [mounted]);
+      mounted = undefined;
+      const rerun = await cli(['cache:clear', '--force', '--json'], dir);
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect((JSON.parse(rerun.stdout) as { deleted: number }).deleted).toBe(count - deleted);
+      expectOnlyWholeEntries(dir, 0);
+    } finally {
+      if (mounted) spawnSync('umount', [mounted]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 /**

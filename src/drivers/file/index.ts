@@ -821,7 +821,7 @@ export class FileDriver implements CacheDriver {
     try {
       walk: for await (const paths of this.walker.metaFiles()) {
         for (let i = 0; i < paths.length; i += SYNC_CHUNK) {
-          if (options.signal?.aborted) break walk;
+          if (options.signal?.aborted || unlinker.failure) break walk;
           const at = now();
           for (const path of paths.slice(i, i + SYNC_CHUNK)) {
             const found = readMetaFileSync(path);
@@ -877,7 +877,7 @@ export class FileDriver implements CacheDriver {
     const mapsOf = (name: string): ScoreMaps => (scoreMaps.delete(name) ? 'look' : 'none');
     try {
       for await (const paths of this.walker.files((name) => entryName.test(name))) {
-        if (options.signal?.aborted) break;
+        if (options.signal?.aborted || unlinker.failure) break;
         for (const path of paths) {
           const name = this.nameOf(path);
           if (path.endsWith('.zset')) scoreMaps.add(name);
