@@ -13,6 +13,7 @@ import { NamespacedStore } from '../src/core/namespaced-store.js';
 import { KetamaRing } from '../src/drivers/memcached/ketama.js';
 import { MemcachedDriver, expiryFor, type MemcachedDriverOptions } from '../src/drivers/memcached/index.js';
 import { TextConnection } from '../src/drivers/memcached/text.js';
+import { answerWithin } from '../src/drivers/memcached/binary.js';
 import { decodeKey, parseDumpLine } from '../src/drivers/memcached/dump.js';
 import { glueful, tempProject } from './helpers/cli.js';
 import { HOST, freePort, startMemcached, startMemcachedSasl, type ServerHandle } from './helpers/servers.js';
@@ -368,5 +369,32 @@ describe('memcached with SASL credentials', () => {
     expect(data.totalKeys).toBeGreaterThanOrEqual(1);
     expect(status.stdout).not.toMatch(/sasl-secret/);
     expect((await saslCli(['cache:ttl', 'user:2'])).code).toBe(6);
+  });
+});
+
+describe('memjs requests always get an answer (memcachier/memjs#162)', () => {
+  type Perform = (key: string, request: Buffer, seq: number, callback: (error: Error | null, response: unknown) => void) => void;
+  const answers = (perform: Perform) =>
+    new Promise<Array<{ error: Error | null; response: unknown; ms: number }>>((resolve) => {
+      const client = { perform };
+      answerWithin(client as never, 200);
+      const got: Array<{ error: Error | null; response: unknown; ms: number }> = [];
+      const started = Date.now();
+      client.perform('k', Buffer.alloc(0), 1, (error, response) => got.push({ error, response, ms: Date.now() - started }));
+      // Past the deadline: a second answer would be here by now.
+      setTimeout(() => resolve(got), 400);
+    });
+
+  it('a request memjs never answers fails with ETIMEDOUT at the deadline, once', async () => {
+    const got = await answers(() => undefined);
+    expect(got).toHaveLength(1);
+    expect(got[0]!.error).toMatchObject({ code: 'ETIMEDOUT' });
+    expect(got[0]!.ms).toBeGreaterThanOrEqual(190);
+    expect(got[0]!.ms).toBeLessThan(390);
+  });
+
+  it('a request memjs answers goes through as it came, once (no timeout after it)', async () => {
+    const got = await answers((_k, _r, _s, callback) => setTimeout(() => callback(null, 'reply'), 10));
+    expect(got.map((g) => [g.error, g.response])).toEqual([[null, 'reply']]);
   });
 });

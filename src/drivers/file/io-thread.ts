@@ -1,17 +1,16 @@
 /**
- * A walk's second half on a thread of its own (a worker thread): while the
- * main thread reads and parses each `.meta` of a walk, this thread does what
- * the walk then needs done per entry, so the two halves overlap on two cores
- * rather than running one after the other:
+ * A walk's per-entry file work on a thread of its own (a worker thread), so
+ * it overlaps with what the main thread does meanwhile on two cores:
  *
  * - `probe` (cache:inspect): each value file's size and first 16 bytes, as
  *   probeValue() of index.ts (open, read, close; an fstat only for a value
- *   bigger than the read), without updating access times where allowed.
+ *   bigger than the read), without updating access times where allowed,
+ *   while the main thread reads and parses the next `.meta` files.
  * - `unlink` (cache:clear and cache:purge): each entry's files, as
  *   FileDriver.deleteSync (the meta first, so readers miss the entry at
- *   once, then the value, then a score map when there is one). Reading a
- *   meta needs no lock of the folder and an unlink does, so the halves
- *   barely wait on each other in the kernel.
+ *   once, then the value, then a score map when there is one), while the
+ *   main thread prepares the next batch (unlinker.ts; the entries come in
+ *   inode order, see inode-order.ts).
  *
  * Unlinks run one at a time or PARALLEL at once (libuv's pool), whichever
  * proves faster here. Where an unlink costs only CPU (a file not written

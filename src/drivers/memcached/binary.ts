@@ -26,7 +26,35 @@ export interface BinaryResponse {
 interface MemjsInternals {
   seq: number;
   incrSeq(): void;
-  perform(key: string, request: Buffer, seq: number, callback: (error: Error | null, response: BinaryResponse | null) => void): void;
+  perform(key: string, request: Buffer, seq: number, callback: ((error: Error | null, response: BinaryResponse | null) => void) | undefined, retries?: number): void;
+}
+
+/**
+ * Makes every request of `client` answer within `ms`: its callback gets an
+ * ETIMEDOUT error then if memjs has not called it. memjs leaves some
+ * requests to a server that went away mid-connection unanswered for good
+ * (memcachier/memjs#162; here, once, a pool warmup hung after a member was
+ * killed). Every memjs command, and send() below, goes through perform().
+ */
+export function answerWithin(client: Client, ms: number): void {
+  const memjs = client as unknown as MemjsInternals;
+  const perform = memjs.perform.bind(memjs);
+  memjs.perform = (key, request, seq, callback, retries) => {
+    let answered = false;
+    const answer = (error: Error | null, response: BinaryResponse | null) => {
+      if (answered) return;
+      answered = true;
+      clearTimeout(timer);
+      callback?.(error, response);
+    };
+    const timer = setTimeout(() => answer(Object.assign(new Error('no answer within the timeout'), { code: 'ETIMEDOUT' }), null), ms);
+    try {
+      perform(key, request, seq, answer, retries);
+    } catch (error) {
+      clearTimeout(timer);
+      throw error;
+    }
+  };
 }
 
 /** Builds a request with no extras and no value, carrying `cas` (8 bytes) when given. */

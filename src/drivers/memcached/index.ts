@@ -155,6 +155,8 @@ export class MemcachedDriver implements CacheDriver {
       });
       // memjs asks getServer() for a server index (its typings say string).
       (client as unknown as { getServer(key: string): number }).getServer = (key) => this.ring.serverFor(key);
+      // memjs has no retries here, so no answer comes after its connect and request timeouts.
+      binary.answerWithin(client, 2 * this.timeoutMs + 1000);
       return client;
     });
     return this.client;
@@ -180,22 +182,6 @@ export class MemcachedDriver implements CacheDriver {
    * Runs an operation, turning failures into the tool's errors naming the
    * server (given, or the owner of a key, worked out only on failure).
    */
-  /**
-   * A memjs request's promise, or a timeout error once it could no longer
-   * be answered: memjs never settles some requests to a server that died
-   * mid-connection (memjs issue #162; seen once here as a warmup that hung
-   * after a pool member was killed). Its own limits are the connect and
-   * request timeouts (no retries), so twice the timeout and a second more
-   * is a deadline no answer can beat.
-   */
-  private answered<T>(request: Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(Object.assign(new Error('no answer within the timeout'), { code: 'ETIMEDOUT' })), 2 * this.timeoutMs + 1000);
-    });
-    return Promise.race([request, deadline]).finally(() => clearTimeout(timer));
-  }
-
   private async call<T>(where: MemcachedServer | string, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
@@ -290,7 +276,7 @@ export class MemcachedDriver implements CacheDriver {
   /** The value with its client flags: php-memcached keeps the PHP type and compression there. */
   async getStored(key: string): Promise<StoredValue | null> {
     const client = await this.connection();
-    const item = await this.call(key, () => this.answered(client.get(key)));
+    const item = await this.call(key, () => client.get(key));
     if (item.value === null) return null;
     // memjs hands over the flags as the 4 extra bytes of the binary reply (big-endian).
     const extras = item.flags as unknown as Buffer | null;
@@ -305,7 +291,7 @@ export class MemcachedDriver implements CacheDriver {
     const item = this.item(value);
     await this.checkSize(key, item.bytes);
     const client = await this.connection();
-    await this.call(key, () => this.answered(client.set(key, item as never, { expires: expiryFor(ttl) })));
+    await this.call(key, () => client.set(key, item as never, { expires: expiryFor(ttl) }));
     if (tags?.length) await this.addTags(key, tags);
   }
 
@@ -313,7 +299,7 @@ export class MemcachedDriver implements CacheDriver {
     const item = this.item(value);
     await this.checkSize(key, item.bytes);
     const client = await this.connection();
-    return this.call(key, () => this.answered(client.add(key, item as never, { expires: expiryFor(ttl) })));
+    return this.call(key, () => client.add(key, item as never, { expires: expiryFor(ttl) }));
   }
 
   /** The bytes and flags to store a value with (compressed as php-memcached would, when asked). */
@@ -323,7 +309,7 @@ export class MemcachedDriver implements CacheDriver {
 
   async delete(keys: readonly string[]): Promise<number> {
     const client = await this.connection();
-    const results = await Promise.all(keys.map((k) => this.call(k, () => this.answered(client.delete(k)))));
+    const results = await Promise.all(keys.map((k) => this.call(k, () => client.delete(k))));
     return results.filter(Boolean).length;
   }
 
@@ -340,7 +326,7 @@ export class MemcachedDriver implements CacheDriver {
     const client = await this.connection();
     // Binary incr/decr create a missing key with `initial`, and memcached counters never go below 0.
     const result = await this.call(key, () =>
-      this.answered(by >= 0 ? client.increment(key, by, { initial: by }) : client.decrement(key, -by, { initial: 0 })),
+      by >= 0 ? client.increment(key, by, { initial: by }) : client.decrement(key, -by, { initial: 0 }),
     );
     return Number(result.value);
   }
@@ -356,7 +342,7 @@ export class MemcachedDriver implements CacheDriver {
 
   async expire(key: string, ttl: number): Promise<boolean> {
     const client = await this.connection();
-    return this.call(key, () => this.answered(client.touch(key, expiryFor(ttl))));
+    return this.call(key, () => client.touch(key, expiryFor(ttl)));
   }
 
   /** One server's matching keys, with connection failures named like every other error. */
@@ -407,11 +393,11 @@ export class MemcachedDriver implements CacheDriver {
       const index = TAG_INDEX_PREFIX + tag;
       const line = Buffer.from(`${key}\n`);
       // memjs reports a failed APPEND (no such index yet) as an error, not false.
-      const append = () => this.answered(client.append(index, line)).catch((error: Error) => (/not stored/i.test(error.message) ? false : Promise.reject(error)));
+      const append = () => client.append(index, line).catch((error: Error) => (/not stored/i.test(error.message) ? false : Promise.reject(error)));
       await this.call(index, async () => {
         // APPEND is atomic; a missing index is created with ADD (and re-appended if another won).
         if (await append()) return;
-        if (await this.answered(client.add(index, line, { expires: 0 }))) return;
+        if (await client.add(index, line, { expires: 0 })) return;
         await append();
       });
     }
