@@ -33,17 +33,18 @@
  * `sync`, on files already on disk, as a cache directory is (see settle()).
  *
  * Rounds are interleaved (the machine is shared); medians are printed. Each
- * round's warmups start GLUEFUL_BENCH_SETTLE seconds (default 61) after the
- * last deletes, for the reason in the round loop. With
+ * round's warmups start GLUEFUL_BENCH_SETTLE seconds after the last deletes
+ * (default 61; 361 on ext4 without a journal), for the reason in the round
+ * loop. With
  * GLUEFUL_BASE_BIN set (another checkout's bin/glueful.cjs, built), its
  * warmup, inspect, purge and clear run in the same rounds too, as "before".
  *
  *   node bench/run.mjs file-store [entries, default 100000] [rounds, default 3] [hash levels, default 0]
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { measureProcess, row } from './measure.js';
 
@@ -51,10 +52,11 @@ const count = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 3);
 const levels = Number(process.env.GLUEFUL_BENCH_HASH_LEVELS ?? process.argv[4] ?? 0);
 const framework = process.env.GLUEFUL_FRAMEWORK_DIR;
-/** Seconds the warmups wait after the last round's deletes (see the round loop). */
-const settleSeconds = Number(process.env.GLUEFUL_BENCH_SETTLE ?? 61);
 const bin = resolve(process.cwd(), 'bin/glueful.cjs');
 const dir = mkdtempSync(join(process.env.GLUEFUL_BENCH_DIR ?? tmpdir(), 'glueful-file-bench-'));
+const journal = ext4Journal(dir);
+/** Seconds the warmups wait after the last round's deletes (see the round loop). */
+const settleSeconds = Number(process.env.GLUEFUL_BENCH_SETTLE ?? (journal === false ? 361 : 61));
 const layout = levels === 0 ? 'flat layout' : `hash_levels ${levels}`;
 
 /** Walks a directory of `levels` shard levels; `each` gets every file's folder and name. */
@@ -271,6 +273,25 @@ function settle(): void {
   execFileSync('sync');
 }
 
+/**
+ * Whether the ext4 file system holding `path` has a journal (jbd2 lists
+ * every journal it runs in /proc/fs/jbd2 as `{device}-8`); undefined when
+ * it is not ext4 or this cannot tell.
+ */
+function ext4Journal(path: string): boolean | undefined {
+  try {
+    const at = realpathSync(path);
+    const mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((line) => line.split(' '));
+    const holder = mounts
+      .filter(([, point]) => point && (at === point || at.startsWith(point.endsWith('/') ? point : point + '/')))
+      .sort((a, b) => b[1]!.length - a[1]!.length)[0];
+    if (!holder || holder[2] !== 'ext4' || !holder[0]!.startsWith('/dev/')) return undefined;
+    return existsSync(`/proc/fs/jbd2/${basename(realpathSync(holder[0]!))}-8`);
+  } catch {
+    return undefined;
+  }
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const secs = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 
@@ -358,6 +379,7 @@ try {
   const expectedPurge = [...Array(count).keys()].filter((i) => String(i).startsWith('1')).length;
   const L = String(levels);
   console.log(`file store: ${count} entries, ${layout}, ${rounds} rounds (medians), in ${dir}`);
+  if (journal === false) console.log(`ext4 without a journal here: each round's warmups start ${settleSeconds} s after the last deletes (GLUEFUL_BENCH_SETTLE)`);
   const t = { warmFloor: [] as number[], warmFloorCpu: [] as number[], inspectFloor: [] as number[], purgeFloor: [] as number[], find: [] as number[], phpSet: [] as number[], phpPurge: [] as number[] };
   const a = figures();
   const b = figures();
@@ -380,10 +402,14 @@ try {
     rmSync(phpDir, { recursive: true, force: true });
     mine.reset();
     before?.reset();
-    // On ext4 without a journal (this machine's disk) a create skips every free inode of its
-    // group freed in the last 60 s (360 s while the inode table is unwritten): whoever writes
-    // right after the deletes of a purge or clear pays for them. So the writes wait until
-    // those are flushed and a minute old, and run back to back in a rotating order.
+    // On ext4 without a journal (this machine's disk) a create passes over every free inode
+    // freed in the last 60 s, or 360 s once its block of the inode table is dirty again, which
+    // the creates themselves make it (ialloc.c, recently_deleted(): kept for recovery): each
+    // create then scans its group's bitmap, system time grows with the inodes freed, and a
+    // 100 k warmup took 31 s where it takes 5 (perf: 75 % in recently_deleted()). Whoever
+    // writes right after the last round's deletes pays for them. So the writes wait until
+    // those are flushed and past that window (361 s there, 61 s elsewhere), and run back to
+    // back in a rotating order.
     execFileSync('sync');
     await sleep(settleSeconds * 1000);
     // Each warmup starts with nothing of the one before it left to write back (200 k small

@@ -7,7 +7,7 @@
  * (`.cache` with its `.meta`), no temp or lock file left behind.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,7 +16,8 @@ import type { BulkInput } from '../src/core/contract.js';
 import { PartialFailureError, StoreUnavailableError } from '../src/core/errors.js';
 import { NamespacedStore } from '../src/core/namespaced-store.js';
 import { FileDriver } from '../src/drivers/file/index.js';
-import { glueful, tempProject, type CliResult } from './helpers/cli.js';
+import { glueful, startGlueful, tempProject, type CliResult } from './helpers/cli.js';
+import { until } from './helpers/faults.js';
 import { census, fillDisk, mountTmpfs, type Tmpfs } from './helpers/tmpfs.js';
 
 const BULK = 2000;
@@ -405,4 +406,54 @@ describe('cache paths that can never hold a cache', () => {
       rmSync(existing, { recursive: true, force: true });
     }
   });
+});
+
+describe('file store: a warmup killed with -9', () => {
+  it('leaves whole entries only, its temp files go with the prune, and the rerun completes', async () => {
+    const n = 40_000;
+    const at = tempProject();
+    try {
+      const dir = join(at.dir, 'store');
+      const lines = [...entries(n)].map(([key, v]) => JSON.stringify({ key, value: v }));
+      writeFileSync(join(at.dir, 'entries.ndjson'), lines.join('\n') + '\n');
+      const config = { prefix: '', stores: { file: { path: dir, hash_levels: 0 } }, warmup: { strategies: [{ name: 'bulk', type: 'file', path: 'entries.ndjson' }] } };
+      writeFileSync(join(at.dir, 'cache.config.json'), JSON.stringify(config));
+      const run = startGlueful(['cache:warmup', '--json'], { cwd: at.dir, env: { CACHE_DRIVER: 'file' } });
+      // Well past the writer thread's start (the first 1,000 are written inline).
+      const metas = () => (existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.meta')).length : 0);
+      await until(() => metas() >= 5_000 || run.child.exitCode !== null, 'the warmup to write 5,000 entries', 20_000);
+      run.child.kill('SIGKILL');
+      expect((await run.done).code).toBeNull();
+
+      const seen = census(dir);
+      expect(seen.metas).toBeGreaterThanOrEqual(5_000);
+      expect(seen.metas).toBeLessThan(n);
+      // Killed between the value's rename and the meta's, an entry leaves its value alone: no reader takes it.
+      expect(seen.orphanValues.length).toBeLessThanOrEqual(1);
+      expect(seen.values - seen.orphanValues.length).toBe(seen.metas);
+      // What a killed writer leaves: the writer thread's two temp names at most, named for the dead process.
+      const pid = run.child.pid;
+      for (const path of seen.leftovers) expect(path).toMatch(new RegExp(`/\\.tmp-${pid}-w[0-9a-z]+[vm]$`));
+      expect(seen.leftovers.length).toBeLessThanOrEqual(2);
+      const driver = new FileDriver({ path: dir, hashLevels: 0 });
+      expect((await driver.stats()).info.leftoverFiles).toBe(seen.leftovers.length);
+      await driver.prune();
+      expect(census(dir).leftovers).toEqual([]);
+      // Every entry listed reads back whole, the value its line of the file (beside them, the warmup's lease).
+      const store = new NamespacedStore(driver, { name: 'file', prefix: '' });
+      expect(await store.getKeyCount()).toBe(seen.metas);
+      const found = await store.getMultiple(keys(n));
+      expect(found.size).toBe(await store.getKeyCount('w:*'));
+      expect(found.size).toBeGreaterThanOrEqual(seen.metas - 1);
+      for (const [key, v] of found) expect(v).toEqual(value(Number(key.slice(2))));
+
+      const rerun = await glueful(['cache:warmup', '--json'], { cwd: at.dir, env: { CACHE_DRIVER: 'file' }, timeoutMs: 60_000 });
+      expect(rerun.code, rerun.stderr).toBe(0);
+      expect(JSON.parse(rerun.stdout)).toMatchObject({ warmed: n, failed: 0, unknown: 0 });
+      expect((await store.getMultiple(keys(n))).size).toBe(n);
+      expect(census(dir).leftovers).toEqual([]);
+    } finally {
+      at.cleanup();
+    }
+  }, 90_000);
 });

@@ -1,7 +1,7 @@
 /** The File store: the shared contract, then Glueful's on-disk format and its edge cases. */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -226,6 +226,28 @@ describe('file store: bulk writes through the writer thread', () => {
       expect(files.filter((f) => f.endsWith('.meta'))).toHaveLength(2999 - 64);
     });
   }
+
+  it('its temp names found in place (left by a dead process that had this pid) go; a symbolic link there is not followed', async () => {
+    const dir = join(root, 'bulk-temp-in-place');
+    mkdirSync(dir);
+    const victim = join(root, 'bulk-temp-victim');
+    writeFileSync(victim, 'not yours');
+    // The thread names its temps `.tmp-{pid}-w{threadId}v` (values) and `…m` (metas); this process's
+    // thread ids so far are small numbers, so every one up to 200 gets a stale value temp and a link.
+    const ids = Array.from({ length: 200 }, (_, i) => (i + 1).toString(36));
+    for (const id of ids) {
+      writeFileSync(join(dir, `.tmp-${process.pid}-w${id}v`), 'stale');
+      symlinkSync(victim, join(dir, `.tmp-${process.pid}-w${id}m`));
+    }
+    const store = fileStore('', dir, 0);
+    const entries: Array<[string, unknown, { ttl: number }]> = Array.from({ length: 3000 }, (_, i) => [`t:${i}`, { n: i }, { ttl: 0 }]);
+    expect(await store.setMultiple(entries)).toEqual({ written: 3000, failed: 0, errors: [] });
+    expect(await store.get('t:2999')).toEqual({ n: 2999 });
+    expect(readFileSync(victim, 'utf8')).toBe('not yours');
+    const left = readdirSync(dir).filter((f) => f.startsWith('.tmp-'));
+    // The writer thread's own pair is gone (used, then renamed into place); every other stays.
+    expect(left).toHaveLength(2 * 200 - 2);
+  });
 });
 
 describe('file store: purge and clear delete entries only where a get would find them', () => {

@@ -3,7 +3,8 @@
  * may go. Our names carry the writer's pid:
  *
  * - `{entry}.tmp-{pid}-{random}`: a value or meta being written, renamed
- *   into place when complete (see writeAtomic);
+ *   into place when complete (see writeAtomic); the bulk writer thread's
+ *   are `{folder}/.tmp-{pid}-w{thread}v` and `…m` (see bulk-writer.ts);
  * - `{entry}.glock.{pid}.{random}`: a lock claim, hard-linked to `.glock`;
  * - `{entry}.glock`: the lock itself; its content is `{pid} {ms} {random}`.
  *
