@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatElapsed, formatQuantity } from '../src/output/format.js';
+import { RecentRate } from '../src/output/progress.js';
 import { glueful, tempProject } from './helpers/cli.js';
 
 let project: ReturnType<typeof tempProject>;
@@ -25,6 +26,22 @@ describe('formatQuantity', () => {
 
   it('a latency under 10 ms keeps its fraction', () => {
     expect([formatElapsed(0.214), formatElapsed(3.4), formatElapsed(420), formatElapsed(3240)]).toEqual(['0.21 ms', '3.4 ms', '420 ms', '3.2s']);
+  });
+});
+
+describe('the rate a spinner shows', () => {
+  it('is of the last 3 seconds, and follows whichever count moves (a clear lists, then unlinks)', () => {
+    const rate = new RecentRate(0);
+    const seen: number[] = [];
+    // Listing: 10,000 scanned a second for 10 s, nothing deleted.
+    for (let ms = 100; ms <= 10_000; ms += 100) seen.push(rate.at(ms, [ms * 10, 0]));
+    expect(seen.at(-1)).toBe(10_000);
+    // Unlinking: scanned stands still at 100,000, 2,000 deleted a second.
+    for (let ms = 10_100; ms <= 20_000; ms += 100) seen.push(rate.at(ms, [100_000, (ms - 10_000) * 2]));
+    expect(seen.at(-1)).toBe(2_000);
+    // A stall shows as 0 once the window has passed it, not as a slowly falling average.
+    for (let ms = 20_100; ms <= 24_000; ms += 100) seen.push(rate.at(ms, [100_000, 20_000]));
+    expect(seen.at(-1)).toBe(0);
   });
 });
 

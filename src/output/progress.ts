@@ -23,15 +23,25 @@ export type ProgressText<P = Progress> = (progress: P, rate: number) => string;
 const DELETION: ProgressText = (p, rate) =>
   `${formatCount(p.matched)} matched, ${formatCount(p.deleted)} deleted (${formatCount(rate)} keys/s)`;
 
+/**
+ * A deletion's counts for its rate: a file-store clear lists every entry
+ * before it unlinks them (in inode order), so the scanned count stands
+ * still while the deleted one climbs; the rate follows whichever moves.
+ */
+const DELETION_COUNTS = (p: Progress): readonly number[] => [p.scanned, p.deleted];
+
+/** Seconds of the recent past the rate is taken over (as pv and rsync show a current rate). */
+const RATE_WINDOW_MS = 3000;
+
 /** Starts a spinner labelled `label` when the output is animated. */
 export function startProgress(out: Output, label: string, text?: ProgressText): Promise<ProgressReporter>;
-/** The same for progress of another shape: `count` says how many items it has done (for the rate). */
-export function startProgress<P>(out: Output, label: string, text: ProgressText<P>, count: (progress: P) => number): Promise<ProgressReporter<P>>;
+/** The same for progress of another shape: `count` says how many items it has done (for the rate; several: the fastest moving). */
+export function startProgress<P>(out: Output, label: string, text: ProgressText<P>, count: (progress: P) => number | readonly number[]): Promise<ProgressReporter<P>>;
 export async function startProgress<P>(
   out: Output,
   label: string,
   text: ProgressText<P> = DELETION as unknown as ProgressText<P>,
-  count: (progress: P) => number = (p) => (p as Progress).scanned,
+  count: (progress: P) => number | readonly number[] = DELETION_COUNTS as unknown as (progress: P) => readonly number[],
 ): Promise<ProgressReporter<P>> {
   if (!out.animated) return SILENT;
   const module = await import('ora');
@@ -39,15 +49,15 @@ export async function startProgress<P>(
   const ora = typeof module.default === 'function' ? module.default : (module.default as unknown as typeof module).default;
   // discardStdin would put stdin in raw mode; nothing here needs that.
   const spinner = ora({ text: label, stream: out.stderr as NodeJS.WriteStream, discardStdin: false }).start();
-  const started = Date.now();
+  const rates = new RecentRate(Date.now());
   let last = 0;
   return {
     update(p) {
       const at = Date.now();
       if (at - last < 100) return;
       last = at;
-      const rate = Math.round(count(p) / Math.max(0.001, (at - started) / 1000));
-      spinner.text = `${label}: ${text(p, rate)}`;
+      const counted = count(p);
+      spinner.text = `${label}: ${text(p, rates.at(at, typeof counted === 'number' ? [counted] : counted))}`;
     },
     above(write) {
       spinner.clear();
@@ -58,4 +68,23 @@ export async function startProgress<P>(
       spinner.stop();
     },
   };
+}
+
+/** Items per second over the last RATE_WINDOW_MS, of the fastest moving of several counts. */
+export class RecentRate {
+  private readonly samples: Array<{ at: number; counts: readonly number[] }>;
+
+  constructor(started: number) {
+    this.samples = [{ at: started, counts: [] }];
+  }
+
+  /** The rate at `at` (ms) given the counts then; call with times that do not go back. */
+  at(at: number, counts: readonly number[]): number {
+    // Keep one sample at or before the window's start, to measure from.
+    while (this.samples.length > 1 && this.samples[1]!.at <= at - RATE_WINDOW_MS) this.samples.shift();
+    const from = this.samples[0]!;
+    this.samples.push({ at, counts });
+    const seconds = Math.max(0.001, (at - from.at) / 1000);
+    return Math.round(Math.max(0, ...counts.map((n, i) => (n - (from.counts[i] ?? 0)) / seconds)));
+  }
 }
