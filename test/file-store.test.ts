@@ -402,6 +402,45 @@ describe('file store: a clear of every key (empty prefix) goes by file names, as
   });
 });
 
+describe('file store: the I/O thread reading a purge\'s .meta files', () => {
+  it('gives each file\'s text whole (empty, small, bigger than its 64 KiB scratch, not ASCII) and null for one gone', async () => {
+    const dir = join(root, 'io-read');
+    mkdirSync(dir);
+    const texts = ['', 'json:{"key":"k","expires":0}', 'x'.repeat(70_000) + 'end', 'json:{"key":"clé ✓","expires":0}'];
+    const paths = texts.map((text, i) => {
+      writeFileSync(join(dir, `f${i}`), text);
+      return join(dir, `f${i}`);
+    });
+    const io = await IoThread.start();
+    try {
+      // Many small files in one batch too: the answer's buffer grows past its first guess.
+      const many = Array.from({ length: 300 }, (_, i) => (i % 2 ? texts[2]! : texts[1]!));
+      many.forEach((text, i) => writeFileSync(join(dir, `m${i}`), text));
+      expect(await io.read([...paths, join(dir, 'missing'), paths[1]!])).toEqual([...texts, null, texts[1]]);
+      expect(await io.read(many.map((_, i) => join(dir, `m${i}`)))).toEqual(many);
+    } finally {
+      await io.close();
+    }
+  });
+
+  it('a purge through it deletes exactly the matching keys of thousands', async () => {
+    const dir = join(root, 'io-read-purge');
+    const driver = new FileDriver({ path: dir, hashLevels: 0 });
+    const store = new NamespacedStore(driver, { name: 'file', prefix: 'app_' });
+    const other = fileStore('other_', dir, 0);
+    // 20,000: the thread starts after 1,000 reads and is ready long before the walk ends.
+    expect((await store.setMultiple(Array.from({ length: 20_000 }, (_, i) => [`u:${i}`, i] as [string, number]))).written).toBe(20_000);
+    await other.set('u:1', 'foreign');
+    const purged = await store.deletePattern('u:1*');
+    expect((driver as unknown as { io?: { ready: boolean } }).io?.ready, 'the I/O thread ran').toBe(true);
+    expect(purged.deleted).toBe(11_111);
+    expect(await store.getKeyCount()).toBe(20_000 - 11_111);
+    expect(await store.get('u:19999')).toBeUndefined();
+    expect(await store.get('u:2000')).toBe(2000);
+    expect(await other.get('u:1')).toBe('foreign');
+  });
+});
+
 describe('file store: the I/O thread unlinking several entries at once (where that proves faster)', () => {
   const entries = (dir: string, n: number, ext: string[]) => {
     mkdirSync(dir, { recursive: true });

@@ -67,6 +67,8 @@ interface OldMetas {
 }
 /** Batches handed to the writer thread and not answered yet, at most (memory stays bounded at any count). */
 const THREAD_IN_FLIGHT = 2;
+/** Chunks of `.meta` files the I/O thread reads ahead of a purge's matching (see metaChunks). */
+const READS_AHEAD = 2;
 /** How long, and for how many keys, metas read by a scan are kept for describe() and readMany(). */
 const RECENT_MS = 5000;
 const RECENT_MAX = 16384;
@@ -818,30 +820,26 @@ export class FileDriver implements CacheDriver {
     const listed = new InodeOrder();
     // The plain-JS MD5 until the walk proves long (node:crypto's is faster per key, and costs a load).
     let hash: (key: string) => string = md5Hex;
+    let read = 0;
     try {
-      walk: for await (const paths of this.walker.metaFiles()) {
-        for (let i = 0; i < paths.length; i += SYNC_CHUNK) {
-          if (options.signal?.aborted || unlinker.failure) break walk;
-          const at = now();
-          for (const path of paths.slice(i, i + SYNC_CHUNK)) {
-            const found = readMetaFileSync(path);
-            const key = found?.meta.key;
-            if (typeof key !== 'string' || isExpired(found!.meta, at) || !matcher.test(key)) continue;
-            // Only an entry where get() would find it: a .meta copied under another name is not ours to delete.
-            const name = hash(key);
-            if (path.slice(0, -'.meta'.length) !== this.pathOf(name) || !this.listEntry(path, name, listed)) continue;
-            result.scanned++;
-            result.matched++;
-            if (result.sample.length < sampleSize) result.sample.push(key);
-          }
-          if (result.matched > THREAD_AFTER) {
-            this.startIoThread();
-            if (hash === md5Hex) hash = this.bulkHash ??= await md5ForBulk();
-          }
-          if (listed.count >= RUN) await this.unlinkInOrder(listed, unlinker, options, report, () => 'look');
-          report();
-          await turn();
-        }
+      for await (const { paths, metas } of this.metaChunks()) {
+        if (options.signal?.aborted || unlinker.failure) break;
+        const at = now();
+        paths.forEach((path, i) => {
+          const key = metas[i]?.key;
+          if (typeof key !== 'string' || isExpired(metas[i]!, at) || !matcher.test(key)) return;
+          // Only an entry where get() would find it: a .meta copied under another name is not ours to delete.
+          const name = hash(key);
+          if (path.slice(0, -'.meta'.length) !== this.pathOf(name) || !this.listEntry(path, name, listed)) return;
+          result.scanned++;
+          result.matched++;
+          if (result.sample.length < sampleSize) result.sample.push(key);
+        });
+        if ((read += paths.length) > THREAD_AFTER) this.startIoThread();
+        if (result.matched > THREAD_AFTER && hash === md5Hex) hash = this.bulkHash ??= await md5ForBulk();
+        if (listed.count >= RUN) await this.unlinkInOrder(listed, unlinker, options, report, () => 'look');
+        report();
+        await turn();
       }
       if (!options.signal?.aborted) await this.unlinkInOrder(listed, unlinker, options, report, () => 'look');
     } finally {
@@ -900,6 +898,37 @@ export class FileDriver implements CacheDriver {
     if (unlinker.failure) throw unlinker.failure;
     if (!options.signal?.aborted) this.dropScoreMaps(scoreMaps);
     return { ...result, deleted: unlinker.deleted };
+  }
+
+  /**
+   * The walk's `.meta` documents (null: gone or not one), SYNC_CHUNK at a
+   * time: read inline, or once the I/O thread runs, by it READS_AHEAD
+   * chunks ahead while the caller matches the last (a read the thread could
+   * not answer is done inline: reading twice is harmless).
+   */
+  private async *metaChunks(): AsyncIterable<{ paths: string[]; metas: Array<Meta | null> }> {
+    const inline = (paths: string[]) => ({ paths, metas: paths.map((path) => readMetaFileSync(path)?.meta ?? null) });
+    const ahead: Array<Promise<{ paths: string[]; metas: Array<Meta | null> }>> = [];
+    try {
+      for await (const listed of this.walker.metaFiles()) {
+        for (let i = 0; i < listed.length; i += SYNC_CHUNK) {
+          const paths = listed.slice(i, i + SYNC_CHUNK);
+          const io = this.io?.ready ? this.io : undefined;
+          if (!io) {
+            while (ahead.length) yield await ahead.shift()!;
+            yield inline(paths);
+            continue;
+          }
+          const parsed = (texts: Array<string | null>) => ({ paths, metas: texts.map((text) => (text === null ? null : parseMeta(text))) });
+          ahead.push(io.read(paths).then(parsed, () => inline(paths)));
+          if (ahead.length >= READS_AHEAD) yield await ahead.shift()!;
+        }
+      }
+      while (ahead.length) yield await ahead.shift()!;
+    } finally {
+      // A caller that stopped early: the reads under way end before the walk does.
+      await Promise.allSettled(ahead);
+    }
   }
 
   /** An entry's name: its MD5 in hex, the shard folders' part included. */

@@ -6,6 +6,10 @@
  *   probeValue() of index.ts (open, read, close; an fstat only for a value
  *   bigger than the read), without updating access times where allowed,
  *   while the main thread reads and parses the next `.meta` files.
+ * - `read` (cache:purge, a clear with a prefix): each `.meta` file's bytes,
+ *   as readSmallSync() of walk.ts, while the main thread parses and
+ *   matches the last batch (the open, read and close calls are most of a
+ *   purge's time before its unlinks).
  * - `unlink` (cache:clear and cache:purge): each entry's files, as
  *   FileDriver.deleteSync (the meta first, so readers miss the entry at
  *   once, then the value, then a score map when there is one), while the
@@ -72,6 +76,41 @@ function probe(paths) {
     }
   }
   return { sizes, heads, lengths };
+}
+
+// Every file's bytes one after another in one buffer (grown as needed, transferred), and where
+// each ends; -1 for a file gone or unreadable (readMetaFileSync() counts that as no entry).
+let scratch = Buffer.alloc(64 * 1024);
+function read(paths) {
+  let out = Buffer.allocUnsafeSlow(paths.length * 256);
+  let at = 0;
+  const ends = new Float64Array(paths.length);
+  for (let i = 0; i < paths.length; i++) {
+    ends[i] = -1;
+    let fd;
+    try {
+      fd = open(paths[i]);
+    } catch {
+      continue;
+    }
+    let bytes;
+    try {
+      const n = fs.readSync(fd, scratch, 0, scratch.length, 0);
+      bytes = n < scratch.length ? scratch.subarray(0, n) : fs.readFileSync(fd);
+    } catch {
+      continue;
+    } finally {
+      try { fs.closeSync(fd); } catch {}
+    }
+    if (at + bytes.length > out.length) {
+      const bigger = Buffer.allocUnsafeSlow(Math.max(out.length * 2, at + bytes.length));
+      out.copy(bigger, 0, 0, at);
+      out = bigger;
+    }
+    at += bytes.copy(out, at);
+    ends[i] = at;
+  }
+  return { data: new Uint8Array(out.buffer, 0, at), ends };
 }
 
 const PARALLEL = 8;
@@ -178,6 +217,11 @@ parentPort.on('message', ({ id, kind, paths, maps }) => {
       const answer = probe(list);
       parentPort.postMessage({ id, ...answer }, [answer.sizes.buffer, answer.heads.buffer, answer.lengths.buffer]);
     });
+  } else if (kind === 'read') {
+    queue = queue.then(() => {
+      const answer = read(list);
+      parentPort.postMessage({ id, ...answer }, [answer.data.buffer, answer.ends.buffer]);
+    });
   } else {
     queue = queue.then(() => new Promise((resolve) => {
       scoreMaps = maps;
@@ -203,7 +247,10 @@ export interface Unlinked {
   error?: NodeJS.ErrnoException;
 }
 
-type Answer = { sizes: Float64Array; heads: Uint8Array; lengths: Uint8Array } | { removed: Uint8Array; error?: { code?: string; message: string } };
+type Answer =
+  | { sizes: Float64Array; heads: Uint8Array; lengths: Uint8Array }
+  | { data: Uint8Array; ends: Float64Array }
+  | { removed: Uint8Array; error?: { code?: string; message: string } };
 
 /** The main thread's side of the I/O thread. */
 export class IoThread {
@@ -235,6 +282,20 @@ export class IoThread {
     const answer = (await this.thread.request({ kind: 'probe', paths: paths.join('\0') })) as { sizes: Float64Array; heads: Uint8Array; lengths: Uint8Array };
     const heads = Buffer.from(answer.heads.buffer, answer.heads.byteOffset, answer.heads.byteLength);
     return paths.map((_, i) => (answer.sizes[i]! < 0 ? null : { size: answer.sizes[i]!, head: heads.subarray(i * 16, i * 16 + answer.lengths[i]!) }));
+  }
+
+  /** Each small file's text (see readSmallSync() of walk.ts); null for one gone or unreadable. */
+  async read(paths: readonly string[]): Promise<Array<string | null>> {
+    const answer = (await this.thread.request({ kind: 'read', paths: paths.join('\0') })) as { data: Uint8Array; ends: Float64Array };
+    const data = Buffer.from(answer.data.buffer, answer.data.byteOffset, answer.data.byteLength);
+    let from = 0;
+    return paths.map((_, i) => {
+      const end = answer.ends[i]!;
+      if (end < 0) return null;
+      const text = data.toString('utf8', from, end);
+      from = end;
+      return text;
+    });
   }
 
   /**
