@@ -52,56 +52,52 @@ function open(path) {
   }
 }
 
+// What fn makes of a file opened for reading; undefined when it cannot be opened or read.
+function reading(path, fn) {
+  let fd;
+  try {
+    fd = open(path);
+  } catch {
+    return undefined;
+  }
+  try {
+    return fn(fd);
+  } catch {
+    return undefined;
+  } finally {
+    try { fs.closeSync(fd); } catch {}
+  }
+}
+
 function probe(paths) {
   const sizes = new Float64Array(paths.length);
   const heads = new Uint8Array(paths.length * HEAD);
   const lengths = new Uint8Array(paths.length);
   for (let i = 0; i < paths.length; i++) {
-    sizes[i] = -1;
-    let fd;
-    try {
-      fd = open(paths[i]);
-    } catch {
-      continue;
-    }
-    try {
+    sizes[i] = reading(paths[i], (fd) => {
       const read = fs.readSync(fd, PROBE, 0, PROBE.length, 0);
       lengths[i] = Math.min(HEAD, read);
       heads.set(PROBE.subarray(0, lengths[i]), i * HEAD);
-      sizes[i] = read < PROBE.length ? read : fs.fstatSync(fd).size;
-    } catch {
-      sizes[i] = -1;
-    } finally {
-      try { fs.closeSync(fd); } catch {}
-    }
+      return read < PROBE.length ? read : fs.fstatSync(fd).size;
+    }) ?? -1;
   }
   return { sizes, heads, lengths };
 }
 
 // Every file's bytes one after another in one buffer (grown as needed, transferred), and where
 // each ends; -1 for a file gone or unreadable (readMetaFileSync() counts that as no entry).
-let scratch = Buffer.alloc(64 * 1024);
+const SCRATCH = Buffer.alloc(64 * 1024);
 function read(paths) {
   let out = Buffer.allocUnsafeSlow(paths.length * 256);
   let at = 0;
   const ends = new Float64Array(paths.length);
   for (let i = 0; i < paths.length; i++) {
+    const bytes = reading(paths[i], (fd) => {
+      const n = fs.readSync(fd, SCRATCH, 0, SCRATCH.length, 0);
+      return n < SCRATCH.length ? SCRATCH.subarray(0, n) : fs.readFileSync(fd);
+    });
     ends[i] = -1;
-    let fd;
-    try {
-      fd = open(paths[i]);
-    } catch {
-      continue;
-    }
-    let bytes;
-    try {
-      const n = fs.readSync(fd, scratch, 0, scratch.length, 0);
-      bytes = n < scratch.length ? scratch.subarray(0, n) : fs.readFileSync(fd);
-    } catch {
-      continue;
-    } finally {
-      try { fs.closeSync(fd); } catch {}
-    }
+    if (!bytes) continue;
     if (at + bytes.length > out.length) {
       const bigger = Buffer.allocUnsafeSlow(Math.max(out.length * 2, at + bytes.length));
       out.copy(bigger, 0, 0, at);
