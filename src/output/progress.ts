@@ -30,7 +30,7 @@ const DELETION: ProgressText = (p, rate) =>
  */
 const DELETION_COUNTS = (p: Progress): readonly number[] => [p.scanned, p.deleted];
 
-/** Seconds of the recent past the rate is taken over (as pv and rsync show a current rate). */
+/** How far back (ms) the rate looks: a current rate, as pv and rsync show one. */
 const RATE_WINDOW_MS = 3000;
 
 /** Starts a spinner labelled `label` when the output is animated. */
